@@ -1,0 +1,17 @@
+/** Why something failed, for the app entry points to map to an exit code or an HTTP status. */
+export type ErrorCode =
+  | "E_USAGE" // bad input from the user: a flag, a variable, an argument
+  | "E_CONFIG" // a bad configuration value or file
+  | "E_LOCKED" // another run holds the job's lock
+  | "E_STATE" // stored state forbids the request (a time zone change without --reset)
+  | "E_DATABASE"; // the database is unreachable or refused an operation
+
+/** The one error class of home-usage: a message meant for people, and a code meant for programs. */
+export class HomeUsageError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "HomeUsageError";
+    this.code = code;
+  }
+}

@@ -1,0 +1,1 @@
+export { type ErrorCode, HomeUsageError } from "./errors.js";

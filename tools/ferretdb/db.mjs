@@ -1,0 +1,70 @@
+// `pnpm db:start` / `pnpm db:stop`: the bundled FerretDB for the demo and for
+// trying things by hand. Data lives under .data/ (git-ignored).
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ensureBuilt, repoRoot, startServer } from "./launcher.mjs";
+
+const dataRoot = join(repoRoot, ".data");
+const pidFile = join(dataRoot, "ferretdb.pid");
+const uriFile = join(dataRoot, "ferretdb.uri");
+
+function running() {
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+async function start() {
+  if (running()) {
+    console.log("FerretDB is already running.");
+    console.log(readFileSync(uriFile, "utf8").trim());
+    return;
+  }
+  const raw = process.env.HOME_USAGE_DB_PORT ?? "27027";
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`HOME_USAGE_DB_PORT must be a TCP port number, got "${raw}"`);
+  }
+  ensureBuilt();
+  const { child, uri } = await startServer({
+    port,
+    dataDir: join(dataRoot, "ferretdb"),
+    logFile: join(dataRoot, "ferretdb.log"),
+    detached: true,
+  });
+  writeFileSync(pidFile, String(child.pid));
+  writeFileSync(uriFile, `${uri}\n`);
+  console.log(`FerretDB started (pid ${child.pid}, data in .data/ferretdb, log in .data/ferretdb.log).`);
+  console.log(uri);
+}
+
+async function stop() {
+  const pid = running();
+  if (!pid) {
+    rmSync(pidFile, { force: true });
+    console.log("FerretDB is not running.");
+    return;
+  }
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + 10_000;
+  while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (running()) process.kill(pid, "SIGKILL");
+  rmSync(pidFile, { force: true });
+  console.log(`FerretDB stopped (pid ${pid}).`);
+}
+
+const command = process.argv[2];
+const actions = { start, stop };
+if (!actions[command]) {
+  console.error("usage: node tools/ferretdb/db.mjs start|stop");
+  process.exit(2);
+}
+actions[command]().catch((error) => {
+  console.error(`db:${command}: ${error.message}`);
+  process.exit(1);
+});
