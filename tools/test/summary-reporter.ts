@@ -1,6 +1,6 @@
 // Ends the run with one plain line, "N passed, N failed, N skipped", that any CI can read.
 // It reports in onFinished, after the default reporter's summary, so the line comes last.
-import type { RunnerTestFile, Reporter } from "vitest/node";
+import type { Reporter, RunnerTestFile } from "vitest/node";
 
 type Task = RunnerTestFile["tasks"][number];
 
