@@ -1,8 +1,84 @@
-import { Command } from "commander";
+import { HomeUsageError } from "@home-usage/core";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { aggregate } from "./commands/aggregate.js";
+import { demoData } from "./commands/demo-data.js";
+import { status } from "./commands/status.js";
+
+/** Exit codes: the one place errors become them. */
+const EXIT = { ok: 0, failure: 1, usage: 2, locked: 75, interrupted: 130 } as const;
+
+const integer = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || n < min || n > max) {
+    throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+  }
+  return n;
+};
 
 const program = new Command()
   .name("home-usage")
   .description("Counts the distinct people who log in to a core4 system, per day, week, month, quarter and year.")
-  .version("0.1.0");
+  .version("0.1.0")
+  .option("--config <file>", "a JSON or YAML configuration file")
+  .option("--mongodb-uri <uri>", "the MongoDB server (env MONGODB_URI)")
+  .option("--source <db.collection>", "the core4 log (env HOME_USAGE_SOURCE, default core4.sys.log)")
+  .option("--target <db.collection>", "the daily rollup (env HOME_USAGE_TARGET, default home.login)")
+  .option("--cookies <db.collection>", "job cookies and the lock (env HOME_USAGE_COOKIES, default home.sys.cookie)")
+  .option("--timezone <zone>", "IANA zone whose midnight starts a day (env HOME_USAGE_TIMEZONE, default UTC)")
+  .option("--login-preset <name>", "which records are logins: seed or core4 (env HOME_USAGE_LOGIN_PRESET)")
+  .option("--now <iso>", "pretend it is this instant, for tests and reproducible runs (env HOME_USAGE_NOW)")
+  .addOption(new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"]).default("text"))
+  .showHelpAfterError(false)
+  .exitOverride()
+  .configureOutput({ outputError: () => {} });
 
-await program.parseAsync(process.argv);
+program
+  .command("aggregate")
+  .description("read new login records into the daily rollup, from the cookie's offset (or --start) through --end")
+  .option("--start <date>", "first day: YYYY-MM-DD, an ISO date-time, today or yesterday")
+  .option("--end <date>", "last day, inclusive (default: today)")
+  .option("--reset", "forget the cookie and the rollup and start again from the configured start")
+  .option("--dry-run", "say what would be processed and write nothing")
+  .action((_options, command: Command) => aggregate(command.optsWithGlobals()));
+
+program
+  .command("status")
+  .description("show the cookie, the last run, the lock and the rollup")
+  .option("--json", "print JSON")
+  .action((_options, command: Command) => status(command.optsWithGlobals()));
+
+program
+  .command("demo-data")
+  .description("write reproducible synthetic core4 log records (logins in both styles, and noise) into the source")
+  .option("--days <n>", "days of log", integer(1, 36_600), 90)
+  .option("--users <n>", "people who may log in", integer(1, 100_000), 50)
+  .option("--seed <s>", "random seed", integer(0, 2 ** 31 - 1), 1)
+  .option("--end <date>", "last day (UTC)", "yesterday")
+  .option("--drop", "drop the source collection first")
+  .action((_options, command: Command) => demoData(command.optsWithGlobals()));
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`home-usage: ${message.replace(/\s*\n\s*/g, " ")}\n`);
+  process.exit(code);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) process.exit(EXIT.ok); // --help, --version
+    fail(EXIT.usage, error.message.replace(/^error: /, ""));
+  }
+  if (error instanceof HomeUsageError) {
+    const code = {
+      E_USAGE: EXIT.usage,
+      E_CONFIG: EXIT.usage,
+      E_STATE: EXIT.usage,
+      E_LOCKED: EXIT.locked,
+      E_INTERRUPTED: EXIT.interrupted,
+      E_DATABASE: EXIT.failure,
+    }[error.code];
+    fail(code, error.message);
+  }
+  fail(EXIT.failure, `failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+}

@@ -4,6 +4,7 @@ export type ErrorCode =
   | "E_CONFIG" // a bad configuration value or file
   | "E_LOCKED" // another run holds the job's lock
   | "E_STATE" // stored state forbids the request (a time zone change without --reset)
+  | "E_INTERRUPTED" // stopped by a signal before it finished
   | "E_DATABASE"; // the database is unreachable or refused an operation
 
 /** The one error class of home-usage: a message meant for people, and a code meant for programs. */

@@ -1,1 +1,19 @@
+export {
+  type AggregationOptions,
+  type AggregationProgress,
+  type AggregationResult,
+  parseRunDates,
+  type RunDates,
+  runAggregation,
+} from "./aggregation.js";
+export { type ConfigSources, type HomeUsageConfig, loadConfig, type Namespace } from "./config.js";
+export { type Cookie, createCookieStore, type RunRecord } from "./cookie.js";
+export { connectDatabase, formatNamespace, redactUri } from "./database.js";
+export { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
+export { type DemoDataOptions, type DemoDataSummary, writeDemoData } from "./demo-data.js";
 export { type ErrorCode, HomeUsageError } from "./errors.js";
+export { acquireLock, type LockDocument, readLock } from "./lock.js";
+export { compileLoginSignal, LOGIN_PRESETS, type LoginPreset, type LoginSignal } from "./login-signal.js";
+export { PERIODS, type Period, type PeriodKeys, periodKeys, startOfDay } from "./periods.js";
+export { createRollupStore, type RollupDay, type UserDay } from "./rollup.js";
+export { readStatus, type Status } from "./status.js";

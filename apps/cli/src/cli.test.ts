@@ -1,0 +1,230 @@
+// The home-usage command as a process: exit codes, one-line errors, the lock between two processes,
+// and a run killed with SIGKILL part-way that a rerun completes exactly.
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeDemoData } from "@home-usage/core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTestDatabase } from "../../../tools/test/database.js";
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
+const t = useTestDatabase("cli");
+const NOW = "2026-06-30T12:00:00Z";
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a run against the test database; `name` picks its rollup and cookie collections. */
+function envFor(name: string, extra: Record<string, string> = {}) {
+  return {
+    PATH: process.env.PATH ?? "",
+    MONGODB_URI: t.uri,
+    HOME_USAGE_SOURCE: `${t.name}.sys.log`,
+    HOME_USAGE_TARGET: `${t.name}.login_${name}`,
+    HOME_USAGE_COOKIES: `${t.name}.cookie_${name}`,
+    HOME_USAGE_NOW: NOW,
+    ...extra,
+  };
+}
+
+function start(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  const done = new Promise<Run>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+const run = (args: string[], env: Record<string, string>) => start(args, env).done;
+
+/** The rollup without the write time, for comparing two runs. */
+async function rollupOf(name: string) {
+  const docs = await t.db.collection(`login_${name}`).find().sort({ _id: 1 }).toArray();
+  return docs.map(({ updated: _updated, ...rest }) => rest);
+}
+
+beforeAll(async () => {
+  await writeDemoData(t.db.collection("sys.log"), { days: 150, users: 25, seed: 7, end: new Date("2026-06-29") });
+});
+
+describe("home-usage aggregate", () => {
+  it("runs, prints a one-line summary, and status shows the cookie", async () => {
+    const result = await run(["aggregate", "--start", "2026-06-01"], envFor("basic"));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^aggregated 30 days \(2026-06-01 to 2026-06-30\): \d+ records read, \d+ logins, \d+ distinct users/,
+    );
+    expect(result.stdout.trim().split("\n")).toHaveLength(1);
+    const status = await run(["status", "--json"], envFor("basic"));
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      offset: "2026-06-30",
+      lastRun: { outcome: "done", days: 30 },
+      lock: null,
+      rollup: { days: 30, first: "2026-06-01", last: "2026-06-30", timezone: "UTC" },
+    });
+  });
+
+  it("prints its summary as JSON with --log-format json", async () => {
+    const result = await run(["aggregate", "--start", "2026-06-28", "--log-format", "json"], envFor("json"));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).summary).toMatchObject({ days: 3, first: "2026-06-28", last: "2026-06-30" });
+  });
+
+  const usageErrors: [string, string[], Record<string, string>, RegExp][] = [
+    ["an unreadable start", ["aggregate", "--start", "someday"], {}, /^home-usage: --start: cannot read "someday"/],
+    ["an end after today", ["aggregate", "--end", "2026-07-01"], {}, /^home-usage: --end: 2026-07-01 is after today/],
+    [
+      "an end before the start",
+      ["aggregate", "--start", "2026-06-10", "--end", "2026-06-09"],
+      {},
+      /--end: 2026-06-09 is before the start/,
+    ],
+    ["an unknown option", ["aggregate", "--frobnicate"], {}, /^home-usage: unknown option '--frobnicate'/],
+    ["an unknown command", ["aggregat"], {}, /^home-usage: unknown command 'aggregat'/],
+    [
+      "a bad time zone",
+      ["aggregate"],
+      { HOME_USAGE_TIMEZONE: "Mars/Olympus" },
+      /^home-usage: HOME_USAGE_TIMEZONE: "Mars\/Olympus" is not an IANA time zone/,
+    ],
+    ["a bad time zone flag", ["aggregate", "--timezone", "CEST+2"], {}, /^home-usage: --timezone: "CEST\+2"/],
+    [
+      "a source without a database",
+      ["aggregate"],
+      { HOME_USAGE_SOURCE: "syslog" },
+      /^home-usage: HOME_USAGE_SOURCE: "syslog" must be database.collection/,
+    ],
+    [
+      "an unknown preset",
+      ["aggregate"],
+      { HOME_USAGE_LOGIN_PRESET: "ldap" },
+      /^home-usage: HOME_USAGE_LOGIN_PRESET: "ldap" must be one of seed, core4/,
+    ],
+    [
+      "a bad start day",
+      ["aggregate"],
+      { HOME_USAGE_START: "last tuesday" },
+      /^home-usage: HOME_USAGE_START: "last tuesday" must be a day/,
+    ],
+    [
+      "a bad URI",
+      ["aggregate"],
+      { MONGODB_URI: "localhost:27017" },
+      /^home-usage: MONGODB_URI: "localhost:27017" must be a mongodb/,
+    ],
+    [
+      "a missing config file",
+      ["aggregate", "--config", "/nonexistent/home-usage.yaml"],
+      {},
+      /^home-usage: --config: cannot read \/nonexistent\/home-usage.yaml: ENOENT/,
+    ],
+    [
+      "a bad log format",
+      ["aggregate", "--log-format", "xml"],
+      {},
+      /^home-usage: option '--log-format <format>' argument 'xml' is invalid/,
+    ],
+    ["zero demo days", ["demo-data", "--days", "0"], {}, /^home-usage: option '--days <n>' argument '0' is invalid/],
+  ];
+
+  it.each(usageErrors)("exits 2 with one readable line and writes nothing on %s", async (_name, args, env, message) => {
+    const result = await run(args, envFor("usage", env));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stdout).toBe("");
+    expect(await t.db.collection("login_usage").countDocuments()).toBe(0);
+    expect(await t.db.collection("cookie_usage").countDocuments()).toBe(0);
+  });
+
+  it("exits 2 when the time zone changes under an existing rollup, and --reset rebuilds it", async () => {
+    expect((await run(["aggregate", "--start", "2026-06-29"], envFor("zone"))).code).toBe(0);
+    const before = await rollupOf("zone");
+    const refused = await run(["aggregate"], envFor("zone", { HOME_USAGE_TIMEZONE: "Europe/Berlin" }));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/built with time zone UTC, not Europe\/Berlin: run aggregate --reset/);
+    expect(await rollupOf("zone")).toEqual(before);
+    const reset = await run(
+      ["aggregate", "--reset"],
+      envFor("zone", { HOME_USAGE_TIMEZONE: "Europe/Berlin", HOME_USAGE_START: "2026-06-29" }),
+    );
+    expect(reset.code).toBe(0);
+    expect((await rollupOf("zone")).map((d) => d.timezone)).toEqual(["Europe/Berlin", "Europe/Berlin"]);
+  });
+
+  it("exits 1 with one line within 10 s when the database is unreachable", async () => {
+    const began = Date.now();
+    const result = await run(["aggregate"], envFor("down", { MONGODB_URI: "mongodb://127.0.0.1:9/" }));
+    expect(result.code).toBe(1);
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(result.stderr).toMatch(/^home-usage: cannot reach MongoDB at mongodb:\/\/127.0.0.1:9\//);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  }, 15_000);
+
+  it("lets exactly one of two concurrent runs proceed; the other exits 75 naming the holder", async () => {
+    const env = envFor("concurrent");
+    const [a, b] = await Promise.all([run(["aggregate"], env), run(["aggregate"], env)]);
+    const codes = [a.code, b.code].sort();
+    expect(codes).toEqual([0, 75]);
+    const loser = a.code === 75 ? a : b;
+    expect(loser.stderr.trim()).toMatch(
+      /^home-usage: another run holds the lock: pid \d+ on .+ since \d{4}-\d\d-\d\dT/,
+    );
+    expect(loser.stderr.trim().split("\n")).toHaveLength(1);
+  }, 120_000);
+
+  it("after a SIGKILL part-way, a rerun gives the same rollup as an uninterrupted run", async () => {
+    const whole = await run(["aggregate"], envFor("whole"));
+    expect(whole.code).toBe(0);
+    const expected = await rollupOf("whole");
+    expect(expected.at(-1)?.day).toBe("2026-06-30");
+    expect(expected.length).toBeGreaterThan(140);
+
+    const env = envFor("killed");
+    const { child, done } = start(["aggregate"], env);
+    const cookies = t.db.collection<{ _id: string; offsetDay?: string }>("cookie_killed");
+    // Kill once the run is well under way: some days written, most not.
+    for (;;) {
+      const cookie = await cookies.findOne({ _id: "home-usage.aggregate" });
+      if (cookie?.offsetDay && cookie.offsetDay >= "2026-02-15") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill("SIGKILL");
+    expect((await done).signal).toBe("SIGKILL");
+    const partial = await rollupOf("killed");
+    const offset = (await cookies.findOne({ _id: "home-usage.aggregate" }))?.offsetDay;
+    expect(partial.length).toBeGreaterThan(10);
+    expect(partial.length).toBeLessThan(expected.length);
+
+    // The lock of the killed run is still there; its lease must expire before a rerun may take it.
+    const locks = t.db.collection<{ _id: string; expires: Date }>("cookie_killed");
+    expect(await locks.countDocuments({ _id: "home-usage.aggregate.lock" })).toBe(1);
+    const blocked = await run(["aggregate"], env);
+    expect(blocked.code).toBe(75);
+    await locks.updateOne({ _id: "home-usage.aggregate.lock" }, { $set: { expires: new Date(Date.now() - 1) } });
+
+    const rerun = await run(["aggregate"], env);
+    expect(rerun.code).toBe(0);
+    const resumedFrom = /\((\d{4}-\d\d-\d\d) to 2026-06-30\)/.exec(rerun.stdout)?.[1];
+    // It resumes at the checkpoint: the last day written, or the one before if the kill fell between
+    // writing a day and advancing the cookie. Either way it repeats at most one written day.
+    expect(resumedFrom).toBe(offset);
+    const redone = partial.filter((d) => String(d.day) >= String(offset)).length;
+    expect(redone).toBeGreaterThanOrEqual(1);
+    expect(redone).toBeLessThanOrEqual(2);
+    expect(await rollupOf("killed")).toEqual(expected);
+  }, 180_000);
+});

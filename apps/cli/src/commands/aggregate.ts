@@ -1,0 +1,66 @@
+import { hostname } from "node:os";
+import { type AggregationResult, formatNamespace, parseRunDates, runAggregation } from "@home-usage/core";
+import { type GlobalOptions, loggerFor, readConfig, withDatabase } from "../context.js";
+import { createProgress } from "../progress.js";
+
+export interface AggregateOptions extends GlobalOptions {
+  start?: string;
+  end?: string;
+  reset?: boolean;
+  dryRun?: boolean;
+}
+
+export async function aggregate(options: AggregateOptions): Promise<void> {
+  const config = await readConfig(options);
+  const now = config.now ?? new Date();
+  const dates = parseRunDates({ start: options.start, end: options.end }, { zone: config.timezone, now });
+  const logger = loggerFor(options);
+  const progress = createProgress({ tty: Boolean(process.stderr.isTTY) && options.logFormat === "text", logger });
+
+  // A signal stops the run between two records, so the lock is released and the cookie says so.
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const result = await withDatabase(config, (client) =>
+      runAggregation({
+        client,
+        config,
+        ...dates,
+        reset: options.reset,
+        dryRun: options.dryRun,
+        host: hostname(),
+        pid: process.pid,
+        signal: controller.signal,
+        onProgress: (p) => progress.update(p),
+        onNotice: (message) => logger.warn(message),
+      }),
+    );
+    progress.stop();
+    report(result, options, formatNamespace(config.source));
+  } finally {
+    progress.stop();
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
+function report(result: AggregationResult, options: AggregateOptions, source: string) {
+  if (options.logFormat === "json") {
+    process.stdout.write(`${JSON.stringify({ summary: result })}\n`);
+    return;
+  }
+  const seconds = (result.elapsedMs / 1000).toFixed(1);
+  if (!result.first) {
+    process.stdout.write(`nothing to process: ${source} has no login records and no start day is configured\n`);
+  } else if (result.dryRun) {
+    process.stdout.write(
+      `dry run: would process ${result.days} days (${result.first} to ${result.last}), ${result.candidates} login records in range; nothing written\n`,
+    );
+  } else {
+    process.stdout.write(
+      `aggregated ${result.days} days (${result.first} to ${result.last}): ${result.records} records read, ${result.logins} logins, ${result.users} distinct users, ${result.skipped} skipped, ${result.excluded} excluded, ${seconds}s\n`,
+    );
+  }
+}

@@ -1,0 +1,29 @@
+import { readStatus } from "@home-usage/core";
+import { type GlobalOptions, readConfig, withDatabase } from "../context.js";
+
+export interface StatusOptions extends GlobalOptions {
+  json?: boolean;
+}
+
+export async function status(options: StatusOptions): Promise<void> {
+  const config = await readConfig(options);
+  const s = await withDatabase(config, (client) => readStatus(client, config));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    return;
+  }
+  const run = s.lastRun;
+  const lines = [
+    `job:        ${s.job} (${s.source} -> ${s.target}, time zone ${s.timezone})`,
+    `offset:     ${s.offset ?? "none (the next run starts from the configured start)"}`,
+    `last run:   ${
+      run
+        ? `${run.outcome}, started ${run.started.toISOString()}${run.finished ? `, finished ${run.finished.toISOString()}` : ""}, ${run.first} to ${run.last}: ${run.days} days, ${run.records} records, ${run.logins} logins, ${run.users} users, ${run.skipped} skipped${run.error ? ` (${run.error})` : ""}`
+        : "never"
+    }`,
+    `lock:       ${s.lock ? `held by pid ${s.lock.pid} on ${s.lock.host} since ${s.lock.acquired.toISOString()}, lease until ${s.lock.expires.toISOString()}` : "free"}`,
+    `rollup:     ${s.rollup.days} days${s.rollup.first ? `, ${s.rollup.first} to ${s.rollup.last} (time zone ${s.rollup.timezone})` : ""}`,
+  ];
+  if (s.indexAdvice) lines.push(`advice:     ${s.indexAdvice}`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

@@ -1,0 +1,51 @@
+import { type Collection, type Document, MongoClient } from "mongodb";
+import type { Namespace } from "./config.js";
+import { HomeUsageError } from "./errors.js";
+
+/** A URI safe to print: the password, if any, is hidden. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}
+
+/** `database.collection`, as people write it. */
+export function formatNamespace(ns: Namespace): string {
+  return `${ns.db}.${ns.collection}`;
+}
+
+/**
+ * Connects to MongoDB and checks the server answers, failing within `timeoutMs` with one clear line
+ * (an `E_DATABASE` error) when it cannot be reached.
+ */
+export async function connectDatabase(
+  uri: string,
+  options: { timeoutMs?: number; appName?: string } = {},
+): Promise<MongoClient> {
+  const timeoutMs = options.timeoutMs ?? 8_000;
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    appName: options.appName ?? "home-usage",
+  });
+  try {
+    await client.connect();
+    await client.db("admin").command({ ping: 1 });
+    return client;
+  } catch (error) {
+    await client.close().catch(() => {});
+    const reason = (error as Error).message.split("\n")[0];
+    throw new HomeUsageError("E_DATABASE", `cannot reach MongoDB at ${redactUri(uri)}: ${reason}`, { cause: error });
+  }
+}
+
+/** Says how to index the source on `created` when it has no such index. */
+export async function indexAdvice(source: Collection<Document>, name: string): Promise<string | null> {
+  let indexes: { key: Record<string, unknown> }[];
+  try {
+    indexes = (await source.listIndexes().toArray()) as { key: Record<string, unknown> }[];
+  } catch {
+    return null; // no such collection yet: nothing to advise on
+  }
+  if (indexes.some((index) => Object.keys(index.key)[0] === "created")) return null;
+  const [db, ...rest] = name.split(".");
+  return `${name} has no index on created, so every run scans the whole log; create one with: mongosh --eval 'db.getSiblingDB("${db}").getCollection("${rest.join(".")}").createIndex({ created: 1 })'`;
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from "node:crypto";
+import type { Collection } from "mongodb";
+import { HomeUsageError } from "./errors.js";
+
+/** A lease: who holds the job, and until when unless they renew it. */
+export interface LockDocument {
+  _id: string;
+  owner: string;
+  host: string;
+  pid: number;
+  acquired: Date;
+  heartbeat: Date;
+  expires: Date;
+}
+
+export interface LockOptions {
+  /** The lock's _id. */
+  name: string;
+  /** Seconds the lease lasts without a heartbeat. */
+  leaseSeconds: number;
+  host: string;
+  pid: number;
+  /** Leases run on the wall clock even when a run's "now" is fixed. @default () => new Date() */
+  clock?: () => Date;
+}
+
+export interface HeldLock {
+  readonly owner: string;
+  /** Renews the lease; throws `E_LOCKED` if another run took it over meanwhile. */
+  renew(): Promise<void>;
+  release(): Promise<void>;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * Takes the lease if it is free or expired (its holder died), atomically: the upsert either updates an
+ * expired lock or inserts a new one, and collides on `_id` with a live one.
+ */
+export async function acquireLock(collection: Collection<LockDocument>, options: LockOptions): Promise<HeldLock> {
+  const owner = randomUUID();
+  const leaseMs = options.leaseSeconds * 1000;
+  const clock = options.clock ?? (() => new Date());
+  const now = clock();
+  try {
+    await collection.findOneAndUpdate(
+      { _id: options.name, expires: { $lt: now } },
+      {
+        $set: {
+          owner,
+          host: options.host,
+          pid: options.pid,
+          acquired: now,
+          heartbeat: now,
+          expires: new Date(now.getTime() + leaseMs),
+        },
+      },
+      { upsert: true },
+    );
+  } catch (error) {
+    if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+    const holder = await collection.findOne({ _id: options.name });
+    throw new HomeUsageError(
+      "E_LOCKED",
+      holder
+        ? `another run holds the lock: pid ${holder.pid} on ${holder.host} since ${holder.acquired.toISOString()} (lease until ${holder.expires.toISOString()})`
+        : "another run holds the lock",
+    );
+  }
+  return {
+    owner,
+    async renew() {
+      const at = clock();
+      const result = await collection.updateOne(
+        { _id: options.name, owner },
+        { $set: { heartbeat: at, expires: new Date(at.getTime() + leaseMs) } },
+      );
+      if (result.matchedCount === 0) {
+        throw new HomeUsageError("E_LOCKED", "lost the lock: its lease expired and another run took it over");
+      }
+    },
+    async release() {
+      await collection.deleteOne({ _id: options.name, owner });
+    },
+  };
+}
+
+/** The current holder of the lock, if its lease is still running. */
+export async function readLock(collection: Collection<LockDocument>, name: string, now: Date) {
+  const lock = await collection.findOne({ _id: name });
+  return lock && lock.expires > now ? lock : null;
+}
