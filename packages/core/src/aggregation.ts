@@ -3,7 +3,7 @@ import type { Collection, Document, MongoClient } from "mongodb";
 import type { HomeUsageConfig } from "./config.js";
 import { type Cookie, createCookieStore, type RunCounts } from "./cookie.js";
 import { formatNamespace, indexAdvice } from "./database.js";
-import { countDays, parseDate, toDayRange } from "./date-range.js";
+import { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
 import { HomeUsageError } from "./errors.js";
 import { acquireLock, type HeldLock, type LockDocument } from "./lock.js";
 import { compileLoginSignal, type LogRecord } from "./login-signal.js";
@@ -61,9 +61,6 @@ export interface AggregationResult extends RunCounts {
   elapsedMs: number;
 }
 
-/** Where the days to process come from, when `--start` is not given. */
-type StartSource = "--start" | "cookie" | "HOME_USAGE_START" | "oldest login" | "none";
-
 /**
  * Reads the login records of a range of local days in one ascending pass, and writes each day's rollup
  * as soon as the day is complete, advancing the cookie only after the day is written: a run killed at any
@@ -90,22 +87,32 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
   }
 
   const cookie = options.reset ? null : await cookies.read(config.jobName);
-  const { first, from } = await firstDay(options, cookie, config, source, matcher.filter, now);
-  const counts: RunCounts = { days: 0, records: 0, logins: 0, skipped: 0, users: 0 };
-  const empty = { ...counts, excluded: 0, dryRun: Boolean(options.dryRun), first: null, last: null };
-  if (!first) return { ...empty, elapsedMs: Date.now() - began };
-  const range = toDayRange(first, options.end ?? startOfDay(now, zone), {
-    zone,
-    now,
-    startName: from === "--start" ? "--start" : `(from the ${from})`,
-    endName: options.end ? "--end" : "today",
-  });
-  const label = { first: periodKeys(range.first).day, last: periodKeys(range.last).day };
+  const last = startOfDay(options.end ?? now, zone);
+  const end = last.plus({ days: 1 }).startOf("day");
+  // Null: the run starts at the day of the oldest login, which the scan itself finds.
+  const first = knownFirstDay(options, cookie, config, now);
+  const rangeOf = (day: DateTime) =>
+    toDayRange(day, last, {
+      zone,
+      now,
+      startName: options.start ? "--start" : cookie?.offset ? "(the cookie's offset)" : "HOME_USAGE_START",
+      endName: options.end ? "--end" : "today",
+    });
+  const range = first && rangeOf(first);
   const filter = {
     ...matcher.filter,
-    created: { $gte: range.first.toJSDate(), $lt: range.last.plus({ days: 1 }).startOf("day").toJSDate() },
+    created: range ? { $gte: range.first.toJSDate(), $lt: end.toJSDate() } : { $lt: end.toJSDate() },
   };
-
+  const counts: RunCounts = { days: 0, records: 0, logins: 0, skipped: 0, users: 0 };
+  const result = (fields: Partial<AggregationResult>): AggregationResult => ({
+    ...counts,
+    excluded: 0,
+    dryRun: Boolean(options.dryRun),
+    first: null,
+    last: null,
+    ...fields,
+    elapsedMs: Date.now() - began,
+  });
   const advise = async () => {
     const advice = await indexAdvice(source as unknown as Collection<Document>, formatNamespace(config.source));
     if (advice) options.onNotice?.(advice);
@@ -113,12 +120,19 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
 
   if (options.dryRun) {
     await advise();
+    const oldest = range
+      ? null
+      : await source
+          .find(filter, { projection: { created: 1 } })
+          .sort({ created: 1 })
+          .next();
+    const planned = range ?? (oldest?.created instanceof Date ? rangeOf(startOfDay(oldest.created, zone)) : null);
+    if (!planned) return result({});
     const candidates = await source.countDocuments(filter);
-    return { ...empty, ...label, days: countDays(range), candidates, elapsedMs: Date.now() - began };
+    return result({ ...labels(planned), days: countDays(planned), candidates });
   }
 
-  const lockCollection = cookieCollection as unknown as Collection<LockDocument>;
-  const lock = await acquireLock(lockCollection, {
+  const lock = await acquireLock(cookieCollection as unknown as Collection<LockDocument>, {
     name: `${config.jobName}.lock`,
     leaseSeconds: config.lockLeaseSeconds,
     host: options.host,
@@ -126,40 +140,41 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
   });
   const heartbeat = keepAlive(lock, config.lockLeaseSeconds);
   let excluded = 0;
+  let buffer: DayBuffer | null = null;
   try {
     await advise();
     if (options.reset) {
       await cookies.reset(config.jobName);
       await rollup.clear();
     }
-    await cookies.startRun(config.jobName, { started: now, ...label });
-    const total = countDays(range);
     const people = new Set<string>();
-    let day = range.first;
-    let dayEnd = day.plus({ days: 1 }).startOf("day").toMillis();
-    let bucket = new Map<string, { logins: number; first: Date; last: Date }>();
-
-    const writeDay = async () => {
-      heartbeat.check();
-      const keys = periodKeys(day);
-      const users: UserDay[] = [...bucket.entries()]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([user, u]) => ({ user, logins: u.logins, first: u.first, last: u.last, ...keys }));
-      const logins = users.reduce((sum, u) => sum + u.logins, 0);
-      await rollup.writeDays([{ _id: day.toJSDate(), ...keys, timezone: zone, users, logins, updated: clock() }]);
-      counts.days++;
-      counts.users = people.size;
-      await cookies.advance(config.jobName, { instant: day.toJSDate(), day: keys.day, timezone: zone }, counts);
-      options.onProgress?.({ ...counts, total, day: keys.day });
-      day = day.plus({ days: 1 }).startOf("day");
-      dayEnd = day.plus({ days: 1 }).startOf("day").toMillis();
-      bucket = new Map();
+    let total = 0;
+    const begin = async (run: DayRange) => {
+      total = countDays(run);
+      await cookies.startRun(config.jobName, { started: now, ...labels(run) });
+      return new DayBuffer(run.first, async (day, users) => {
+        heartbeat.check();
+        const keys = periodKeys(day);
+        const entries: UserDay[] = [...users.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([user, u]) => ({ user, ...u, ...keys }));
+        const logins = entries.reduce((sum, u) => sum + u.logins, 0);
+        await rollup.writeDays([
+          { _id: day.toJSDate(), ...keys, timezone: zone, users: entries, logins, updated: clock() },
+        ]);
+        counts.days++;
+        counts.users = people.size;
+        await cookies.advance(config.jobName, { instant: day.toJSDate(), day: keys.day, timezone: zone }, counts);
+        options.onProgress?.({ ...counts, total, day: keys.day });
+      });
     };
+    if (range) buffer = await begin(range);
 
     const cursor = source.find(filter, { projection: matcher.projection }).sort({ created: 1 }).batchSize(10_000);
     for await (const record of cursor) {
       if (options.signal?.aborted) {
-        throw new HomeUsageError("E_INTERRUPTED", `interrupted; the next run resumes at ${periodKeys(day).day}`);
+        const at = buffer ? periodKeys(buffer.day).day : "the start";
+        throw new HomeUsageError("E_INTERRUPTED", `interrupted; the next run resumes at ${at}`);
       }
       counts.records++;
       const created = record.created;
@@ -167,35 +182,31 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         counts.skipped++;
         continue;
       }
-      while (created.getTime() >= dayEnd) await writeDay();
+      buffer ??= await begin(rangeOf(startOfDay(created, zone)));
+      await buffer.advanceTo(created);
       const user = matcher.userOf(record);
       if (user === null) {
         counts.skipped++;
-        continue;
-      }
-      if (matcher.excludes(user)) {
+      } else if (matcher.excludes(user)) {
         excluded++;
-        continue;
-      }
-      counts.logins++;
-      people.add(user);
-      const seen = bucket.get(user);
-      if (seen) {
-        seen.logins++;
-        seen.last = created;
       } else {
-        bucket.set(user, { logins: 1, first: created, last: created });
+        counts.logins++;
+        people.add(user);
+        buffer.add(user, created);
       }
     }
-    while (day <= range.last) await writeDay();
+    if (!buffer) return result({});
+    await buffer.advanceTo(end.toJSDate());
     counts.users = people.size;
     await cookies.finishRun(config.jobName, { finished: clock(), outcome: "done", ...counts });
-    return { ...counts, ...label, excluded, dryRun: false, elapsedMs: Date.now() - began };
+    return result({ ...labels({ first: buffer.first, last }), excluded, dryRun: false });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await cookies
-      .finishRun(config.jobName, { finished: clock(), outcome: "failed", error: message, ...counts })
-      .catch(() => {});
+    if (buffer) {
+      const message = error instanceof Error ? error.message : String(error);
+      await cookies
+        .finishRun(config.jobName, { finished: clock(), outcome: "failed", error: message, ...counts })
+        .catch(() => {});
+    }
     throw error;
   } finally {
     heartbeat.stop();
@@ -203,27 +214,52 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
   }
 }
 
-async function firstDay(
-  options: AggregationOptions,
-  cookie: Cookie | null,
-  config: HomeUsageConfig,
-  source: Collection<LogRecord>,
-  filter: object,
-  now: Date,
-): Promise<{ first: DateTime | null; from: StartSource }> {
-  const zone = config.timezone;
-  if (options.start) return { first: startOfDay(options.start, zone), from: "--start" };
-  if (cookie?.offset) return { first: startOfDay(cookie.offset, zone), from: "cookie" };
-  if (config.start) {
-    return { first: parseDate(config.start, { zone, now, name: "HOME_USAGE_START" }), from: "HOME_USAGE_START" };
+const labels = (range: DayRange) => ({ first: periodKeys(range.first).day, last: periodKeys(range.last).day });
+
+/** One local day's logins at a time; each day is handed to `write` once the records have passed it. */
+class DayBuffer {
+  readonly first: DateTime;
+  day: DateTime;
+  private end: number;
+  private users = new Map<string, { logins: number; first: Date; last: Date }>();
+
+  constructor(
+    first: DateTime,
+    private readonly write: (day: DateTime, users: DayBuffer["users"]) => Promise<void>,
+  ) {
+    this.first = first;
+    this.day = first;
+    this.end = first.plus({ days: 1 }).startOf("day").toMillis();
   }
-  const oldest = await source
-    .find(filter, { projection: { _id: 0, created: 1 } })
-    .sort({ created: 1 })
-    .limit(1)
-    .next();
-  if (oldest?.created instanceof Date) return { first: startOfDay(oldest.created, zone), from: "oldest login" };
-  return { first: null, from: "none" };
+
+  /** Writes every day that ends at or before `instant`, empty ones included. */
+  async advanceTo(instant: Date) {
+    while (instant.getTime() >= this.end) {
+      await this.write(this.day, this.users);
+      this.day = this.day.plus({ days: 1 }).startOf("day");
+      this.end = this.day.plus({ days: 1 }).startOf("day").toMillis();
+      this.users = new Map();
+    }
+  }
+
+  add(user: string, created: Date) {
+    const seen = this.users.get(user);
+    if (seen) {
+      seen.logins++;
+      seen.last = created;
+    } else {
+      this.users.set(user, { logins: 1, first: created, last: created });
+    }
+  }
+}
+
+/** The first day to process when it is known without reading the log. */
+function knownFirstDay(options: AggregationOptions, cookie: Cookie | null, config: HomeUsageConfig, now: Date) {
+  const zone = config.timezone;
+  if (options.start) return startOfDay(options.start, zone);
+  if (cookie?.offset) return startOfDay(cookie.offset, zone);
+  if (config.start) return parseDate(config.start, { zone, now, name: "HOME_USAGE_START" });
+  return null;
 }
 
 /** Renews the lease in the background; `check` rethrows a failed renewal in the run's own flow. */

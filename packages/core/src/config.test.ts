@@ -1,0 +1,88 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.js";
+import { compileLoginSignal } from "./login-signal.js";
+
+async function file(name: string, content: string) {
+  const path = join(await mkdtemp(join(tmpdir(), "home-usage-config-")), name);
+  await writeFile(path, content);
+  return path;
+}
+
+describe("loadConfig", () => {
+  it("has defaults that need nothing set", async () => {
+    const config = await loadConfig();
+    expect(config).toMatchObject({
+      mongodbUri: "mongodb://127.0.0.1:27017",
+      source: { db: "core4", collection: "sys.log" },
+      target: { db: "home", collection: "login" },
+      cookies: { db: "home", collection: "sys.cookie" },
+      timezone: "UTC",
+      loginPreset: "seed",
+      login: { pattern: "successful login", user: { field: "user" }, exclude: ["admin"] },
+    });
+    expect(config.start).toBeUndefined();
+  });
+
+  it("takes a file over defaults, the environment over the file, and flags over everything", async () => {
+    const path = await file("c.yaml", "timezone: Europe/Berlin\nsource: a.log\ntarget: a.rollup\nstart: 2026-01-01\n");
+    const config = await loadConfig({
+      file: path,
+      env: { HOME_USAGE_SOURCE: "b.log", HOME_USAGE_TARGET: "b.rollup", UNRELATED: "x" },
+      flags: { target: "c.rollup" },
+    });
+    expect(config.timezone).toBe("Europe/Berlin");
+    expect(config.start).toBe("2026-01-01");
+    expect(config.source).toEqual({ db: "b", collection: "log" });
+    expect(config.target).toEqual({ db: "c", collection: "rollup" });
+  });
+
+  it("reads JSON files, and a custom login signal as the README shows it", async () => {
+    const yaml = await file(
+      "login.yml",
+      'login:\n  pattern: "^user (?<user>\\\\S+) logged in"\n  user: { group: user }\n  exclude: [admin, monitoring]\n',
+    );
+    const config = await loadConfig({ file: yaml });
+    expect(config.loginPreset).toBe("custom");
+    const matcher = compileLoginSignal(config.login);
+    expect(matcher.userOf({ message: "user anna logged in" })).toBe("anna");
+    expect(matcher.excludes("monitoring")).toBe(true);
+    expect(matcher.filter).toEqual({ message: { $regex: "^user (\\S+) logged in" } });
+
+    const json = await file("c.json", JSON.stringify({ loginPreset: "core4", lockLeaseSeconds: 30 }));
+    const core4 = await loadConfig({ file: json });
+    expect(core4.lockLeaseSeconds).toBe(30);
+    expect(compileLoginSignal(core4.login).userOf({ message: "set [last_login] for role [ben] with _id [1]" })).toBe(
+      "ben",
+    );
+  });
+
+  it.each([
+    [{ env: { HOME_USAGE_TIMEZONE: "Berlin" } }, 'HOME_USAGE_TIMEZONE: "Berlin" is not an IANA time zone'],
+    [{ flags: { timezone: "Berlin" } }, '--timezone: "Berlin" is not an IANA time zone'],
+    [{ env: { HOME_USAGE_SOURCE: "nodot" } }, 'HOME_USAGE_SOURCE: "nodot" must be database.collection'],
+    [{ env: { HOME_USAGE_LOGIN_PRESET: "x" } }, 'HOME_USAGE_LOGIN_PRESET: "x" must be one of seed, core4, custom'],
+    [{ env: { HOME_USAGE_START: "2026-1-1" } }, 'HOME_USAGE_START: "2026-1-1" must be a day as YYYY-MM-DD'],
+    [{ env: { MONGODB_URI: "http://x" } }, 'MONGODB_URI: "http://x" must be a mongodb://'],
+    [{ flags: { now: "soon" } }, '--now: "soon" must be an ISO 8601 date-time'],
+    [{ flags: { loginPreset: "custom" } }, '--login-preset: "custom" needs a login section'],
+  ])("names the source of a bad value: %j", async (sources, message) => {
+    await expect(loadConfig(sources)).rejects.toMatchObject({
+      code: "E_USAGE",
+      message: expect.stringContaining(message),
+    });
+  });
+
+  it("names the file and key of a bad file", async () => {
+    const unknown = await file("u.yaml", "timezon: UTC\n");
+    await expect(loadConfig({ file: unknown })).rejects.toThrow(`--config: ${unknown}: the file: unknown key timezon`);
+    const badGroup = await file("g.yaml", "login:\n  pattern: successful\n  user: { group: who }\n");
+    await expect(loadConfig({ file: badGroup })).rejects.toThrow('the pattern has no group named "who"');
+    const broken = await file("b.json", "{ nope");
+    await expect(loadConfig({ file: broken })).rejects.toThrow(`--config: ${broken} is not valid JSON`);
+    const lease = await file("l.yaml", "lockLeaseSeconds: 1\n");
+    await expect(loadConfig({ file: lease })).rejects.toThrow(`${lease}: lockLeaseSeconds:`);
+  });
+});
