@@ -119,12 +119,7 @@ describe("home-usage aggregate", () => {
       { HOME_USAGE_START: "last tuesday" },
       /^home-usage: HOME_USAGE_START: "last tuesday" must be a day/,
     ],
-    [
-      "a bad URI",
-      ["aggregate"],
-      { MONGODB_URI: "localhost:27017" },
-      /^home-usage: MONGODB_URI: "localhost:27017" must be a mongodb/,
-    ],
+    ["a bad URI", ["aggregate"], { MONGODB_URI: "localhost:27017" }, /^home-usage: MONGODB_URI: must be a mongodb/],
     [
       "a missing config file",
       ["aggregate", "--config", "/nonexistent/home-usage.yaml"],

@@ -1,6 +1,6 @@
-import { connectDatabase, type HomeUsageConfig, loadConfig } from "@home-usage/core";
+import { connectDatabase, createLogger, type HomeUsageConfig, type LogFormat, loadConfig } from "@home-usage/core";
+
 import type { MongoClient } from "mongodb";
-import { createLogger, type LogFormat } from "./logger.js";
 
 /** The options every command takes (see index.ts). */
 export interface GlobalOptions {

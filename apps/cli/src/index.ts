@@ -1,11 +1,23 @@
-import { HomeUsageError } from "@home-usage/core";
+import { type ErrorCode, HomeUsageError } from "@home-usage/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { aggregate } from "./commands/aggregate.js";
 import { demoData } from "./commands/demo-data.js";
+import { embedUrl, plot, report } from "./commands/report.js";
 import { status } from "./commands/status.js";
 
 /** Exit codes: the one place errors become them. */
 const EXIT = { ok: 0, failure: 1, usage: 2, locked: 75, interrupted: 130 } as const;
+
+const EXIT_CODES: Record<ErrorCode, number> = {
+  E_USAGE: EXIT.usage,
+  E_CONFIG: EXIT.usage,
+  E_STATE: EXIT.usage,
+  E_LOCKED: EXIT.locked,
+  E_INTERRUPTED: EXIT.interrupted,
+  E_DATABASE: EXIT.failure,
+  E_UNAUTHORIZED: EXIT.failure,
+  E_FORBIDDEN: EXIT.failure,
+};
 
 const integer = (min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -57,6 +69,34 @@ program
   .option("--drop", "drop the source collection first")
   .action((_options, command: Command) => demoData(command.optsWithGlobals()));
 
+const range = (command: Command) =>
+  command
+    .option(
+      "--start <date>",
+      "inclusive start: YYYY-MM-DD, an ISO date-time, today or yesterday (default: 90 days before end)",
+    )
+    .option("--end <date>", "exclusive end (default: now)")
+    .option("--aggregate <period>", "d, w, m, q or y (or day, week, ...; default w)");
+
+range(program.command("report").description("unique users per period, from the rollup"))
+  .addOption(
+    new Option("--format <format>", "output format").choices(["table", "csv", "json", "markdown"]).default("table"),
+  )
+  .action((_options, command: Command) => report(command.optsWithGlobals()));
+
+range(program.command("plot").description("write the chart of unique users per period as an SVG file"))
+  .option("--title <text>", "title drawn on the chart")
+  .option("--width <px>", "width", integer(200, 2000))
+  .option("--height <px>", "height", integer(150, 1200))
+  .requiredOption("--out <file.svg>", "where to write the SVG (replaced whole)")
+  .action((_options, command: Command) => plot(command.optsWithGlobals()));
+
+range(program.command("embed-url").description("print a signed chart URL that needs no API token (for wikis)"))
+  .option("--title <text>", "title drawn on the chart")
+  .option("--expires <duration>", "lifetime, such as 30d, 12h or 1y", "30d")
+  .requiredOption("--base-url <url>", "where the API is reached, such as https://usage.example.com")
+  .action((_options, command: Command) => embedUrl(command.optsWithGlobals()));
+
 function fail(code: number, message: string): never {
   process.stderr.write(`home-usage: ${message.replace(/\s*\n\s*/g, " ")}\n`);
   process.exit(code);
@@ -70,15 +110,7 @@ try {
     fail(EXIT.usage, error.message.replace(/^error: /, ""));
   }
   if (error instanceof HomeUsageError) {
-    const code = {
-      E_USAGE: EXIT.usage,
-      E_CONFIG: EXIT.usage,
-      E_STATE: EXIT.usage,
-      E_LOCKED: EXIT.locked,
-      E_INTERRUPTED: EXIT.interrupted,
-      E_DATABASE: EXIT.failure,
-    }[error.code];
-    fail(code, error.message);
+    fail(EXIT_CODES[error.code], error.message);
   }
   fail(EXIT.failure, `failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
 }

@@ -1,12 +1,11 @@
-import type { AggregationProgress } from "@home-usage/core";
+import type { AggregationProgress, Logger } from "@home-usage/core";
 import { SingleBar } from "cli-progress";
-import type winston from "winston";
 
 /**
  * Shows a run's progress: a bar on a terminal (days done of total, records/s, ETA),
  * otherwise a log line every few seconds.
  */
-export function createProgress(options: { tty: boolean; logger: winston.Logger; intervalMs?: number }) {
+export function createProgress(options: { tty: boolean; logger: Logger; intervalMs?: number }) {
   const began = Date.now();
   const rate = (records: number) => Math.round(records / Math.max((Date.now() - began) / 1000, 0.001));
   if (options.tty) {

@@ -65,7 +65,9 @@ describe("loadConfig", () => {
     [{ env: { HOME_USAGE_SOURCE: "nodot" } }, 'HOME_USAGE_SOURCE: "nodot" must be database.collection'],
     [{ env: { HOME_USAGE_LOGIN_PRESET: "x" } }, 'HOME_USAGE_LOGIN_PRESET: "x" must be one of seed, core4, custom'],
     [{ env: { HOME_USAGE_START: "2026-1-1" } }, 'HOME_USAGE_START: "2026-1-1" must be a day as YYYY-MM-DD'],
-    [{ env: { MONGODB_URI: "http://x" } }, 'MONGODB_URI: "http://x" must be a mongodb://'],
+    [{ env: { MONGODB_URI: "http://u:pw@x" } }, "MONGODB_URI: must be a mongodb://"],
+    [{ env: { HOME_USAGE_API_TOKENS: "short" } }, "HOME_USAGE_API_TOKENS: each token must be at least 16 characters"],
+    [{ env: { PORT: "http" } }, 'PORT: "http" must be a TCP port number'],
     [{ flags: { now: "soon" } }, '--now: "soon" must be an ISO 8601 date-time'],
     [{ flags: { loginPreset: "custom" } }, '--login-preset: "custom" needs a login section'],
   ])("names the source of a bad value: %j", async (sources, message) => {

@@ -34,6 +34,14 @@ export interface HomeUsageConfig {
   lockLeaseSeconds: number;
   /** The current time, fixed: for tests and reproducible runs; the wall clock when absent. */
   now?: Date;
+  /** Where the API listens. @default "127.0.0.1" */
+  host: string;
+  /** @default 5001 */
+  port: number;
+  /** Bearer tokens the API accepts; none means no authentication (and loopback only). */
+  apiTokens: string[];
+  /** The key that signs embed URLs; embed URLs are off without it. */
+  embedSecret?: string;
 }
 
 /** Where a setting may come from, in rising precedence. */
@@ -46,29 +54,23 @@ export interface ConfigSources {
   flags?: Partial<Record<FlagKey, string>>;
 }
 
-type FlagKey = "mongodbUri" | "source" | "target" | "cookies" | "timezone" | "start" | "loginPreset" | "now";
+/** The settings that may come from the environment or a flag, with their names there. */
+const SETTINGS = {
+  mongodbUri: { env: "MONGODB_URI", flag: "--mongodb-uri" },
+  source: { env: "HOME_USAGE_SOURCE", flag: "--source" },
+  target: { env: "HOME_USAGE_TARGET", flag: "--target" },
+  cookies: { env: "HOME_USAGE_COOKIES", flag: "--cookies" },
+  timezone: { env: "HOME_USAGE_TIMEZONE", flag: "--timezone" },
+  start: { env: "HOME_USAGE_START", flag: "--start" },
+  loginPreset: { env: "HOME_USAGE_LOGIN_PRESET", flag: "--login-preset" },
+  now: { env: "HOME_USAGE_NOW", flag: "--now" },
+  host: { env: "HOST", flag: "--host" },
+  port: { env: "PORT", flag: "--port" },
+  apiTokens: { env: "HOME_USAGE_API_TOKENS", flag: "--api-tokens" },
+  embedSecret: { env: "HOME_USAGE_EMBED_SECRET", flag: "--embed-secret" },
+} as const;
 
-const ENV_NAMES: Record<FlagKey, string> = {
-  mongodbUri: "MONGODB_URI",
-  source: "HOME_USAGE_SOURCE",
-  target: "HOME_USAGE_TARGET",
-  cookies: "HOME_USAGE_COOKIES",
-  timezone: "HOME_USAGE_TIMEZONE",
-  start: "HOME_USAGE_START",
-  loginPreset: "HOME_USAGE_LOGIN_PRESET",
-  now: "HOME_USAGE_NOW",
-};
-
-const FLAG_NAMES: Record<FlagKey, string> = {
-  mongodbUri: "--mongodb-uri",
-  source: "--source",
-  target: "--target",
-  cookies: "--cookies",
-  timezone: "--timezone",
-  start: "--start",
-  loginPreset: "--login-preset",
-  now: "--now",
-};
+type FlagKey = keyof typeof SETTINGS;
 
 const namespace = z
   .string()
@@ -96,6 +98,10 @@ const fileSchema = z
     jobName: z.string(),
     lockLeaseSeconds: z.number(),
     now: z.string(),
+    host: z.string(),
+    port: z.union([z.number(), z.string()]),
+    apiTokens: z.union([z.array(z.string()), z.string()]),
+    embedSecret: z.string(),
   })
   .partial()
   .strict();
@@ -116,6 +122,17 @@ const configSchema = z
     jobName: z.string().min(1),
     lockLeaseSeconds: z.number().int().min(5).max(3600),
     now: instant.optional(),
+    host: z.string().min(1),
+    port: z.coerce
+      .number({ message: "must be a TCP port number" })
+      .int("must be a TCP port number")
+      .min(0, "must be a TCP port number")
+      .max(65535, "must be a TCP port number"),
+    apiTokens: z
+      .union([z.array(z.string()), z.string()])
+      .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((t) => t.trim()).filter(Boolean))
+      .refine((tokens) => tokens.every((t) => t.length >= 16), "each token must be at least 16 characters"),
+    embedSecret: z.string().min(16, "must be at least 16 characters").optional(),
   })
   .transform(
     ({ login, ...c }): HomeUsageConfig => ({
@@ -134,6 +151,9 @@ const DEFAULTS = {
   loginPreset: "seed",
   jobName: "home-usage.aggregate",
   lockLeaseSeconds: 60,
+  host: "127.0.0.1",
+  port: 5001,
+  apiTokens: [],
 };
 
 const clone = (signal: LoginSignal): LoginSignal => ({
@@ -158,18 +178,19 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<HomeUsage
     // A file that spells out its own login signal means it, unless it also names a preset.
     if (content.login && content.loginPreset === undefined) raw.loginPreset = "custom";
   }
-  for (const key of Object.keys(ENV_NAMES) as FlagKey[]) {
-    const value = sources.env?.[ENV_NAMES[key]];
+  const keys = Object.keys(SETTINGS) as FlagKey[];
+  for (const key of keys) {
+    const value = sources.env?.[SETTINGS[key].env];
     if (value !== undefined && value !== "") {
       raw[key] = value;
-      origin[key] = ENV_NAMES[key];
+      origin[key] = SETTINGS[key].env;
     }
   }
-  for (const key of Object.keys(FLAG_NAMES) as FlagKey[]) {
+  for (const key of keys) {
     const value = sources.flags?.[key];
     if (value !== undefined) {
       raw[key] = value;
-      origin[key] = FLAG_NAMES[key];
+      origin[key] = SETTINGS[key].flag;
     }
   }
   if (raw.loginPreset === "custom" && !raw.login) {
@@ -180,7 +201,9 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<HomeUsage
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? "config");
     const where = origin[key] ?? key;
-    const value = typeof raw[key] === "string" ? ` "${raw[key]}"` : "";
+    // Secrets are never repeated back.
+    const secret = key === "apiTokens" || key === "embedSecret" || key === "mongodbUri";
+    const value = typeof raw[key] === "string" && !secret ? ` "${raw[key]}"` : "";
     const detail = issue?.path.length && issue.path.length > 1 ? `${issue.path.slice(1).join(".")} ` : "";
     throw new HomeUsageError("E_USAGE", `${where}:${value} ${detail}${describeIssue(issue)}`);
   }

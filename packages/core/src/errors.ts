@@ -5,6 +5,8 @@ export type ErrorCode =
   | "E_LOCKED" // another run holds the job's lock
   | "E_STATE" // stored state forbids the request (a time zone change without --reset)
   | "E_INTERRUPTED" // stopped by a signal before it finished
+  | "E_UNAUTHORIZED" // no or a wrong API token
+  | "E_FORBIDDEN" // a tampered or expired embed token
   | "E_DATABASE"; // the database is unreachable or refused an operation
 
 /** The one error class of home-usage: a message meant for people, and a code meant for programs. */

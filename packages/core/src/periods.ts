@@ -30,3 +30,31 @@ export function startOfDay(instant: Date | DateTime, zone: string): DateTime {
 export function startOfPeriod(dt: DateTime, period: Period): DateTime {
   return period === "week" ? dt.startOf("week", { useLocaleWeeks: false }) : dt.startOf(period);
 }
+
+const PERIOD_ALIASES: Record<string, Period> = {
+  d: "day",
+  day: "day",
+  w: "week",
+  week: "week",
+  m: "month",
+  ms: "month",
+  me: "month",
+  month: "month",
+  q: "quarter",
+  qs: "quarter",
+  qe: "quarter",
+  quarter: "quarter",
+  y: "year",
+  ys: "year",
+  ye: "year",
+  a: "year",
+  year: "year",
+};
+
+/**
+ * Reads an aggregate as people write it: `d|w|m|q|y`, `day|week|month|quarter|year`, or pandas-style
+ * frequencies (`D W M MS ME Q QS QE Y YS YE A`), in any case. Null when it is none of these.
+ */
+export function parsePeriod(input: string): Period | null {
+  return PERIOD_ALIASES[input.trim().toLowerCase()] ?? null;
+}

@@ -2,8 +2,10 @@ import winston from "winston";
 
 export type LogFormat = "text" | "json";
 
-/** Logs go to stderr, so stdout carries only results (summaries, reports). */
-export function createLogger(format: LogFormat): winston.Logger {
+/** Logs go to stderr, so stdout carries only results (summaries, reports, data). */
+export type Logger = winston.Logger;
+
+export function createLogger(format: LogFormat): Logger {
   return winston.createLogger({
     level: "info",
     format:

@@ -1,0 +1,131 @@
+/** The API described for people and tools: every route and argument. */
+export function openApiDocument() {
+  const string = (description: string, extra: object = {}) => ({ schema: { type: "string", ...extra }, description });
+  const common = [
+    {
+      name: "start",
+      in: "query",
+      ...string(
+        "Inclusive start: YYYY-MM-DD, ISO 8601 date-time, today, yesterday or now. Default: midnight 90 days before end.",
+      ),
+    },
+    { name: "end", in: "query", ...string("Exclusive end, same forms. Default: now.") },
+    {
+      name: "aggregate",
+      in: "query",
+      ...string("Period: d|w|m|q|y, day|week|month|quarter|year, or D W M MS ME Q QS QE Y YS YE A. Default: w."),
+    },
+  ];
+  const chart = [
+    ...common,
+    { name: "title", in: "query", ...string("Title drawn on the chart (at most 200 characters).") },
+    { name: "width", in: "query", schema: { type: "integer", minimum: 200, maximum: 2000, default: 800 } },
+    { name: "height", in: "query", schema: { type: "integer", minimum: 150, maximum: 1200, default: 400 } },
+  ];
+  const envelope = {
+    type: "object",
+    required: ["_id", "timestamp", "code", "message"],
+    properties: {
+      _id: { type: "string" },
+      timestamp: { type: "string", format: "date-time" },
+      code: { type: "integer" },
+      message: { type: "string" },
+      data: { type: "array", items: { $ref: "#/components/schemas/UsageRow" } },
+      error: { type: "object", properties: { type: { type: "string" }, detail: { type: "string" } } },
+    },
+  };
+  const errors = {
+    "400": {
+      description: "A bad argument; the envelope says which.",
+      content: { "application/json": { schema: envelope } },
+    },
+    "401": { description: "Missing or wrong bearer token (when the server has tokens)." },
+  };
+  const both = (operation: object) => ({ get: operation, post: { ...operation, requestBody: body } });
+  const body = {
+    description: "The same arguments as a JSON object or a form; the JSON body wins over the query string.",
+    content: {
+      "application/json": { schema: { type: "object" } },
+      "application/x-www-form-urlencoded": { schema: { type: "object" } },
+    },
+  };
+  const svg = {
+    "200": { description: "The chart.", content: { "image/svg+xml": {} } },
+    "304": { description: "Not modified (If-None-Match)." },
+    ...errors,
+  };
+  return {
+    openapi: "3.1.0",
+    info: { title: "home-usage", version: "0.1.0", description: "Distinct people who log in to core4, per period." },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        UsageRow: {
+          type: "object",
+          properties: {
+            timestamp: { type: "string", description: "Period start, ISO 8601 in the configured zone." },
+            period: { type: "string", examples: ["2026-11-28", "2026-W48", "2026-11", "2026-Q4", "2026"] },
+            user: { type: "integer", description: "Distinct users." },
+            logins: { type: "integer" },
+            partial: { type: "boolean", description: "Contains now, is cut by the range, or has unprocessed days." },
+          },
+        },
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      "/usage/login": both({
+        summary: "The HTML page: chart, form, table, downloads, embed snippet.",
+        parameters: chart,
+        responses: { "200": { description: "HTML", content: { "text/html": {} } }, ...errors },
+      }),
+      "/usage/login/raw": both({
+        summary: "Unique users per period as data.",
+        parameters: [
+          ...common,
+          {
+            name: "content_type",
+            in: "query",
+            schema: { type: "string", enum: ["json", "csv", "html", "text", "markdown"] },
+            description: "Else the Accept header; JSON by default.",
+          },
+        ],
+        responses: {
+          "200": {
+            description: "The rows; JSON in the envelope, other formats bare.",
+            content: {
+              "application/json": { schema: envelope },
+              "text/csv": {},
+              "text/html": {},
+              "text/plain": {},
+              "text/markdown": {},
+            },
+          },
+          ...errors,
+        },
+      }),
+      "/usage/login/plot": both({ summary: "The chart as SVG.", parameters: chart, responses: svg }),
+      "/usage/login/plot.svg": both({
+        summary: "The chart as SVG, for wikis that want URLs ending in .svg.",
+        parameters: chart,
+        responses: svg,
+      }),
+      "/usage/login/embed/{token}.svg": {
+        get: {
+          summary: "The chart of a signed embed URL (home-usage embed-url); needs no bearer token.",
+          security: [],
+          parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }],
+          responses: { ...svg, "403": { description: "Tampered or expired token." } },
+        },
+      },
+      "/healthz": {
+        get: {
+          summary: "Pings the database.",
+          security: [],
+          responses: { "200": { description: "ok" }, "503": { description: "database down" } },
+        },
+      },
+      "/openapi.json": { get: { summary: "This document.", responses: { "200": { description: "OpenAPI 3.1" } } } },
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { JSDOM } from "jsdom";
+import { DateTime } from "luxon";
+import { describe, expect, it } from "vitest";
+import { renderChart } from "./chart.js";
+import { type Period, periodKeys, startOfPeriod } from "./periods.js";
+import type { UsageRow } from "./usage-query.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const ZONE = "Europe/Berlin";
+
+/** Consecutive periods from the one containing `first`, labelled by the same code the report uses. */
+function series(
+  period: Period,
+  first: string,
+  users: readonly number[],
+  partial: (i: number) => boolean = () => false,
+): UsageRow[] {
+  const start = startOfPeriod(DateTime.fromISO(first, { zone: ZONE }), period);
+  return users.map((user, i) => {
+    const at = start.plus({ [`${period}s`]: i });
+    return { timestamp: at.toISO() ?? "", period: periodKeys(at)[period], user, logins: user * 3, partial: partial(i) };
+  });
+}
+
+/** Parses as a browser does an `image/svg+xml` response; a well-formedness error throws or yields a parsererror. */
+function parse(svg: string): Document {
+  const { document } = new JSDOM(svg, { contentType: "image/svg+xml" }).window;
+  expect(document.getElementsByTagName("parsererror")).toHaveLength(0);
+  return document;
+}
+
+const texts = (doc: Document, selector: string) => [...doc.querySelectorAll(selector)].map((e) => e.textContent ?? "");
+const xTickLabels = (doc: Document) => texts(doc, 'g[aria-label="x-axis tick label"] text');
+const translateX = (e: Element) => Number(/translate\(([-\d.]+),/.exec(e.getAttribute("transform") ?? "")?.[1]);
+
+function withTimeZone<T>(zone: string, run: () => T): T {
+  const saved = process.env.TZ;
+  process.env.TZ = zone;
+  try {
+    return run();
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+}
+
+const weeks = series("week", "2026-10-05", [120, 135, 128, 140, 150, 90, 145, 123]);
+
+describe("renderChart", () => {
+  it("is a standalone SVG document of the asked size", () => {
+    const svg = renderChart(weeks, { aggregate: "week", width: 640, height: 300 });
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).not.toContain("<figure");
+    const root = parse(svg).documentElement;
+    expect(root.localName).toBe("svg");
+    expect(root.namespaceURI).toBe(SVG_NS);
+    expect(root.getAttribute("width")).toBe("640");
+    expect(root.getAttribute("height")).toBe("300");
+    expect(root.getAttribute("viewBox")).toBe("0 0 640 300");
+    // Readable as an <img>, where no page stylesheet applies.
+    expect(root.getAttribute("style")).toMatch(/background: white/);
+    expect(root.getAttribute("font-family")).toMatch(/sans-serif$/);
+    expect(root.firstElementChild?.localName).toBe("rect");
+    expect(root.firstElementChild?.getAttribute("fill")).toBe("white");
+  });
+
+  it("defaults to 800 by 400", () => {
+    const root = parse(renderChart(weeks, { aggregate: "week" })).documentElement;
+    expect(root.getAttribute("viewBox")).toBe("0 0 800 400");
+  });
+
+  it("gives every dot one tooltip with the period, its distinct users and its logins", () => {
+    const doc = parse(renderChart(weeks, { aggregate: "week" }));
+    const circles = [...doc.querySelectorAll("circle")];
+    expect(circles).toHaveLength(weeks.length);
+    for (const circle of circles) expect(circle.getElementsByTagName("title")).toHaveLength(1);
+    expect(doc.getElementsByTagName("title")).toHaveLength(weeks.length);
+    expect(texts(doc, "circle > title")).toContain("2026-W48\n123 distinct users\n369 logins");
+  });
+
+  it("labels the y axis with distinct users from 0, in whole numbers", () => {
+    const doc = parse(renderChart(series("day", "2026-11-01", [0, 1, 3, 2]), { aggregate: "day" }));
+    expect(doc.documentElement.textContent).toContain("distinct users");
+    expect(texts(doc, 'g[aria-label="y-axis tick label"] text')).toEqual(["0", "1", "2", "3"]);
+  });
+
+  it("draws incomplete periods hollow, with dashed lines into and out of them", () => {
+    const rows = series("week", "2026-10-05", [120, 135, 128, 140, 150, 90, 145, 123], (i) => i === 0 || i === 7);
+    const doc = parse(renderChart(rows, { aggregate: "week" }));
+    const fillOf = (circle: Element) => circle.getAttribute("fill") ?? circle.parentElement?.getAttribute("fill");
+    const hollow = [...doc.querySelectorAll("circle")].filter((c) => fillOf(c) === "white");
+    expect(hollow.map((c) => c.textContent)).toEqual([
+      "2026-W41\n120 distinct users\n360 logins\n(incomplete)",
+      "2026-W48\n123 distinct users\n369 logins\n(incomplete)",
+    ]);
+    expect(doc.querySelectorAll("circle")).toHaveLength(rows.length);
+    expect(doc.querySelectorAll("[stroke-dasharray]")).toHaveLength(1);
+    expect(doc.documentElement.textContent).toContain("incomplete period");
+  });
+
+  it("draws no dashes and no hollow dots when every period is complete", () => {
+    const doc = parse(renderChart(weeks, { aggregate: "week" }));
+    expect(doc.querySelectorAll("[stroke-dasharray]")).toHaveLength(0);
+    expect([...doc.querySelectorAll("circle")].some((c) => c.parentElement?.getAttribute("fill") === "white")).toBe(
+      false,
+    );
+    expect(doc.documentElement.textContent).not.toContain("incomplete");
+  });
+
+  it.each([
+    ["day", "2026-11-21", "2026-11-28"],
+    ["week", "2026-10-05", "2026-W48"],
+    ["month", "2026-04-01", "2026-11"],
+    ["quarter", "2025-01-01", "2026-Q4"],
+    ["year", "2019-01-01", "2026"],
+  ] as const)("labels %s ticks as the periods are labelled", (aggregate, first, newest) => {
+    const rows = series(aggregate, first, [5, 6, 7, 8, 9, 10, 11, 12]);
+    const labels = xTickLabels(parse(renderChart(rows, { aggregate })));
+    expect(labels).toContain(newest);
+    expect(labels.every((label) => rows.some((row) => row.period === label))).toBe(true);
+  });
+
+  it("thins the ticks so labels never overlap", () => {
+    const rows = series(
+      "day",
+      "2017-01-01",
+      Array.from({ length: 3650 }, (_, i) => i % 40),
+    );
+    const doc = parse(renderChart(rows, { aggregate: "day", width: 800 }));
+    const labels = xTickLabels(doc);
+    expect(labels.length).toBeGreaterThan(3);
+    expect(labels.length).toBeLessThanOrEqual(800 / 90);
+    expect(labels.at(-1)).toBe(rows.at(-1)?.period);
+    const xs = [...doc.querySelectorAll('g[aria-label="x-axis tick label"] text')].map(translateX);
+    for (let i = 1; i < xs.length; i++) expect((xs[i] ?? 0) - (xs[i - 1] ?? 0)).toBeGreaterThanOrEqual(70);
+  });
+
+  it("places a local day where it is in the configured zone, whatever the server's zone", () => {
+    // 2026-03-29 is the day Berlin moves to summer time: it starts at +01:00 and the next day at +02:00.
+    const rows = series("day", "2026-03-28", [3, 4, 5]);
+    expect(rows.map((row) => row.timestamp)).toEqual([
+      "2026-03-28T00:00:00.000+01:00",
+      "2026-03-29T00:00:00.000+01:00",
+      "2026-03-30T00:00:00.000+02:00",
+    ]);
+    const render = () => renderChart(rows, { aggregate: "day" });
+    const west = withTimeZone("America/Los_Angeles", () => [render(), new Date(2026, 0, 1).getTimezoneOffset()]);
+    const east = withTimeZone("Pacific/Kiritimati", () => [render(), new Date(2026, 0, 1).getTimezoneOffset()]);
+    expect(west[1]).not.toBe(east[1]);
+    expect(west[0]).toBe(east[0]);
+
+    const doc = parse(String(west[0]));
+    const tick = [...doc.querySelectorAll('g[aria-label="x-axis tick label"] text')].find(
+      (e) => e.textContent === "2026-03-29",
+    );
+    const cx = (label: string) =>
+      Number([...doc.querySelectorAll("circle")].find((c) => c.textContent?.startsWith(label))?.getAttribute("cx"));
+    expect(tick).toBeDefined();
+    expect(translateX(tick as Element)).toBe(cx("2026-03-29"));
+    // The 23-hour day takes a whole day's width, like its neighbours.
+    expect(cx("2026-03-29") - cx("2026-03-28")).toBe(cx("2026-03-30") - cx("2026-03-29"));
+  });
+
+  it("renders identical rows to identical bytes, and different rows differently", () => {
+    const options = { aggregate: "week", title: "Weekly" } as const;
+    const first = renderChart(weeks, options);
+    expect(renderChart(weeks, options)).toBe(first);
+    expect(renderChart(series("week", "2026-10-05", [120, 135]), options)).not.toBe(first);
+    expect(
+      renderChart(
+        weeks.map((row, i) => (i === 3 ? { ...row, user: 141 } : row)),
+        options,
+      ),
+    ).not.toBe(first);
+    // Plot numbers clip paths and patterns from a global counter; none may appear.
+    expect(first).not.toMatch(/\sid="/);
+  });
+
+  it("escapes the title and the labels", () => {
+    const title = "<script>alert(1)</script> & more";
+    const rows = [{ ...(weeks[0] as UsageRow), period: '<b onload="x()">W</b>' }, ...weeks.slice(1)];
+    const svg = renderChart(rows, { aggregate: "week", title });
+    expect(svg).toContain("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more");
+    const doc = parse(svg);
+    expect(doc.getElementsByTagName("script")).toHaveLength(0);
+    expect(doc.getElementsByTagName("b")).toHaveLength(0);
+    expect(doc.documentElement.textContent).toContain(title);
+    expect(texts(doc, "circle > title")[0]).toMatch(/^<b onload="x\(\)">W<\/b>\n/);
+  });
+
+  it("keeps text that XML cannot carry from breaking the document", () => {
+    const svg = renderChart(weeks, { aggregate: "week", title: "a\u00a0b\u0007c\nd\ud800e" });
+    expect(parse(svg).documentElement.textContent).toContain("a bc de");
+  });
+
+  it("says no data, at the same size and with the title, when there are no rows", () => {
+    const doc = parse(renderChart([], { aggregate: "month", title: "Monthly", width: 500, height: 200 }));
+    expect(doc.documentElement.getAttribute("viewBox")).toBe("0 0 500 200");
+    expect(texts(doc, "text")).toEqual(["Monthly", "no data"]);
+    expect(doc.querySelectorAll("circle")).toHaveLength(0);
+  });
+
+  it("centres a single period", () => {
+    const rows = series("month", "2026-11-01", [42], () => true);
+    const doc = parse(renderChart(rows, { aggregate: "month", width: 800 }));
+    const circle = doc.querySelector("circle");
+    expect(circle?.textContent).toBe("2026-11\n42 distinct users\n126 logins\n(incomplete)");
+    // Halfway between the 52px left and 32px right margins.
+    expect(Number(circle?.getAttribute("cx"))).toBeCloseTo((52 + 800 - 32) / 2, 0);
+    expect(xTickLabels(doc)).toEqual(["2026-11"]);
+  });
+
+  it("renders ten years of days quickly", () => {
+    const rows = series(
+      "day",
+      "2017-01-01",
+      Array.from({ length: 3650 }, (_, i) => 50 + (i % 30)),
+      (i) => i === 3649,
+    );
+    renderChart(rows.slice(0, 10), { aggregate: "day" });
+    const started = performance.now();
+    const svg = renderChart(rows, { aggregate: "day" });
+    // Generous for a loaded CI machine; it takes a few hundred milliseconds.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(parse(svg).querySelectorAll("circle")).toHaveLength(3650);
+  });
+});

@@ -1,0 +1,55 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { HomeUsageError } from "./errors.js";
+
+/** The chart arguments an embed URL carries, as the user gave them (so `start` may be absent: a rolling range). */
+export interface EmbedArguments {
+  start?: string;
+  end?: string;
+  aggregate?: string;
+  title?: string;
+}
+
+interface Payload extends EmbedArguments {
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+const b64 = (data: Buffer | string) => Buffer.from(data).toString("base64url");
+const sign = (body: string, secret: string) => createHmac("sha256", secret).update(body).digest();
+
+/** A URL-safe token `<payload>.<signature>` for the chart arguments, valid until `expires`. */
+export function signEmbedToken(args: EmbedArguments, options: { secret: string; expires: Date }): string {
+  const payload: Payload = { ...args, exp: Math.floor(options.expires.getTime() / 1000) };
+  const body = b64(JSON.stringify(payload));
+  return `${body}.${b64(sign(body, options.secret))}`;
+}
+
+/**
+ * The arguments of a token this server signed; `E_FORBIDDEN` when the signature does not match or the
+ * token has expired.
+ */
+export function verifyEmbedToken(token: string, options: { secret: string; now: Date }): EmbedArguments {
+  const [body, signature, extra] = token.split(".");
+  if (!body || !signature || extra !== undefined) throw new HomeUsageError("E_FORBIDDEN", "malformed embed token");
+  const expected = sign(body, options.secret);
+  const given = Buffer.from(signature, "base64url");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new HomeUsageError("E_FORBIDDEN", "the embed token's signature does not match");
+  }
+  const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Payload;
+  if (!(payload.exp * 1000 > options.now.getTime())) {
+    throw new HomeUsageError("E_FORBIDDEN", `the embed token expired at ${new Date(payload.exp * 1000).toISOString()}`);
+  }
+  const { exp: _exp, ...args } = payload;
+  return args;
+}
+
+/** Reads a lifetime such as `30d`, `12h`, `90m` or `1y` into milliseconds. */
+export function parseDuration(input: string, name: string): number {
+  const match = /^(\d+)\s*([mhdwy])$/.exec(input.trim());
+  const units = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+  if (!match) throw new HomeUsageError("E_USAGE", `${name}: "${input}" is not a duration such as 30d, 12h or 1y`);
+  const ms = Number(match[1]) * units[match[2] as keyof typeof units];
+  if (ms <= 0) throw new HomeUsageError("E_USAGE", `${name}: "${input}" must be longer than zero`);
+  return ms;
+}

@@ -1,0 +1,53 @@
+import { parseDate } from "./date-range.js";
+import { HomeUsageError } from "./errors.js";
+import { parsePeriod } from "./periods.js";
+import type { UsageQuery } from "./usage-query.js";
+
+/** The most a report may span. */
+const MAX_YEARS = 20;
+
+/** The report's arguments as they arrive from a query string, a form, a JSON body or flags. */
+export interface UsageArguments {
+  start?: unknown;
+  end?: unknown;
+  aggregate?: unknown;
+}
+
+const text = (value: unknown, name: string): string | undefined => {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string")
+    throw new HomeUsageError("E_USAGE", `${name}: must be a string, got ${describe(value)}`);
+  return value;
+};
+
+const describe = (value: unknown) =>
+  Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : typeof value;
+
+/**
+ * Checks and reads the report's arguments. Defaults: `end` now, `start` midnight 90 days before `end`,
+ * `aggregate` weeks. Every failure is an `E_USAGE` error naming the argument.
+ */
+export function parseUsageArguments(args: UsageArguments, context: { zone: string; now: Date }): UsageQuery {
+  const options = { zone: context.zone, now: context.now };
+  const endText = text(args.end, "end");
+  const startText = text(args.start, "start");
+  const aggregateText = text(args.aggregate, "aggregate");
+  const end = endText ? parseDate(endText, { ...options, name: "end" }) : parseDate("now", { ...options, name: "end" });
+  const start = startText
+    ? parseDate(startText, { ...options, name: "start" })
+    : end.minus({ days: 90 }).startOf("day");
+  const aggregate = aggregateText === undefined ? "week" : parsePeriod(aggregateText);
+  if (!aggregate) {
+    throw new HomeUsageError(
+      "E_USAGE",
+      `aggregate: unknown "${aggregateText}" (use d, w, m, q, y, day, week, month, quarter or year)`,
+    );
+  }
+  if (end <= start) {
+    throw new HomeUsageError("E_USAGE", `end: ${end.toISO()} is not after start ${start.toISO()}`);
+  }
+  if (end > start.plus({ years: MAX_YEARS })) {
+    throw new HomeUsageError("E_USAGE", `end: the range may span at most ${MAX_YEARS} years`);
+  }
+  return { start, end, aggregate };
+}
