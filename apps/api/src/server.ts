@@ -110,10 +110,13 @@ export function createServer(options: ServerOptions): express.Express {
 
   const sendSvg = (req: Request, res: Response, svg: string) => {
     // Same data, same bytes: a strong ETag lets wikis and browsers revalidate cheaply.
-    res.set("ETag", `"${createHash("sha256").update(svg).digest("base64url").slice(0, 27)}"`);
+    const etag = `"${createHash("sha256").update(svg).digest("base64url").slice(0, 27)}"`;
+    res.set("ETag", etag);
     res.set("Cache-Control", `${cacheScope}, max-age=300`);
     res.type("image/svg+xml; charset=utf-8");
-    if (req.fresh) {
+    // Compared here rather than with req.fresh, which ignores If-None-Match when the request says
+    // Cache-Control: no-cache; the origin answers a revalidation whatever caches were told.
+    if (matchesEtag(req.get("if-none-match"), etag)) {
       res.status(304).end();
       return;
     }
@@ -205,6 +208,15 @@ export function createServer(options: ServerOptions): express.Express {
   app.use((req, res) => sendError(res, 404, "not_found", `no such route: ${req.method} ${req.path}`));
   app.use(errorHandler((message) => logger.error(message)));
   return app;
+}
+
+/** Whether an If-None-Match header names this entity tag (weak comparison, as for GET). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(",").some((tag) => {
+    const t = tag.trim();
+    return t === "*" || t.replace(/^W\//, "") === etag;
+  });
 }
 
 /** The entries that have a value. */

@@ -1,9 +1,11 @@
 // The home-usage command as a process: exit codes, one-line errors, the lock between two processes,
 // and a run killed with SIGKILL part-way that a rerun completes exactly.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeDemoData } from "@home-usage/core";
+import { verifyEmbedToken, writeDemoData } from "@home-usage/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../../tools/test/database.js";
 
@@ -222,4 +224,91 @@ describe("home-usage aggregate", () => {
     expect(redone).toBeLessThanOrEqual(2);
     expect(await rollupOf("killed")).toEqual(expected);
   }, 180_000);
+});
+
+describe("home-usage report, plot and embed-url", () => {
+  beforeAll(async () => {
+    const done = await run(["aggregate", "--start", "2026-06-01"], envFor("report"));
+    expect(done.code).toBe(0);
+  });
+
+  it("report prints the same rows as the rollup holds, in each format", async () => {
+    const args = ["report", "--start", "2026-06-01", "--end", "2026-06-30T12:00:00Z", "--aggregate", "m"];
+    const json = await run([...args, "--format", "json"], envFor("report"));
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout);
+    expect(rows).toHaveLength(1);
+    const days = await t.db
+      .collection("login_report")
+      .find({ day: { $gte: "2026-06-01" } })
+      .toArray();
+    const users = new Set(days.flatMap((d) => d.users.map((u: { user: string }) => u.user)));
+    const logins = days.reduce((sum, d) => sum + d.logins, 0);
+    expect(rows[0]).toEqual({
+      timestamp: "2026-06-01T00:00:00.000Z",
+      period: "2026-06",
+      user: users.size,
+      logins,
+      partial: true,
+    });
+    const csv = await run([...args, "--format", "csv"], envFor("report"));
+    expect(csv.stdout).toBe(
+      `timestamp,period,user,logins,partial\n2026-06-01T00:00:00.000Z,2026-06,${users.size},${logins},true\n`,
+    );
+    const table = await run(args, envFor("report"));
+    expect(table.stdout.split("\n")[0]).toBe("timestamp                 period   user  logins  partial");
+  });
+
+  it("plot writes an SVG file, and refuses an output that is not .svg", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "home-usage-plot-"));
+    const out = join(dir, "usage.svg");
+    const result = await run(
+      ["plot", "--start", "2026-06-01", "--aggregate", "w", "--title", "June", "--out", out],
+      envFor("report"),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`wrote ${out}: 5 weeks\n`);
+    const svg = await readFile(out, "utf8");
+    expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain(">June<");
+    const bad = await run(["plot", "--out", join(dir, "usage.png")], envFor("report"));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(`home-usage: --out: ${join(dir, "usage.png")} must end in .svg\n`);
+  });
+
+  it("embed-url prints a URL whose token the API will accept, and needs the secret", async () => {
+    const secret = "cli-embed-secret-0123456789";
+    const args = [
+      "embed-url",
+      "--aggregate",
+      "m",
+      "--title",
+      "Usage",
+      "--expires",
+      "30d",
+      "--base-url",
+      "https://usage.example.com/",
+    ];
+    const missing = await run(args, envFor("report"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^home-usage: HOME_USAGE_EMBED_SECRET is not set/);
+    const result = await run(args, envFor("report", { HOME_USAGE_EMBED_SECRET: secret }));
+    expect(result.code).toBe(0);
+    const token = /^https:\/\/usage.example.com\/usage\/login\/embed\/([\w-]+\.[\w-]+)\.svg\n$/.exec(
+      result.stdout,
+    )?.[1];
+    expect(token).toBeDefined();
+    expect(verifyEmbedToken(token as string, { secret, now: new Date(NOW) })).toEqual({
+      aggregate: "m",
+      title: "Usage",
+    });
+    expect(() => verifyEmbedToken(token as string, { secret, now: new Date("2026-08-01T00:00:00Z") })).toThrow(
+      /expired/,
+    );
+    const bad = await run(
+      [...args.slice(0, -2), "--base-url", "ftp://x"],
+      envFor("report", { HOME_USAGE_EMBED_SECRET: secret }),
+    );
+    expect(bad.code).toBe(2);
+  });
 });
