@@ -37,7 +37,7 @@ export function renderPage(model: PageModel): string {
   const markdown = `![${title.replace(/[[\]\\]/g, "\\$&")}](${model.embed.url})`;
   const html = `<img src="${e(model.embed.url)}" alt="${e(title)}">`;
   const missing = model.report.missing.length
-    ? `<p class="note">No processed days, so no row, for: ${e(model.report.missing.join(", "))}. Run <code>home-usage aggregate</code> to fill them.</p>`
+    ? `<p class="note">No processed days, so no row, for: ${e(model.report.missing.join(", "))}. These lie before the first day the job processed, or in a gap it has not covered yet (<code>home-usage aggregate --start</code> fills gaps).</p>`
     : "";
   return `<!doctype html>
 <html lang="en">
@@ -47,9 +47,10 @@ export function renderPage(model: PageModel): string {
 <title>${e(title)} · home-usage</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 960px; padding: 0 1rem; color: #111; }
-form { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; margin: 1rem 0; }
+form { display: flex; gap: 1rem; align-items: flex-end; flex-wrap: wrap; margin: 1rem 0; }
 label { display: flex; flex-direction: column; font-size: .9rem; }
 table { border-collapse: collapse; margin: 1rem 0; }
+.scroll { overflow-x: auto; }
 th, td { border-bottom: 1px solid #ddd; padding: .25rem .75rem; text-align: right; }
 textarea { width: 100%; font-family: monospace; }
 .note { color: #555; }
@@ -71,7 +72,7 @@ svg { max-width: 100%; height: auto; }
 ${missing}
 <section id="data">
 <h2>Data</h2>
-${formatReport(model.report.rows, "html")}
+<div class="scroll">${formatReport(model.report.rows, "html")}</div>
 <p>Download: <a href="${e(model.links.csv)}">CSV</a> · <a href="${e(model.links.json)}">JSON</a> · <a href="${e(model.links.svg)}">SVG</a></p>
 </section>
 <section id="embed">

@@ -14,6 +14,7 @@ import {
 } from "@home-usage/core";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import helmet from "helmet";
+import type { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
 import { boundedInteger, MEDIA_TYPE, optionalText, reportFormat, requestArguments } from "./arguments.js";
 import { errorHandler, requestId, sendData, sendError } from "./envelope.js";
@@ -172,8 +173,10 @@ export function createServer(options: ServerOptions): express.Express {
     const svg = renderChart(result.rows, { aggregate: query.aggregate, title: given.title });
     const base = `${req.protocol}://${req.get("host")}`;
     const { title: _title, ...data } = given;
-    const link = (path: string, values: Record<string, string | undefined>) =>
-      `${base}${path}?${new URLSearchParams(defined(values))}`;
+    const link = (path: string, values: Record<string, string | undefined>) => {
+      const search = new URLSearchParams(defined(values)).toString();
+      return `${base}${path}${search ? `?${search}` : ""}`;
+    };
     const expires = new Date(Date.now() + PAGE_EMBED_DAYS * 86_400_000);
     const embed = config.embedSecret
       ? {
@@ -187,7 +190,7 @@ export function createServer(options: ServerOptions): express.Express {
       renderPage({
         args: given,
         aggregate: query.aggregate,
-        range: { start: query.start.toISO() ?? "", end: query.end.toISO() ?? "" },
+        range: { start: readable(query.start), end: readable(query.end) },
         timezone: config.timezone,
         report: result,
         svg,
@@ -209,6 +212,9 @@ export function createServer(options: ServerOptions): express.Express {
   app.use(errorHandler((message) => logger.error(message)));
   return app;
 }
+
+/** A range end as people read it: the day alone at midnight, else day and minute. */
+const readable = (dt: DateTime) => dt.toFormat(dt.equals(dt.startOf("day")) ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm");
 
 /** Whether an If-None-Match header names this entity tag (weak comparison, as for GET). */
 function matchesEtag(header: string | undefined, etag: string): boolean {
