@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type HomeUsageConfig, loadConfig, runAggregation, signEmbedToken } from "@home-usage/core";
+import { type HomeUsageConfig, loadConfig, parseRunDates, runAggregation, signEmbedToken } from "@home-usage/core";
 import { JSDOM } from "jsdom";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import winston from "winston";
@@ -390,6 +390,33 @@ describe("bad input", () => {
   });
 });
 
+describe("freshness", () => {
+  it("answers from the job's latest rollup: a run of the job invalidates cached reports and charts", async () => {
+    const week48 = async () =>
+      (await (await get(`/usage/login/raw?${RANGE}&aggregate=w`)).json()).data.find(
+        (r: { period: string }) => r.period === "2026-W48",
+      );
+    const chartBefore = await (await get(`/usage/login/plot.svg?${RANGE}&aggregate=w`)).text();
+    expect(await week48()).toMatchObject({ user: 1, logins: 1 });
+    await t.db
+      .collection("sys.log")
+      .insertOne({ created: new Date("2026-11-24T10:00:00Z"), message: "successful login", user: "dan" });
+    const config = await loadConfig({
+      env: {
+        MONGODB_URI: t.uri,
+        HOME_USAGE_SOURCE: `${t.name}.sys.log`,
+        HOME_USAGE_TARGET: `${t.name}.login`,
+        HOME_USAGE_COOKIES: `${t.name}.cookie`,
+        HOME_USAGE_NOW: NOW,
+      },
+    });
+    const dates = parseRunDates({ start: "2026-11-24" }, { zone: "UTC", now: new Date(NOW) });
+    await runAggregation({ client: t.client, config, ...dates, host: "test", pid: process.pid });
+    expect(await week48()).toMatchObject({ user: 2, logins: 2 });
+    expect(await (await get(`/usage/login/plot.svg?${RANGE}&aggregate=w`)).text()).not.toBe(chartBefore);
+  });
+});
+
 describe("home-usage-api, the process", () => {
   const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
   const env = () => ({
@@ -426,7 +453,7 @@ describe("home-usage-api, the process", () => {
     expect(stderr).toContain("listening on loopback only");
     const res = await fetch(`${base}/usage/login/raw?start=2026-11-16&end=2026-11-25&aggregate=m`);
     expect((await res.json()).data).toEqual([
-      { timestamp: "2026-11-01T00:00:00.000Z", period: "2026-11", user: 3, logins: 5, partial: true },
+      { timestamp: "2026-11-01T00:00:00.000Z", period: "2026-11", user: 4, logins: 6, partial: true },
     ]);
     const closed = new Promise((resolve) => child.on("close", resolve));
     child.kill("SIGTERM");

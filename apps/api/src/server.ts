@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
+  type Cookie,
   formatReport,
   type HomeUsageConfig,
   HomeUsageError,
@@ -20,6 +21,7 @@ import { boundedInteger, MEDIA_TYPE, optionalText, reportFormat, requestArgument
 import { errorHandler, requestId, sendData, sendError } from "./envelope.js";
 import { openApiDocument } from "./openapi.js";
 import { renderPage } from "./page.js";
+import { createReportCache } from "./report-cache.js";
 
 export interface ServerOptions {
   client: MongoClient;
@@ -95,10 +97,23 @@ export function createServer(options: ServerOptions): express.Express {
     next();
   };
 
-  const context = () => ({ zone: config.timezone, now: clock() });
-  const report = async (args: UsageArguments) => {
-    const query = parseUsageArguments(args, context());
-    return { query, report: await uniqueUsers(rollup, query, context()) };
+  const cookies = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
+  const cache = createReportCache({
+    // The job touches its cookie whenever it writes a day, so the cookie versions the rollup.
+    version: async () => {
+      const cookie = await cookies.findOne({ _id: config.jobName });
+      const run = cookie?.lastRun;
+      return JSON.stringify([cookie?.offset, run?.started, run?.days, run?.finished]);
+    },
+  });
+
+  const report = (args: UsageArguments) => {
+    const now = clock();
+    const context = { zone: config.timezone, now };
+    const query = parseUsageArguments(args, context);
+    // Within a minute, "now" moves no day or period boundary that matters to a report of whole days.
+    const key = [query.aggregate, query.start.toISO(), query.end.toISO(), Math.floor(now.getTime() / 60_000)].join("|");
+    return cache.get(`report|${key}`, async () => ({ query, report: await uniqueUsers(rollup, query, context) }));
   };
 
   const chart = async (args: Record<string, unknown>) => {
@@ -106,12 +121,15 @@ export function createServer(options: ServerOptions): express.Express {
     const width = boundedInteger(args.width, "width", 200, 2000);
     const height = boundedInteger(args.height, "height", 150, 1200);
     const { query, report: result } = await report(args);
-    return renderChart(result.rows, { aggregate: query.aggregate, title, width, height });
+    const key = JSON.stringify([query.aggregate, result.rows, title, width, height]);
+    return cache.get(`chart|${key}`, async () => {
+      const svg = renderChart(result.rows, { aggregate: query.aggregate, title, width, height });
+      return { svg, etag: `"${createHash("sha256").update(svg).digest("base64url").slice(0, 27)}"` };
+    });
   };
 
-  const sendSvg = (req: Request, res: Response, svg: string) => {
-    // Same data, same bytes: a strong ETag lets wikis and browsers revalidate cheaply.
-    const etag = `"${createHash("sha256").update(svg).digest("base64url").slice(0, 27)}"`;
+  // Same data, same bytes: a strong ETag lets wikis and browsers revalidate cheaply.
+  const sendSvg = (req: Request, res: Response, { svg, etag }: { svg: string; etag: string }) => {
     res.set("ETag", etag);
     res.set("Cache-Control", `${cacheScope}, max-age=300`);
     res.type("image/svg+xml; charset=utf-8");
@@ -170,7 +188,7 @@ export function createServer(options: ServerOptions): express.Express {
       title: optionalText(args.title, "title", 200),
     };
     const { query, report: result } = await report(given);
-    const svg = renderChart(result.rows, { aggregate: query.aggregate, title: given.title });
+    const { svg } = await chart(given);
     const base = `${req.protocol}://${req.get("host")}`;
     const { title: _title, ...data } = given;
     const link = (path: string, values: Record<string, string | undefined>) => {

@@ -1,4 +1,11 @@
-import { connectDatabase, createLogger, type HomeUsageConfig, type LogFormat, loadConfig } from "@home-usage/core";
+import {
+  connectDatabase,
+  createLogger,
+  type HomeUsageConfig,
+  type LogFormat,
+  type Logger,
+  loadConfig,
+} from "@home-usage/core";
 
 import type { MongoClient } from "mongodb";
 
@@ -42,6 +49,6 @@ export async function withDatabase<T>(config: HomeUsageConfig, work: (client: Mo
   }
 }
 
-export function loggerFor(options: GlobalOptions) {
+export function loggerFor(options: GlobalOptions): Logger {
   return createLogger(options.logFormat);
 }

@@ -100,6 +100,7 @@ describe("runAggregation", () => {
       year: "2026",
       timezone: "UTC",
       logins: 3,
+      distinctUsers: 2,
     });
     expect(monday?.users[0]).toMatchObject({
       user: "ann",

@@ -160,7 +160,15 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
           .map(([user, u]) => ({ user, ...u, ...keys }));
         const logins = entries.reduce((sum, u) => sum + u.logins, 0);
         await rollup.writeDays([
-          { _id: day.toJSDate(), ...keys, timezone: zone, users: entries, logins, updated: clock() },
+          {
+            _id: day.toJSDate(),
+            ...keys,
+            timezone: zone,
+            users: entries,
+            distinctUsers: entries.length,
+            logins,
+            updated: clock(),
+          },
         ]);
         counts.days++;
         counts.users = people.size;

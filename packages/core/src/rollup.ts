@@ -18,6 +18,8 @@ export interface RollupDay extends PeriodKeys {
   _id: Date;
   timezone: string;
   users: UserDay[];
+  /** `users.length`, kept so daily figures need no unwinding (FerretDB's $group is slow on many groups). */
+  distinctUsers: number;
   logins: number;
   updated: Date;
 }

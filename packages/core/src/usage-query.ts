@@ -49,20 +49,23 @@ export async function uniqueUsers(
   const match = { $match: { _id: { $gte: firstDay.toJSDate(), $lt: end.toJSDate() } } };
   const began = Date.now();
   const [users, days] = await Promise.all([
-    // FerretDB keeps only _id and the unwound field through $unwind, and computes only the first
-    // accumulator of a $group: hence the period key inside each user entry, and one accumulator a stage.
+    // A day's distinct users are stored with the day; longer periods are counted here, in the database.
+    aggregate === "day"
+      ? null
+      : // FerretDB keeps only _id and the unwound field through $unwind, and computes only the first
+        // accumulator of a $group: hence the period key inside each user entry, and one accumulator a stage.
+        rollup
+          .aggregate<{ _id: string; user: number }>([
+            match,
+            { $project: { users: 1 } },
+            { $unwind: "$users" },
+            { $group: { _id: { period: `$users.${aggregate}`, user: "$users.user" }, n: { $sum: 1 } } },
+            { $group: { _id: "$_id.period", user: { $sum: 1 } } },
+          ])
+          .toArray(),
     rollup
-      .aggregate<{ _id: string; user: number }>([
-        match,
-        { $project: { users: 1 } },
-        { $unwind: "$users" },
-        { $group: { _id: { period: `$users.${aggregate}`, user: "$users.user" }, n: { $sum: 1 } } },
-        { $group: { _id: "$_id.period", user: { $sum: 1 } } },
-      ])
-      .toArray(),
-    rollup.find(match.$match, { projection: { _id: 1, [aggregate]: 1, logins: 1 } }).toArray() as Promise<
-      Pick<RollupDay, "_id" | Period | "logins">[]
-    >,
+      .find(match.$match, { projection: { _id: 1, [aggregate]: 1, logins: 1, distinctUsers: 1 } })
+      .toArray() as Promise<Pick<RollupDay, "_id" | Period | "logins" | "distinctUsers">[]>,
   ]);
   const databaseMs = Date.now() - began;
 
@@ -97,7 +100,8 @@ export async function uniqueUsers(
   }
 
   // Column-wise tables keep their columns even when empty.
-  const counted = table({ period: users.map((u) => u._id), user: users.map((u) => u.user) });
+  const counts = users ?? days.map((d) => ({ _id: d.day, user: d.distinctUsers }));
+  const counted = table({ period: counts.map((u) => u._id), user: counts.map((u) => u.user) });
   const rows = table({
     timestamp: periods.map((p) => p.timestamp),
     period: periods.map((p) => p.period),

@@ -48,7 +48,9 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
 
 function report(result: AggregationResult, options: AggregateOptions, source: string) {
   if (options.logFormat === "json") {
-    process.stdout.write(`${JSON.stringify({ summary: result })}\n`);
+    // Peak memory is for operators and benchmarks: the job streams, so it should not grow with the log.
+    const maxRssKb = process.resourceUsage().maxRSS;
+    process.stdout.write(`${JSON.stringify({ summary: { ...result, maxRssKb } })}\n`);
     return;
   }
   const seconds = (result.elapsedMs / 1000).toFixed(1);

@@ -1,0 +1,321 @@
+// `pnpm bench [--size S|M|L]`: demo data into a fresh database, then the job, the cursor drain it is
+// bounded by, an incremental run, the API's latency and a load test. Prints a table and writes
+// bench/results/<size>.json. Run `pnpm build` first. Uses MONGODB_URI, else starts its own FerretDB.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  compileLoginSignal,
+  LOGIN_PRESETS,
+  loadConfig,
+  parseUsageArguments,
+  renderChart,
+  uniqueUsers,
+} from "@home-usage/core";
+import autocannon from "autocannon";
+import { MongoClient } from "mongodb";
+import { ensureBuilt, startServer } from "../tools/ferretdb/launcher.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const cli = join(root, "apps", "cli", "dist", "index.js");
+const api = join(root, "apps", "api", "dist", "index.js");
+
+/** Sizes: S about a minute, M a few minutes, L ten times M's log. See bench/README.md. */
+const SIZES = {
+  S: { days: 90, users: 200, runs: 3, apiRepeats: 7 },
+  M: { days: 365, users: 200, runs: 3, apiRepeats: 5 },
+  L: { days: 3650, users: 200, runs: 1, apiRepeats: 3 },
+};
+
+const size = (() => {
+  const i = process.argv.indexOf("--size");
+  const value = i >= 0 ? process.argv[i + 1] : "S";
+  if (!SIZES[value]) {
+    console.error(`bench: --size must be S, M or L, not ${value}`);
+    process.exit(2);
+  }
+  return value;
+})();
+const plan = SIZES[size];
+const END = "2026-10-31"; // the last demo day: fixed, so every run sees the same data
+const NOW = "2026-11-01T12:00:00Z";
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+
+function runCli(args, env) {
+  return new Promise((resolve, reject) => {
+    const began = performance.now();
+    const child = spawn(process.execPath, [cli, ...args, "--log-format", "json"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("close", (code) => {
+      const ms = performance.now() - began;
+      if (code !== 0)
+        reject(new Error(`home-usage ${args.join(" ")} exited ${code}: ${stderr.trim().split("\n").at(-1)}`));
+      else resolve({ ms, stdout, stderr });
+    });
+  });
+}
+
+async function main() {
+  let uri = process.env.MONGODB_URI;
+  let server = null;
+  let dataDir = null;
+  if (!uri) {
+    ensureBuilt(log);
+    dataDir = await mkdtemp(join(tmpdir(), "home-usage-bench-"));
+    server = await startServer({ port: 0, dataDir, logFile: join(dataDir, "ferretdb.log") });
+    uri = server.uri;
+  }
+  const dbName = `hu_bench_${size}_${randomBytes(3).toString("hex")}`;
+  const env = {
+    PATH: process.env.PATH,
+    MONGODB_URI: uri,
+    HOME_USAGE_SOURCE: `${dbName}.sys.log`,
+    HOME_USAGE_TARGET: `${dbName}.login`,
+    HOME_USAGE_COOKIES: `${dbName}.cookie`,
+    HOME_USAGE_NOW: NOW,
+  };
+  const client = await new MongoClient(uri).connect();
+  const db = client.db(dbName);
+  const results = {
+    size,
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    database: process.env.MONGODB_URI ? "MONGODB_URI" : "bundled FerretDB v1.24.2 (SQLite)",
+    data: {},
+    job: {},
+    drain: {},
+    incremental: {},
+    api: [],
+    load: {},
+  };
+  try {
+    // The log.
+    log(`writing ${plan.days} days x ${plan.users} people of demo data into ${dbName}`);
+    const demo = await runCli(
+      ["demo-data", "--days", String(plan.days), "--users", String(plan.users), "--seed", "1", "--end", END],
+      env,
+    );
+    const records = await db.collection("sys.log").countDocuments();
+    results.data = {
+      days: plan.days,
+      people: plan.users,
+      records,
+      insertSeconds: demo.ms / 1000,
+      insertPerSecond: records / (demo.ms / 1000),
+    };
+    log(`${records} records in ${(demo.ms / 1000).toFixed(1)} s`);
+
+    // 1. The job over the whole range, and 2. the bare cursor drain of the same filter and projection.
+    const config = await loadConfig({ env });
+    const matcher = compileLoginSignal(LOGIN_PRESETS.seed);
+    const jobRuns = [];
+    const drainRuns = [];
+    let summary;
+    for (let i = 0; i < plan.runs; i++) {
+      const job = await runCli(["aggregate", "--reset"], env);
+      summary = JSON.parse(job.stdout.trim().split("\n").at(-1)).summary;
+      jobRuns.push({ ms: job.ms, maxRssKb: summary.maxRssKb });
+      log(
+        `job ${i + 1}/${plan.runs}: ${(job.ms / 1000).toFixed(1)} s, ${summary.records} login records, peak ${Math.round(summary.maxRssKb / 1024)} MiB`,
+      );
+      const began = performance.now();
+      let drained = 0;
+      const cursor = db
+        .collection("sys.log")
+        .find(
+          { ...matcher.filter, created: { $lt: new Date(new Date(`${END}T00:00:00Z`).getTime() + 2 * 86_400_000) } },
+          { projection: matcher.projection },
+        )
+        .sort({ created: 1 })
+        .batchSize(10_000);
+      for await (const _ of cursor) drained++;
+      drainRuns.push(performance.now() - began);
+      log(`drain ${i + 1}/${plan.runs}: ${((performance.now() - began) / 1000).toFixed(1)} s, ${drained} records`);
+      if (drained !== summary.records) throw new Error(`the drain read ${drained} records, the job ${summary.records}`);
+    }
+    const jobMs = median(jobRuns.map((r) => r.ms));
+    results.job = {
+      runs: jobRuns,
+      medianSeconds: jobMs / 1000,
+      days: summary.days,
+      loginRecords: summary.records,
+      logins: summary.logins,
+      users: summary.users,
+      logRecordsPerSecond: records / (jobMs / 1000),
+      loginsPerSecond: summary.logins / (jobMs / 1000),
+      peakRssMiB: Math.max(...jobRuns.map((r) => r.maxRssKb)) / 1024,
+      secondsPerMillionLogRecords: jobMs / 1000 / (records / 1e6),
+    };
+    results.drain = {
+      runs: drainRuns,
+      medianSeconds: median(drainRuns) / 1000,
+      jobOverDrain: jobMs / median(drainRuns),
+    };
+
+    // The rollup must hold what the log says: one more check that the figures measure a correct job.
+    const expectedLogins = await db
+      .collection("sys.log")
+      .countDocuments({ message: "successful login", user: { $ne: "admin" } });
+    if (summary.logins !== expectedLogins)
+      throw new Error(`the job counted ${summary.logins} logins, the log has ${expectedLogins}`);
+
+    // 3. Incremental: one more day appended, then the job again (the daily cron case).
+    const incrementalRuns = [];
+    for (let i = 1; i <= Math.max(1, plan.runs); i++) {
+      const day = new Date(new Date(`${END}T00:00:00Z`).getTime() + i * 86_400_000).toISOString().slice(0, 10);
+      await runCli(["demo-data", "--days", "1", "--users", String(plan.users), "--seed", "1", "--end", day], {
+        ...env,
+        HOME_USAGE_NOW: `${day}T23:00:00Z`,
+      });
+      const run = await runCli(["aggregate"], { ...env, HOME_USAGE_NOW: `${day}T23:30:00Z` });
+      const s = JSON.parse(run.stdout.trim().split("\n").at(-1)).summary;
+      incrementalRuns.push(run.ms);
+      log(`incremental ${day}: ${(run.ms / 1000).toFixed(1)} s, ${s.days} days, ${s.records} login records`);
+    }
+    results.incremental = { runs: incrementalRuns, medianSeconds: median(incrementalRuns) / 1000 };
+
+    // 4. The API: latency of /raw and /plot, and where the time goes.
+    const apiEnv = { ...env, HOME_USAGE_NOW: `${END}T23:00:00Z` };
+    const apiProcess = spawn(process.execPath, [api, "--port", "0", "--log-format", "json"], {
+      env: apiEnv,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const base = await new Promise((resolve, reject) => {
+      let text = "";
+      apiProcess.stderr.on("data", (d) => {
+        text += d;
+        const url = /listening on (http:\/\/[\d.:]+)/.exec(text)?.[1];
+        if (url) resolve(url);
+      });
+      apiProcess.on("close", () => reject(new Error(text)));
+    });
+    try {
+      const rollup = db.collection("login");
+      const context = { zone: "UTC", now: new Date(`${END}T23:00:00Z`) };
+      const first = new Date(new Date(`${END}T00:00:00Z`).getTime() - (plan.days - 1) * 86_400_000);
+      const ranges = { "90 days": "", "1 year": "2025-11-01", whole: first.toISOString().slice(0, 10) };
+      for (const [range, start] of Object.entries(ranges)) {
+        for (const aggregate of ["d", "w", "m"]) {
+          const args = { aggregate, ...(start ? { start } : {}) };
+          const query = new URLSearchParams(args).toString();
+          const row = { range, aggregate };
+          for (const route of ["raw", "plot"]) {
+            const times = [];
+            let rows;
+            for (let i = 0; i < plan.apiRepeats; i++) {
+              const began = performance.now();
+              const res = await fetch(`${base}/usage/login/${route}?${query}`);
+              const body = await res.text();
+              times.push(performance.now() - began);
+              if (res.status !== 200) throw new Error(`${route}?${query} answered ${res.status}: ${body}`);
+              if (route === "raw") rows = JSON.parse(body).data;
+            }
+            row[route] = { medianMs: median(times), p95Ms: p95(times) };
+            if (rows) row.periods = rows.length;
+          }
+          // Where the time goes: the database query against rendering, measured in this process.
+          const dbTimes = [];
+          const renderTimes = [];
+          const parsed = parseUsageArguments(args, context);
+          for (let i = 0; i < plan.apiRepeats; i++) {
+            const report = await uniqueUsers(rollup, parsed, context);
+            dbTimes.push(report.databaseMs);
+            const began = performance.now();
+            renderChart(report.rows, { aggregate: parsed.aggregate });
+            renderTimes.push(performance.now() - began);
+          }
+          row.databaseMs = median(dbTimes);
+          row.renderMs = median(renderTimes);
+          row.databaseShare = row.databaseMs / (row.databaseMs + row.renderMs);
+          results.api.push(row);
+          log(
+            `api ${range} ${aggregate}: raw ${row.raw.medianMs.toFixed(0)} ms, plot ${row.plot.medianMs.toFixed(0)} ms (${row.periods} periods; db ${row.databaseMs.toFixed(0)} ms, render ${row.renderMs.toFixed(0)} ms)`,
+          );
+        }
+      }
+
+      // 5. Load: 30 s at 50 connections on the wiki's URL.
+      log("load: 30 s at 50 connections on /usage/login/plot.svg");
+      const load = await autocannon({
+        url: `${base}/usage/login/plot.svg`,
+        connections: 50,
+        duration: 30,
+        timeout: 120,
+      });
+      results.load = {
+        requests: load.requests.total,
+        requestsPerSecond: load.requests.average,
+        latencyP50Ms: load.latency.p50,
+        latencyP99Ms: load.latency.p99,
+        errors: load.errors,
+        timeouts: load.timeouts,
+        non2xx: load.non2xx,
+      };
+      if (load.errors || load.timeouts || load.non2xx)
+        throw new Error(`load: ${load.errors} errors, ${load.timeouts} timeouts, ${load.non2xx} non-2xx`);
+    } finally {
+      apiProcess.kill("SIGTERM");
+    }
+  } finally {
+    await db.dropDatabase().catch(() => {});
+    await client.close();
+    if (server) {
+      server.child.kill("SIGTERM");
+      await server.exited;
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  await writeFile(join(root, "bench", "results", `${size}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  print(results);
+}
+
+function print(r) {
+  const f = (n, d = 1) => (typeof n === "number" ? n.toFixed(d) : String(n));
+  const lines = [
+    `home-usage bench, size ${r.size}: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.database}`,
+    `data: ${r.data.days} days x ${r.data.people} people = ${r.data.records} log records (written at ${f(r.data.insertPerSecond, 0)}/s)`,
+    "",
+    "step                          median     figure",
+    `job (aggregate --reset)       ${f(r.job.medianSeconds).padStart(7)} s  ${f(r.job.logRecordsPerSecond, 0)} log records/s, ${f(r.job.loginsPerSecond, 0)} logins/s, peak ${f(r.job.peakRssMiB, 0)} MiB, ${f(r.job.secondsPerMillionLogRecords)} s per million log records`,
+    `drain (same filter, driver)   ${f(r.drain.medianSeconds).padStart(7)} s  job / drain = ${f(r.drain.jobOverDrain, 2)}`,
+    `incremental (one more day)    ${f(r.incremental.medianSeconds).padStart(7)} s`,
+    "",
+    "API                 periods   raw median/p95 ms   plot median/p95 ms   db ms  render ms  db share",
+    ...r.api.map(
+      (a) =>
+        `${`${a.range}, ${a.aggregate}`.padEnd(20)}${String(a.periods).padStart(7)}   ${`${f(a.raw.medianMs, 0)}/${f(a.raw.p95Ms, 0)}`.padStart(17)}   ${`${f(a.plot.medianMs, 0)}/${f(a.plot.p95Ms, 0)}`.padStart(18)}   ${f(a.databaseMs, 0).padStart(5)}  ${f(a.renderMs, 0).padStart(9)}  ${f(a.databaseShare * 100, 0).padStart(7)}%`,
+    ),
+    "",
+    `load /usage/login/plot.svg, 50 connections, 30 s: ${f(r.load.requestsPerSecond)} req/s, p50 ${r.load.latencyP50Ms} ms, p99 ${r.load.latencyP99Ms} ms, ${r.load.errors} errors, ${r.load.timeouts} timeouts, ${r.load.non2xx} non-2xx`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+main().catch((error) => {
+  console.error(`bench: failed: ${error.message}`);
+  process.exit(1);
+});
