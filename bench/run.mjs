@@ -9,7 +9,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   compileLoginSignal,
-  LOGIN_PRESETS,
   loadConfig,
   parseUsageArguments,
   renderChart,
@@ -130,7 +129,7 @@ async function main() {
 
     // 1. The job over the whole range, and 2. the bare cursor drain of the same filter and projection.
     const config = await loadConfig({ env });
-    const matcher = compileLoginSignal(LOGIN_PRESETS.seed);
+    const matcher = compileLoginSignal(config.login);
     const jobRuns = [];
     const drainRuns = [];
     let summary;
