@@ -41,3 +41,17 @@ export function useTestDatabase(label: string): TestDatabase {
   });
   return state;
 }
+
+/**
+ * The environment that points home-usage at collections of a test database: `sys.log`, `login` and
+ * `cookie`, or with a `suffix` (`log_<suffix>`, `login_<suffix>`, `cookie_<suffix>`) to keep sets apart.
+ */
+export function databaseEnv(t: TestDatabase, suffix?: string, source?: string): Record<string, string> {
+  const tail = suffix ? `_${suffix}` : "";
+  return {
+    MONGODB_URI: t.uri,
+    HOME_USAGE_SOURCE: `${t.name}.${source ?? (suffix ? `log${tail}` : "sys.log")}`,
+    HOME_USAGE_TARGET: `${t.name}.login${tail}`,
+    HOME_USAGE_COOKIES: `${t.name}.cookie${tail}`,
+  };
+}

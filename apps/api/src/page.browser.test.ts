@@ -6,7 +6,7 @@ import { type DemoDataSummary, loadConfig, runAggregation, writeDemoData } from 
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import winston from "winston";
-import { useTestDatabase } from "../../../tools/test/database.js";
+import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 import { createServer } from "./server.js";
 
 // Debian's package; the suite never downloads a browser.
@@ -52,13 +52,7 @@ beforeAll(async () => {
       );
 
   const config = await loadConfig({
-    env: {
-      MONGODB_URI: t.uri,
-      HOME_USAGE_SOURCE: `${t.name}.sys.log`,
-      HOME_USAGE_TARGET: `${t.name}.login`,
-      HOME_USAGE_COOKIES: `${t.name}.cookie`,
-      HOME_USAGE_NOW: NOW,
-    },
+    env: { ...databaseEnv(t), HOME_USAGE_NOW: NOW },
   });
   const log = t.db.collection("sys.log");
   demo = await writeDemoData(log, DEMO);

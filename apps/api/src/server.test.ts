@@ -7,7 +7,7 @@ import { type HomeUsageConfig, loadConfig, parseRunDates, runAggregation, signEm
 import { JSDOM } from "jsdom";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import winston from "winston";
-import { useTestDatabase } from "../../../tools/test/database.js";
+import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 import { createServer } from "./server.js";
 
 const t = useTestDatabase("api");
@@ -33,10 +33,7 @@ let secured: Served;
 
 beforeAll(async () => {
   const env = {
-    MONGODB_URI: t.uri,
-    HOME_USAGE_SOURCE: `${t.name}.sys.log`,
-    HOME_USAGE_TARGET: `${t.name}.login`,
-    HOME_USAGE_COOKIES: `${t.name}.cookie`,
+    ...databaseEnv(t),
     HOME_USAGE_NOW: NOW,
     HOME_USAGE_EMBED_SECRET: SECRET,
   };
@@ -402,13 +399,7 @@ describe("freshness", () => {
       .collection("sys.log")
       .insertOne({ created: new Date("2026-11-24T10:00:00Z"), message: "successful login", user: "dan" });
     const config = await loadConfig({
-      env: {
-        MONGODB_URI: t.uri,
-        HOME_USAGE_SOURCE: `${t.name}.sys.log`,
-        HOME_USAGE_TARGET: `${t.name}.login`,
-        HOME_USAGE_COOKIES: `${t.name}.cookie`,
-        HOME_USAGE_NOW: NOW,
-      },
+      env: { ...databaseEnv(t), HOME_USAGE_NOW: NOW },
     });
     const dates = parseRunDates({ start: "2026-11-24" }, { zone: "UTC", now: new Date(NOW) });
     await runAggregation({ client: t.client, config, ...dates, host: "test", pid: process.pid });

@@ -111,8 +111,16 @@ export function createServer(options: ServerOptions): express.Express {
     const now = clock();
     const context = { zone: config.timezone, now };
     const query = parseUsageArguments(args, context);
-    // Within a minute, "now" moves no day or period boundary that matters to a report of whole days.
-    const key = [query.aggregate, query.start.toISO(), query.end.toISO(), Math.floor(now.getTime() / 60_000)].join("|");
+    // A report counts whole days: within one minute, neither `end` nor "now" changes which days it
+    // reads or which periods are partial, unless `end` falls exactly on a midnight.
+    const minute = (ms: number) => Math.floor(ms / 60_000);
+    const key = [
+      query.aggregate,
+      query.start.startOf("day").toISO(),
+      minute(query.end.toMillis()),
+      query.end.equals(query.end.startOf("day")),
+      minute(now.getTime()),
+    ].join("|");
     return cache.get(`report|${key}`, async () => ({ query, report: await uniqueUsers(rollup, query, context) }));
   };
 

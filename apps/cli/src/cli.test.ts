@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { verifyEmbedToken, writeDemoData } from "@home-usage/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { useTestDatabase } from "../../../tools/test/database.js";
+import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
 const t = useTestDatabase("cli");
@@ -24,10 +24,7 @@ interface Run {
 function envFor(name: string, extra: Record<string, string> = {}) {
   return {
     PATH: process.env.PATH ?? "",
-    MONGODB_URI: t.uri,
-    HOME_USAGE_SOURCE: `${t.name}.sys.log`,
-    HOME_USAGE_TARGET: `${t.name}.login_${name}`,
-    HOME_USAGE_COOKIES: `${t.name}.cookie_${name}`,
+    ...databaseEnv(t, name, "sys.log"),
     HOME_USAGE_NOW: NOW,
     ...extra,
   };

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { useTestDatabase } from "../../../tools/test/database.js";
+import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 import { parseRunDates, runAggregation } from "./aggregation.js";
 import { type HomeUsageConfig, loadConfig } from "./config.js";
 import type { Cookie } from "./cookie.js";
@@ -14,10 +14,7 @@ async function setup(settings: { timezone?: string; now: string; preset?: string
   const id = randomBytes(3).toString("hex");
   const config = await loadConfig({
     env: {
-      MONGODB_URI: t.uri,
-      HOME_USAGE_SOURCE: `${t.name}.log_${id}`,
-      HOME_USAGE_TARGET: `${t.name}.login_${id}`,
-      HOME_USAGE_COOKIES: `${t.name}.cookie_${id}`,
+      ...databaseEnv(t, id),
       HOME_USAGE_TIMEZONE: settings.timezone,
       HOME_USAGE_LOGIN_PRESET: settings.preset,
       HOME_USAGE_START: settings.start,

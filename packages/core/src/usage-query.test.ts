@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { useTestDatabase } from "../../../tools/test/database.js";
+import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 import { runAggregation } from "./aggregation.js";
 import { loadConfig } from "./config.js";
 import { writeDemoData } from "./demo-data.js";
@@ -16,10 +16,7 @@ async function setup(now: string, timezone = "UTC") {
   const id = randomBytes(3).toString("hex");
   const config = await loadConfig({
     env: {
-      MONGODB_URI: t.uri,
-      HOME_USAGE_SOURCE: `${t.name}.log_${id}`,
-      HOME_USAGE_TARGET: `${t.name}.login_${id}`,
-      HOME_USAGE_COOKIES: `${t.name}.cookie_${id}`,
+      ...databaseEnv(t, id),
       HOME_USAGE_TIMEZONE: timezone,
       HOME_USAGE_NOW: now,
     },
