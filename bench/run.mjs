@@ -46,13 +46,23 @@ const median = (xs) => {
 const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
+/** Every process the bench starts, so that a bench stopped by hand stops them too. */
+const children = new Set();
+function track(child) {
+  children.add(child);
+  child.on("close", () => children.delete(child));
+  return child;
+}
+
 function runCli(args, env) {
   return new Promise((resolve, reject) => {
     const began = performance.now();
-    const child = spawn(process.execPath, [cli, ...args, "--log-format", "json"], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = track(
+      spawn(process.execPath, [cli, ...args, "--log-format", "json"], {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -200,10 +210,12 @@ async function main() {
 
     // 4. The API: latency of /raw and /plot, and where the time goes.
     const apiEnv = { ...env, HOME_USAGE_NOW: `${END}T23:00:00Z` };
-    const apiProcess = spawn(process.execPath, [api, "--port", "0", "--log-format", "json"], {
-      env: apiEnv,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const apiProcess = track(
+      spawn(process.execPath, [api, "--port", "0", "--log-format", "json"], {
+        env: apiEnv,
+        stdio: ["ignore", "ignore", "pipe"],
+      }),
+    );
     const base = await new Promise((resolve, reject) => {
       let text = "";
       apiProcess.stderr.on("data", (d) => {
@@ -339,6 +351,7 @@ function print(r) {
 let stopServer = async () => {};
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, async () => {
+    for (const child of children) child.kill("SIGTERM");
     await stopServer();
     process.exit(130);
   });
