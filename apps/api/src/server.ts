@@ -131,7 +131,7 @@ export function createServer(options: ServerOptions): express.Express {
     const { query, report: result } = await report(args);
     const key = JSON.stringify([query.aggregate, result.rows, title, width, height]);
     return cache.get(`chart|${key}`, async () => {
-      const svg = renderChart(result.rows, { aggregate: query.aggregate, title, width, height });
+      const svg = await renderChart(result.rows, { aggregate: query.aggregate, title, width, height });
       return { svg, etag: `"${createHash("sha256").update(svg).digest("base64url").slice(0, 27)}"` };
     });
   };

@@ -66,6 +66,11 @@ describe("home-usage aggregate", () => {
       /^aggregated 30 days \(2026-06-01 to 2026-06-30\): \d+ records read, \d+ logins, \d+ distinct users/,
     );
     expect(result.stdout.trim().split("\n")).toHaveLength(1);
+    // The demo log here has no index on created: said once, with the command, and nothing created.
+    const advice = result.stderr.split("\n").filter((line) => line.includes("has no index on created"));
+    expect(advice).toHaveLength(1);
+    expect(advice[0]).toContain(`db.getSiblingDB("${t.name}").getCollection("sys.log").createIndex({ created: 1 })`);
+    expect((await t.db.collection("sys.log").listIndexes().toArray()).map((i) => i.name)).toEqual(["_id_"]);
     const status = await run(["status", "--json"], envFor("basic"));
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({
@@ -73,6 +78,7 @@ describe("home-usage aggregate", () => {
       lastRun: { outcome: "done", days: 30 },
       lock: null,
       rollup: { days: 30, first: "2026-06-01", last: "2026-06-30", timezone: "UTC" },
+      indexAdvice: expect.stringContaining("createIndex({ created: 1 })"),
     });
   });
 

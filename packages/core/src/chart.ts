@@ -1,5 +1,4 @@
-import * as Plot from "@observablehq/plot";
-import { JSDOM } from "jsdom";
+import type * as PlotModule from "@observablehq/plot";
 import { DateTime } from "luxon";
 import type { Period } from "./periods.js";
 import type { UsageRow } from "./usage-query.js";
@@ -26,13 +25,18 @@ const MARGIN = { left: 52, right: 32, bottom: 32, top: 32, title: 28 };
 const LEGENDS = ["hollow dot, dashed line: incomplete period", "hollow/dashed: incomplete", "○ incomplete"];
 const DURATION_UNIT = { day: "days", week: "weeks", month: "months", quarter: "quarters", year: "years" } as const;
 
-let sharedDocument: Document | undefined;
+let renderer: Promise<{ Plot: typeof PlotModule; document: Document }> | undefined;
 
-// An HTML document, as Plot documents: an XML one would make outerHTML an XML serialisation, which is
-// correct without help but six times slower on a long daily series. `serialize` makes up the difference.
-function chartDocument(): Document {
-  sharedDocument ??= new JSDOM("").window.document;
-  return sharedDocument;
+// Plot and jsdom take ~85 MiB and most of a second to load, so only a process that draws pays for them.
+// One document serves every chart. It is an HTML document, as Plot documents: an XML one would make
+// outerHTML an XML serialisation, which is correct without help but six times slower on a long daily
+// series. `serialize` makes up the difference.
+function loadRenderer() {
+  renderer ??= Promise.all([import("@observablehq/plot"), import("jsdom")]).then(([Plot, { JSDOM }]) => ({
+    Plot,
+    document: new JSDOM("").window.document,
+  }));
+  return renderer;
 }
 
 interface Point {
@@ -44,7 +48,8 @@ interface Point {
 }
 
 /** Renders the distinct users per period as a standalone SVG document (no XML declaration, so it inlines into HTML). */
-export function renderChart(rows: readonly UsageRow[], options: ChartOptions): string {
+export async function renderChart(rows: readonly UsageRow[], options: ChartOptions): Promise<string> {
+  const { Plot, document } = await loadRenderer();
   const width = clampSize(options.width, 800, 200, 2000);
   const height = clampSize(options.height, 400, 150, 1200);
   const title = options.title === undefined ? "" : oneLine(options.title);
@@ -57,7 +62,7 @@ export function renderChart(rows: readonly UsageRow[], options: ChartOptions): s
     marginTop: MARGIN.top + (title ? MARGIN.title : 0),
   };
 
-  const marks: Plot.Markish[] = [];
+  const marks: PlotModule.Markish[] = [];
   if (title) {
     // Pinned to the top-left corner of the image, not of the frame, so the title lines up with the edge.
     marks.push(
@@ -78,11 +83,7 @@ export function renderChart(rows: readonly UsageRow[], options: ChartOptions): s
 
   if (points.length === 0) {
     marks.push(Plot.text(["no data"], { frameAnchor: "middle", fontSize: 14, fill: "#6e7781" }));
-    return serialize(
-      Plot.plot({ document: chartDocument(), width, height, ...margins, ariaLabel: "no data", marks }),
-      width,
-      height,
-    );
+    return serialize(Plot.plot({ document, width, height, ...margins, ariaLabel: "no data", marks }), width, height);
   }
 
   const first = points[0] as Point;
@@ -137,7 +138,7 @@ export function renderChart(rows: readonly UsageRow[], options: ChartOptions): s
 
   return serialize(
     Plot.plot({
-      document: chartDocument(),
+      document,
       width,
       height,
       ...margins,

@@ -39,7 +39,7 @@ export async function report(options: RangeOptions & { format: "table" | "csv" |
 export async function plot(options: RangeOptions & { title?: string; width?: number; height?: number; out: string }) {
   if (!options.out.endsWith(".svg")) throw new HomeUsageError("E_USAGE", `--out: ${options.out} must end in .svg`);
   const { usage, result } = await query(options);
-  const svg = renderChart(result.rows, {
+  const svg = await renderChart(result.rows, {
     aggregate: usage.aggregate,
     title: options.title,
     width: options.width,
