@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { HomeUsageError } from "@home-usage/core";
+import { type ErrorCode, HomeUsageError } from "@home-usage/core";
 import type { NextFunction, Request, Response } from "express";
+import { MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from "mongodb";
 
 /**
  * Every JSON answer, success or error, comes in this envelope; the original page reads `res["data"]`.
@@ -36,9 +37,8 @@ export function sendError(res: Response, code: number, type: string, detail: str
   res.status(code).type("application/json").send(JSON.stringify(body));
 }
 
-const STATUS: Record<string, [number, string]> = {
+const STATUS: Partial<Record<ErrorCode, [number, string]>> = {
   E_USAGE: [400, "bad_request"],
-  E_CONFIG: [400, "bad_request"],
   E_UNAUTHORIZED: [401, "unauthorized"],
   E_FORBIDDEN: [403, "forbidden"],
   E_DATABASE: [503, "unavailable"],
@@ -51,6 +51,15 @@ export function errorHandler(log: (message: string) => void) {
       const [code, type] = STATUS[error.code] as [number, string];
       if (code === 401) res.set("WWW-Authenticate", 'Bearer realm="home-usage"');
       sendError(res, code, type, error.message);
+      return;
+    }
+    if (
+      error instanceof MongoNetworkError ||
+      error instanceof MongoServerSelectionError ||
+      error instanceof MongoTopologyClosedError
+    ) {
+      log(`request ${requestId(res)}: the database did not answer: ${error.message.split("\n")[0]}`);
+      sendError(res, 503, "unavailable", "the database did not answer; try again shortly");
       return;
     }
     const parserError = error as { type?: string; status?: number; limit?: number };

@@ -408,6 +408,29 @@ describe("freshness", () => {
   });
 });
 
+describe("a database that does not answer", () => {
+  it("gives 503 envelopes, on /healthz and on the data", async () => {
+    const { MongoClient } = await import("mongodb");
+    const gone = new MongoClient("mongodb://127.0.0.1:9/", { serverSelectionTimeoutMS: 300 });
+    const config = await loadConfig({ env: { ...databaseEnv(t), HOME_USAGE_NOW: NOW } });
+    const server = createServer({ client: gone, config, logger: quiet }).listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const path of ["/healthz", "/usage/login/raw", "/usage/login/plot.svg"]) {
+        const res = await fetch(`${base}${path}`);
+        expect(res.status, path).toBe(503);
+        const body = await res.json();
+        expect(body).toMatchObject({ code: 503, error: { type: "unavailable" } });
+        expect(JSON.stringify(body)).not.toMatch(/\n\s+at /);
+      }
+    } finally {
+      await new Promise((r) => server.close(r));
+      await gone.close();
+    }
+  });
+});
+
 describe("home-usage-api, the process", () => {
   const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
   const env = () => ({

@@ -10,7 +10,6 @@ const EXIT = { ok: 0, failure: 1, usage: 2, locked: 75, interrupted: 130 } as co
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   E_USAGE: EXIT.usage,
-  E_CONFIG: EXIT.usage,
   E_STATE: EXIT.usage,
   E_LOCKED: EXIT.locked,
   E_INTERRUPTED: EXIT.interrupted,

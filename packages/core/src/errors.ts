@@ -1,7 +1,6 @@
 /** Why something failed, for the app entry points to map to an exit code or an HTTP status. */
 export type ErrorCode =
   | "E_USAGE" // bad input from the user: a flag, a variable, an argument
-  | "E_CONFIG" // a bad configuration value or file
   | "E_LOCKED" // another run holds the job's lock
   | "E_STATE" // stored state forbids the request (a time zone change without --reset)
   | "E_INTERRUPTED" // stopped by a signal before it finished
