@@ -130,10 +130,11 @@ export function createServer(options: ServerOptions): express.Express {
     const height = boundedInteger(args.height, "height", 150, 1200);
     const { query, report: result } = await report(args);
     const key = JSON.stringify([query.aggregate, result.rows, title, width, height]);
-    return cache.get(`chart|${key}`, async () => {
+    const drawn = await cache.get(`chart|${key}`, async () => {
       const svg = await renderChart(result.rows, { aggregate: query.aggregate, title, width, height });
       return { svg, etag: `"${createHash("sha256").update(svg).digest("base64url").slice(0, 27)}"` };
     });
+    return { ...drawn, query, report: result };
   };
 
   // Same data, same bytes: a strong ETag lets wikis and browsers revalidate cheaply.
@@ -195,8 +196,7 @@ export function createServer(options: ServerOptions): express.Express {
       aggregate: optionalText(args.aggregate, "aggregate", 20),
       title: optionalText(args.title, "title", 200),
     };
-    const { query, report: result } = await report(given);
-    const { svg } = await chart(given);
+    const { svg, query, report: result } = await chart({ ...given, width: args.width, height: args.height });
     const base = `${req.protocol}://${req.get("host")}`;
     const { title: _title, ...data } = given;
     const link = (path: string, values: Record<string, string | undefined>) => {

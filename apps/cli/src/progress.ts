@@ -23,7 +23,10 @@ export function createProgress(options: { tty: boolean; logger: Logger; interval
         }
         bar.update(p.days, { day: p.day, records: p.records, rate: rate(p.records) });
       },
-      stop: () => started && bar.stop(),
+      stop() {
+        if (started) bar.stop();
+        started = false;
+      },
     };
   }
   const interval = options.intervalMs ?? 5_000;
