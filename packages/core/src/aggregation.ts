@@ -1,11 +1,11 @@
 import type { DateTime } from "luxon";
-import type { Collection, Document, MongoClient } from "mongodb";
+import type { MongoClient } from "mongodb";
 import type { HomeUsageConfig } from "./config.js";
 import { type Cookie, createCookieStore, type RunCounts } from "./cookie.js";
 import { formatNamespace, indexAdvice } from "./database.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
 import { HomeUsageError } from "./errors.js";
-import { acquireLock, type HeldLock, type LockDocument } from "./lock.js";
+import { acquireLock, type HeldLock, lockId } from "./lock.js";
 import { compileLoginSignal, type LogRecord } from "./login-signal.js";
 import { periodKeys, startOfDay } from "./periods.js";
 import { createRollupStore, type RollupDay, type UserDay } from "./rollup.js";
@@ -114,7 +114,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     elapsedMs: Date.now() - began,
   });
   const advise = async () => {
-    const advice = await indexAdvice(source as unknown as Collection<Document>, formatNamespace(config.source));
+    const advice = await indexAdvice(source, config.source);
     if (advice) options.onNotice?.(advice);
   };
 
@@ -132,8 +132,8 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     return result({ ...labels(planned), days: countDays(planned), candidates });
   }
 
-  const lock = await acquireLock(cookieCollection as unknown as Collection<LockDocument>, {
-    name: `${config.jobName}.lock`,
+  const lock = await acquireLock(cookieCollection, {
+    name: lockId(config.jobName),
     leaseSeconds: config.lockLeaseSeconds,
     host: options.host,
     pid: options.pid,

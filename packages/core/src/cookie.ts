@@ -72,5 +72,3 @@ export function createCookieStore(collection: Collection<Cookie>) {
       collection.updateOne({ _id: name }, { $unset: { offset: "", offsetDay: "", timezone: "" } }),
   };
 }
-
-export type CookieStore = ReturnType<typeof createCookieStore>;

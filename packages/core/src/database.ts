@@ -38,7 +38,7 @@ export async function connectDatabase(
 }
 
 /** Says how to index the source on `created` when it has no such index. */
-export async function indexAdvice(source: Collection<Document>, name: string): Promise<string | null> {
+export async function indexAdvice<T extends Document>(source: Collection<T>, ns: Namespace): Promise<string | null> {
   let indexes: { key: Record<string, unknown> }[];
   try {
     indexes = (await source.listIndexes().toArray()) as { key: Record<string, unknown> }[];
@@ -46,6 +46,5 @@ export async function indexAdvice(source: Collection<Document>, name: string): P
     return null; // no such collection yet: nothing to advise on
   }
   if (indexes.some((index) => Object.keys(index.key)[0] === "created")) return null;
-  const [db, ...rest] = name.split(".");
-  return `${name} has no index on created, so every run scans the whole log; create one with: mongosh --eval 'db.getSiblingDB("${db}").getCollection("${rest.join(".")}").createIndex({ created: 1 })'`;
+  return `${formatNamespace(ns)} has no index on created, so every run scans the whole log; create one with: mongosh --eval 'db.getSiblingDB("${ns.db}").getCollection("${ns.collection}").createIndex({ created: 1 })'`;
 }

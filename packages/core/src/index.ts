@@ -14,7 +14,7 @@ export { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js
 export { type DemoDataOptions, type DemoDataSummary, writeDemoData } from "./demo-data.js";
 export { type EmbedArguments, parseDuration, signEmbedToken, verifyEmbedToken } from "./embed-token.js";
 export { type ErrorCode, HomeUsageError } from "./errors.js";
-export { acquireLock, type LockDocument, readLock } from "./lock.js";
+export { acquireLock, type LockDocument, lockId, readLock } from "./lock.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
 export { compileLoginSignal, LOGIN_PRESETS, type LoginPreset, type LoginSignal } from "./login-signal.js";
 export { PERIODS, type Period, type PeriodKeys, parsePeriod, periodKeys, startOfDay } from "./periods.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Collection } from "mongodb";
+import type { Collection, Document } from "mongodb";
 import { HomeUsageError } from "./errors.js";
 
 /** A lease: who holds the job, and until when unless they renew it. */
@@ -13,8 +13,11 @@ export interface LockDocument {
   expires: Date;
 }
 
+/** The lock's _id: one lock per job, kept beside the job's cookie. */
+export const lockId = (jobName: string) => `${jobName}.lock`;
+
 export interface LockOptions {
-  /** The lock's _id. */
+  /** The lock's _id (see `lockId`). */
   name: string;
   /** Seconds the lease lasts without a heartbeat. */
   leaseSeconds: number;
@@ -37,7 +40,8 @@ const DUPLICATE_KEY = 11000;
  * Takes the lease if it is free or expired (its holder died), atomically: the upsert either updates an
  * expired lock or inserts a new one, and collides on `_id` with a live one.
  */
-export async function acquireLock(collection: Collection<LockDocument>, options: LockOptions): Promise<HeldLock> {
+export async function acquireLock<T extends Document>(cookies: Collection<T>, options: LockOptions): Promise<HeldLock> {
+  const collection = cookies as unknown as Collection<LockDocument>;
   const owner = randomUUID();
   const leaseMs = options.leaseSeconds * 1000;
   const clock = options.clock ?? (() => new Date());
@@ -86,7 +90,8 @@ export async function acquireLock(collection: Collection<LockDocument>, options:
 }
 
 /** The current holder of the lock, if its lease is still running. */
-export async function readLock(collection: Collection<LockDocument>, name: string, now: Date) {
+export async function readLock<T extends Document>(cookies: Collection<T>, name: string, now: Date) {
+  const collection = cookies as unknown as Collection<LockDocument>;
   const lock = await collection.findOne({ _id: name });
   return lock && lock.expires > now ? lock : null;
 }

@@ -60,5 +60,3 @@ export function createRollupStore(collection: Collection<RollupDay>) {
     },
   };
 }
-
-export type RollupStore = ReturnType<typeof createRollupStore>;

@@ -2,7 +2,7 @@ import type { MongoClient } from "mongodb";
 import type { HomeUsageConfig } from "./config.js";
 import type { Cookie, RunRecord } from "./cookie.js";
 import { formatNamespace, indexAdvice } from "./database.js";
-import { type LockDocument, readLock } from "./lock.js";
+import { type LockDocument, lockId, readLock } from "./lock.js";
 import { createRollupStore, type RollupDay } from "./rollup.js";
 
 /** Where the job stands: its checkpoint, its last run, who runs it now, and what the rollup holds. */
@@ -24,10 +24,10 @@ export async function readStatus(client: MongoClient, config: HomeUsageConfig): 
   const source = client.db(config.source.db).collection(config.source.collection);
   const [cookie, lock, extent, timezone, advice] = await Promise.all([
     cookies.findOne({ _id: config.jobName }),
-    readLock(cookies as never, `${config.jobName}.lock`, new Date()),
+    readLock(cookies, lockId(config.jobName), new Date()),
     rollup.extent(),
     rollup.timezone(),
-    indexAdvice(source, formatNamespace(config.source)),
+    indexAdvice(source, config.source),
   ]);
   return {
     job: config.jobName,
