@@ -1,16 +1,15 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
   type Cookie,
+  createUsageService,
   formatReport,
   type HomeUsageConfig,
   HomeUsageError,
   type Logger,
   parseUsageArguments,
-  type RollupDay,
   renderChart,
   signEmbedToken,
   type UsageArguments,
-  uniqueUsers,
   verifyEmbedToken,
 } from "@home-usage/core";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
@@ -40,7 +39,7 @@ const PAGE_EMBED_DAYS = 365;
 export function createServer(options: ServerOptions): express.Express {
   const { client, config, logger } = options;
   const clock = options.clock ?? (() => config.now ?? new Date());
-  const rollup = client.db(config.target.db).collection<RollupDay>(config.target.collection);
+  const usage = createUsageService({ client, config });
   const tokens = config.apiTokens.map((t) => Buffer.from(t));
   const cacheScope = tokens.length ? "private" : "public";
 
@@ -107,10 +106,10 @@ export function createServer(options: ServerOptions): express.Express {
     },
   });
 
-  const report = (args: UsageArguments) => {
+  const report = async (args: UsageArguments) => {
     const now = clock();
-    const context = { zone: config.timezone, now };
-    const query = parseUsageArguments(args, context);
+    const { zone } = await usage.settings();
+    const query = parseUsageArguments(args, { zone, now });
     // A report counts whole days: within one minute, neither `end` nor "now" changes which days it
     // reads or which periods are partial, unless `end` falls exactly on a midnight.
     const minute = (ms: number) => Math.floor(ms / 60_000);
@@ -121,7 +120,7 @@ export function createServer(options: ServerOptions): express.Express {
       query.end.equals(query.end.startOf("day")),
       minute(now.getTime()),
     ].join("|");
-    return cache.get(`report|${key}`, async () => ({ query, report: await uniqueUsers(rollup, query, context) }));
+    return cache.get(`report|${key}`, () => usage.report(args, now));
   };
 
   const chart = async (args: Record<string, unknown>) => {
@@ -217,7 +216,7 @@ export function createServer(options: ServerOptions): express.Express {
         args: given,
         aggregate: query.aggregate,
         range: { start: readable(query.start), end: readable(query.end) },
-        timezone: config.timezone,
+        timezone: result.timezone,
         report: result,
         svg,
         links: {

@@ -1,45 +1,71 @@
 import { randomBytes } from "node:crypto";
+import type { Collection } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
+import { type Kind, type Login, oracle } from "../../../tools/test/oracle.js";
 import { parseRunDates, runAggregation } from "./aggregation.js";
 import { type HomeUsageConfig, loadConfig } from "./config.js";
 import type { Cookie } from "./cookie.js";
 import type { LockDocument } from "./lock.js";
-import type { RollupDay } from "./rollup.js";
+import type { DayDocument, PeopleDocument, SummaryPage } from "./rollup.js";
+import { readStatus } from "./status.js";
+import { createUsageService } from "./usage-service.js";
 
 const t = useTestDatabase("aggregation");
 
 /** A fresh source, rollup and cookie collection in the test database, and a config for them. */
-async function setup(settings: { timezone?: string; now: string; preset?: string; start?: string }) {
+async function setup(settings: { timezone?: string; now: string; preset?: string; start?: string; maxRunDays?: string }) {
   const id = randomBytes(3).toString("hex");
-  const config = await loadConfig({
-    env: {
-      ...databaseEnv(t, id),
-      HOME_USAGE_TIMEZONE: settings.timezone,
-      HOME_USAGE_LOGIN_PRESET: settings.preset,
-      HOME_USAGE_START: settings.start,
-      HOME_USAGE_NOW: settings.now,
-    },
-  });
+  const env = {
+    ...databaseEnv(t, id),
+    HOME_USAGE_TIMEZONE: settings.timezone,
+    HOME_USAGE_LOGIN_PRESET: settings.preset,
+    HOME_USAGE_START: settings.start,
+    HOME_USAGE_NOW: settings.now,
+    HOME_USAGE_MAX_RUN_DAYS: settings.maxRunDays,
+    // Checkpoints after every day, so the tests see each day's writes.
+    HOME_USAGE_CHECKPOINT_MS: "0",
+  };
+  const config = await loadConfig({ env });
   const log = t.db.collection(`log_${id}`);
-  const rollup = t.db.collection<RollupDay>(`login_${id}`);
+  const rollup = t.db.collection<PeopleDocument>(`login_${id}`);
+  const summaries = t.db.collection<SummaryPage>(`login_${id}_period`);
   const cookies = t.db.collection<Cookie>(`cookie_${id}`);
-  const run = (extra: { start?: string; end?: string; reset?: boolean; dryRun?: boolean } = {}) =>
-    runAggregation({
+  const run = (
+    extra: { start?: string; end?: string; reset?: boolean; dryRun?: boolean; yes?: boolean; now?: string } = {},
+  ) => {
+    const c = extra.now ? { ...config, now: new Date(extra.now) } : config;
+    return runAggregation({
       client: t.client,
-      config,
-      ...parseRunDates({ start: extra.start, end: extra.end }, { zone: config.timezone, now: config.now as Date }),
+      config: c,
+      ...parseRunDates({ start: extra.start, end: extra.end }, { zone: c.timezone, now: c.now as Date }),
       reset: extra.reset,
       dryRun: extra.dryRun,
+      yes: extra.yes,
       host: "test",
       pid: process.pid,
     });
+  };
   /** Users per day, as the rollup says: `{ "2026-11-02": ["ann:2", ...] }`. */
   const days = async () => {
-    const docs = await rollup.find().sort({ _id: 1 }).toArray();
-    return Object.fromEntries(docs.map((d) => [d.day, d.users.map((u) => `${u.user}:${u.logins}`)]));
+    const docs = (await rollup.find({ kind: "day" }).sort({ _id: 1 }).toArray()) as DayDocument[];
+    return Object.fromEntries(docs.map((d) => [d._id, d.users.map((u) => `${u.user}:${u.logins}`)]));
   };
-  return { config, log, rollup, cookies, run, days };
+  /** Everything the job wrote, without write times, for comparing two runs. */
+  const snapshot = async () => {
+    const strip = <T extends { updated?: unknown }>({ updated: _u, ...rest }: T) => rest;
+    return {
+      people: (await rollup.find().sort({ _id: 1 }).toArray()).map(strip),
+      summaries: (await summaries.find().sort({ _id: 1 }).toArray())
+        .filter((p) => p._id !== "settings")
+        .map(strip),
+    };
+  };
+  /** The report of every period of a kind, through the same service the API uses. */
+  const report = async (kind: Kind, start: string, end: string) =>
+    (await createUsageService({ client: t.client, config }).report({ start, end, aggregate: kind }, config.now as Date))
+      .report;
+  return { id, config, env, log, rollup, summaries, cookies, run, days, snapshot, report };
 }
 
 const login = (user: string, created: string) => ({
@@ -61,8 +87,67 @@ const noise = (created: string, message = "start job [core4.queue.helper.job.exa
   hostname: "app-01",
 });
 
+/** A deterministic pseudo-random number generator (mulberry32), so the generated log is the same each run. */
+function random(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let r = Math.imul(a ^ (a >>> 15), 1 | a);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Logins of 14 people from `first` to `last` (UTC days): most come often, some rarely, and "gap.user"
+ * comes in September and October 2026, stays away for two months, and comes back in January 2027.
+ */
+function generateLogins(first: string, last: string, seed: number): Login[] {
+  const next = random(seed);
+  const logins: Login[] = [];
+  const people = Array.from({ length: 13 }, (_, i) => ({ user: `p${String(i).padStart(2, "0")}`, rate: 0.05 + i * 0.06 }));
+  for (let day = new Date(`${first}T00:00:00Z`); day <= new Date(`${last}T00:00:00Z`); day = new Date(day.getTime() + 86_400_000)) {
+    const label = day.toISOString().slice(0, 10);
+    for (const p of people) {
+      if (next() < p.rate) {
+        for (let n = 1 + Math.floor(next() * 3); n > 0; n--) {
+          logins.push({ user: p.user, created: new Date(day.getTime() + Math.floor(next() * 86_400_000)) });
+        }
+      }
+    }
+    const away = label >= "2026-11-01" && label < "2027-01-01";
+    if (!away && label >= "2026-09-01" && next() < 0.3) {
+      logins.push({ user: "gap.user", created: new Date(day.getTime() + Math.floor(next() * 86_400_000)) });
+    }
+  }
+  return logins;
+}
+
+/** The report's rows in the oracle's terms. */
+const comparable = (rows: { period: string; [key: string]: unknown }[], kind: Kind) =>
+  rows.map((r) => ({
+    period: r.period,
+    user: r.user,
+    logins: r.logins,
+    previous: r.previous,
+    new: r.new,
+    returning: r.returning,
+    resurrected: r.resurrected,
+    dormant: r.dormant,
+    dailyAverage: r.dailyAverage,
+    stickiness: r.stickiness,
+    ...(kind === "day" ? { active7: r.active7, active28: r.active28 } : {}),
+  }));
+
+const rounded = <T extends { dailyAverage: number; stickiness: number }>(rows: T[]) =>
+  rows.map((r) => ({
+    ...r,
+    dailyAverage: Math.round(r.dailyAverage * 10_000) / 10_000,
+    stickiness: Math.round(r.stickiness * 10_000) / 10_000,
+  }));
+
 describe("runAggregation", () => {
-  it("rolls logins up by local day, with period keys, first/last and empty days", async () => {
+  it("rolls logins up by local day: a document per day with its people, first/last, and empty days", async () => {
     const s = await setup({ now: "2026-11-05T12:00:00Z" });
     await s.log.insertMany([
       login("ann", "2026-11-02T08:00:00Z"),
@@ -74,37 +159,45 @@ describe("runAggregation", () => {
       noise("2026-11-04T12:00:00Z", "failed login for user [eve]"),
     ]);
     const result = await s.run();
-    expect(result).toMatchObject({
-      first: "2026-11-02",
-      last: "2026-11-05",
-      days: 4,
-      logins: 4,
-      users: 3,
-      excluded: 1,
-    });
+    expect(result).toMatchObject({ first: "2026-11-02", last: "2026-11-05", days: 4, logins: 4, users: 3, excluded: 1 });
     expect(await s.days()).toEqual({
       "2026-11-02": ["ann:2", "bob:1"],
       "2026-11-03": [],
       "2026-11-04": ["cid:1"],
       "2026-11-05": [],
     });
-    const monday = await s.rollup.findOne({ day: "2026-11-02" });
-    expect(monday).toMatchObject({
-      _id: new Date("2026-11-02T00:00:00Z"),
-      week: "2026-W45",
-      month: "2026-11",
-      quarter: "2026-Q4",
-      year: "2026",
-      timezone: "UTC",
-      logins: 3,
+    const monday = await s.rollup.findOne({ _id: "2026-11-02" });
+    expect(monday).toEqual({
+      _id: "2026-11-02",
+      kind: "day",
+      start: new Date("2026-11-02T00:00:00Z"),
+      users: [
+        {
+          user: "ann",
+          logins: 2,
+          first: new Date("2026-11-02T08:00:00Z"),
+          last: new Date("2026-11-02T17:30:00Z"),
+        },
+        { user: "bob", logins: 1, first: new Date("2026-11-02T09:00:00Z"), last: new Date("2026-11-02T09:00:00Z") },
+      ],
       distinctUsers: 2,
+      logins: 3,
+      updated: expect.any(Date),
     });
-    expect(monday?.users[0]).toMatchObject({
-      user: "ann",
-      first: new Date("2026-11-02T08:00:00Z"),
-      last: new Date("2026-11-02T17:30:00Z"),
-      week: "2026-W45",
+    // The week's people, kept for the job and for cut reports, and its summary, kept for reports.
+    expect(await s.rollup.findOne({ _id: "2026-W45" })).toMatchObject({
+      kind: "week",
+      distinctUsers: 3,
+      logins: 4,
+      days: 4,
+      users: [
+        { user: "ann", logins: 2, days: 1, seen: false },
+        { user: "bob", logins: 1, days: 1, seen: false },
+        { user: "cid", logins: 1, days: 1, seen: false },
+      ],
     });
+    const weeks = await s.summaries.findOne({ _id: "week:2026" });
+    expect(weeks?.periods["2026-W45"]).toMatchObject({ user: 3, logins: 4, days: 4, dailySum: 3, new: 3 });
     const cookie = await s.cookies.findOne({ _id: "home-usage.aggregate" });
     expect(cookie).toMatchObject({ offsetDay: "2026-11-05", lastRun: { outcome: "done", days: 4, logins: 4 } });
   });
@@ -130,58 +223,95 @@ describe("runAggregation", () => {
       "2026-10-25": ["eve:1", "fay:1"],
       "2026-10-26": ["gus:1"],
     });
-    const spring = await s.rollup.findOne({ day: "2026-03-29" });
-    expect(spring?._id).toEqual(new Date("2026-03-28T23:00:00Z"));
+    expect((await s.rollup.findOne({ _id: "2026-03-29" }))?.start).toEqual(new Date("2026-03-28T23:00:00Z"));
   });
 
-  it("handles ISO week 53, New Year and the leap day", async () => {
-    const s = await setup({ now: "2028-03-01T12:00:00Z" });
+  it("agrees with an independent count from the raw log for every kind and metric (DST, week 53, leap day)", async () => {
+    const s = await setup({ timezone: "Europe/Berlin", now: "2028-03-05T12:00:00Z" });
+    const logins = generateLogins("2026-09-20", "2028-03-05", 11);
     await s.log.insertMany([
-      login("ann", "2026-12-31T00:00:00Z"),
-      login("ann", "2027-01-01T00:00:00Z"),
-      login("bob", "2028-02-29T23:59:59Z"),
+      ...logins.map((l) => login(l.user, l.created.toISOString())),
+      noise("2026-10-01T10:00:00Z"),
+      login("admin", "2027-01-01T10:00:00Z"),
     ]);
-    await s.run({ start: "2026-12-31", end: "2027-01-04" });
-    await s.run({ start: "2028-02-28", end: "2028-03-01" });
-    const keys = await s.rollup
-      .find({}, { projection: { _id: 0, day: 1, week: 1, year: 1 } })
-      .sort({ _id: 1 })
-      .toArray();
-    expect(keys.slice(0, 5)).toEqual([
-      { day: "2026-12-31", week: "2026-W53", year: "2026" },
-      { day: "2027-01-01", week: "2026-W53", year: "2027" },
-      { day: "2027-01-02", week: "2026-W53", year: "2027" },
-      { day: "2027-01-03", week: "2026-W53", year: "2027" },
-      { day: "2027-01-04", week: "2027-W01", year: "2027" },
+    const result = await s.run({ start: "2026-09-20" });
+    expect(result).toMatchObject({ first: "2026-09-20", last: "2028-03-05" });
+    for (const kind of ["day", "week", "month", "quarter", "year"] as const) {
+      const report = await s.report(kind, "2026-09-20", "2028-03-06");
+      const expected = oracle(logins, { zone: "Europe/Berlin", first: "2026-09-20", last: "2028-03-05", kind });
+      expect(comparable(report.rows, kind), kind).toEqual(rounded(expected));
+    }
+    // The first periods: nobody is seen before the first day, so everybody is new.
+    const first = (await s.report("month", "2026-09-01", "2026-10-01")).rows[0];
+    expect(first).toMatchObject({ period: "2026-09", previous: 0, returning: 0, resurrected: 0 });
+    expect(first?.new).toBe(first?.user);
+    // The person who stayed away in November and December 2026 is resurrected in January 2027.
+    const january = (await s.report("month", "2027-01-01", "2027-02-01")).rows[0];
+    expect(january?.resurrected).toBeGreaterThanOrEqual(1);
+    // Spot checks the oracle cannot get wrong in the same way: week 53 and the leap day exist.
+    expect((await s.report("week", "2026-12-28", "2027-01-04")).rows.map((r) => r.period)).toEqual(["2026-W53"]);
+    expect((await s.report("day", "2028-02-29", "2028-03-01")).rows.map((r) => r.period)).toEqual(["2028-02-29"]);
+  }, 120_000);
+
+  it("gives the same rollup day by day (incremental runs) as in one run, and reruns change nothing", async () => {
+    const once = await setup({ now: "2026-12-03T12:00:00Z" });
+    const daily = await setup({ now: "2026-12-03T12:00:00Z" });
+    const logins = generateLogins("2026-10-25", "2026-12-03", 5);
+    for (const s of [once, daily]) await s.log.insertMany(logins.map((l) => login(l.user, l.created.toISOString())));
+    await once.run({ start: "2026-10-25" });
+    await daily.run({ start: "2026-10-25", now: "2026-10-25T10:00:00Z" });
+    for (let d = new Date("2026-10-26T10:00:00Z"); d <= new Date("2026-12-03T12:00:00Z"); d = new Date(d.getTime() + 86_400_000)) {
+      const r = await daily.run({ now: d.toISOString() });
+      // Each run starts at the checkpoint: the day before, which may have had more logins since.
+      expect(r.first).toBe(new Date(d.getTime() - 86_400_000).toISOString().slice(0, 10));
+    }
+    const expected = await once.snapshot();
+    expect(await daily.snapshot()).toEqual(expected);
+    await once.run({ start: "2026-10-25" });
+    expect(await once.snapshot()).toEqual(expected);
+  }, 120_000);
+
+  it("corrects a day whose logins vanished, and every period holding it", async () => {
+    const s = await setup({ now: "2026-11-20T12:00:00Z" });
+    await s.log.insertMany([
+      login("ann", "2026-11-01T08:00:00Z"),
+      login("bob", "2026-11-01T09:00:00Z"),
+      login("ann", "2026-11-18T08:00:00Z"),
     ]);
-    expect((await s.days())["2028-02-29"]).toEqual(["bob:1"]);
-  });
-
-  it("continues from the cookie, redoing only the last day, and a rerun gives identical rollups", async () => {
-    const s = await setup({ now: "2026-11-03T12:00:00Z" });
-    await s.log.insertMany([login("ann", "2026-11-01T08:00:00Z"), login("bob", "2026-11-03T08:00:00Z")]);
     await s.run();
-    const strip = async () =>
-      (await s.rollup.find().sort({ _id: 1 }).toArray()).map(({ updated: _updated, ...rest }) => rest);
-    const before = await strip();
-    // Later that day another login arrives: the next run starts at the cookie's day and picks it up.
-    await s.log.insertOne(login("cid", "2026-11-03T11:00:00Z"));
-    const again = await s.run();
-    expect(again).toMatchObject({ first: "2026-11-03", last: "2026-11-03", days: 1, logins: 2 });
-    expect((await s.days())["2026-11-03"]).toEqual(["bob:1", "cid:1"]);
-    // The same range again changes nothing.
-    await s.run({ start: "2026-11-01" });
-    const after = await strip();
-    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
-  });
-
-  it("corrects a day whose logins vanished, since days are replaced whole", async () => {
-    const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertMany([login("ann", "2026-11-01T08:00:00Z"), login("bob", "2026-11-01T09:00:00Z")]);
-    await s.run();
+    const before = await s.report("year", "2026-01-01", "2027-01-01");
+    expect(before.rows[0]).toMatchObject({ user: 2, logins: 3 });
     await s.log.deleteOne({ user: "bob" });
-    await s.run({ start: "2026-11-01" });
+    await s.run({ start: "2026-11-01", end: "2026-11-01" });
     expect((await s.days())["2026-11-01"]).toEqual(["ann:1"]);
+    for (const kind of ["week", "month", "quarter", "year"] as const) {
+      const rows = (await s.report(kind, "2026-10-26", "2026-11-21")).rows;
+      expect(rows.find((r) => r.period === { week: "2026-W44", month: "2026-11", quarter: "2026-Q4", year: "2026" }[kind]), kind).toMatchObject({ user: 1 });
+    }
+    // The checkpoint did not move back, and the metrics after the corrected day follow it.
+    expect((await s.cookies.findOne({ _id: "home-usage.aggregate" }))?.offsetDay).toBe("2026-11-20");
+    const day = (await s.report("day", "2026-11-18", "2026-11-19")).rows[0];
+    expect(day).toMatchObject({ user: 1, new: 0, resurrected: 1, active28: 1 });
+  });
+
+  it("a backfill does not move the checkpoint back; status names the stretches never processed", async () => {
+    const s = await setup({ now: "2026-11-30T12:00:00Z" });
+    await s.log.insertMany([login("ann", "2026-09-02T08:00:00Z"), login("bob", "2026-10-15T08:00:00Z")]);
+    await s.run({ start: "2026-09-01", end: "2026-09-30" });
+    await s.run({ start: "2026-11-01" });
+    expect((await readStatus(t.client, s.config)).rollup.unprocessed).toEqual([
+      { first: "2026-10-01", last: "2026-10-31", days: 31 },
+    ]);
+    const october = (await s.report("month", "2026-09-01", "2026-12-01")).rows.find((r) => r.period === "2026-11");
+    expect(october).toMatchObject({ previous: 0, partial: true });
+    expect((await s.report("month", "2026-09-01", "2026-12-01")).missing).toEqual(["2026-10"]);
+    await s.run({ start: "2026-10-01", end: "2026-10-31" });
+    expect((await s.cookies.findOne({ _id: "home-usage.aggregate" }))?.offsetDay).toBe("2026-11-30");
+    const status = await readStatus(t.client, s.config);
+    expect(status.rollup).toMatchObject({ first: "2026-09-01", last: "2026-11-30", unprocessed: [] });
+    // November's figures now know October: bob came then, and is dormant in November.
+    const november = (await s.report("month", "2026-09-01", "2026-12-01")).rows.find((r) => r.period === "2026-11");
+    expect(november).toMatchObject({ user: 0, previous: 1, dormant: 1 });
   });
 
   it("reads core4's own login records with the core4 preset, the user from the message", async () => {
@@ -209,9 +339,10 @@ describe("runAggregation", () => {
       { ...login("x", "2026-11-01T08:00:00Z"), user: null },
       { ...login("x", "2026-11-01T08:00:00Z"), user: "  " },
       { ...login("x", "2026-11-01T08:00:00Z"), user: 42 },
+      { ...login("x", "2026-11-01T08:00:00Z"), created: new Date(Number.NaN) },
     ]);
     const result = await s.run();
-    expect(result).toMatchObject({ records: 4, logins: 1, skipped: 3 });
+    expect(result).toMatchObject({ logins: 1, skipped: 4, skippedTime: 1 });
   });
 
   it("starts at HOME_USAGE_START when there is no cookie, and --reset starts there again", async () => {
@@ -238,12 +369,88 @@ describe("runAggregation", () => {
     expect(await s.days()).toEqual({ "2026-11-02": ["ann:1"] });
   });
 
+  it("refuses a rollup of the old shape, with the --reset hint, and --reset rebuilds it", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    // A day as home-usage 1 wrote it: a Date _id and period keys.
+    const old = s.rollup as unknown as Collection<{ _id: Date; day: string }>;
+    await old.insertOne({ _id: new Date("2026-11-01T00:00:00Z"), day: "2026-11-01" });
+    await expect(s.run()).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringMatching(/older home-usage; rebuild it .* aggregate --reset/),
+    });
+    await expect(s.report("week", "2026-10-01", "2026-11-02")).rejects.toMatchObject({ code: "E_STATE" });
+    await s.run({ reset: true, start: "2026-11-01" });
+    expect(await s.days()).toEqual({ "2026-11-01": ["ann:1"], "2026-11-02": [] });
+  });
+
+  it("refuses runs longer than the limit unless the start is explicit and confirmed, writing nothing", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "30" });
+    // A record whose date was lost: stored as the epoch.
+    await s.log.insertMany([login("ann", "1970-01-01T00:00:00Z"), login("bob", "2026-11-01T08:00:00Z")]);
+    await expect(s.run()).rejects.toMatchObject({
+      code: "E_USAGE",
+      message: expect.stringMatching(
+        /would process 20760 days \(1970-01-01 to 2026-11-02\), more than the limit of 30 .* the oldest login record \(created 1970-01-01T00:00:00.000Z\)/,
+      ),
+    });
+    await expect(s.run({ start: "2026-08-01" })).rejects.toMatchObject({
+      message: expect.stringContaining("from --start: add --yes"),
+    });
+    expect(await s.rollup.countDocuments()).toBe(0);
+    expect(await s.summaries.countDocuments()).toBe(0);
+    expect(await s.run({ start: "2026-08-01", yes: true })).toMatchObject({ days: 94 });
+  });
+
+  it("names a damaged cookie and how to repair it, and --reset repairs it", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.cookies.insertOne({ _id: "home-usage.aggregate", offset: "2026-10-01" as unknown as Date });
+    await expect(s.run()).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringMatching(/cookie .* is damaged: offset holds the string "2026-10-01".*aggregate --reset/),
+    });
+    const status = await readStatus(t.client, s.config);
+    expect(status.cookieProblem?.stored).toMatchObject({ offset: "2026-10-01" });
+    await s.cookies.updateOne({ _id: "home-usage.aggregate" }, { $set: { offset: new Date("2099-01-01") } });
+    await expect(s.run()).rejects.toMatchObject({ message: expect.stringContaining("is after today (2026-11-02)") });
+    expect(await s.run({ reset: true })).toMatchObject({ first: "2026-11-01", days: 2 });
+  });
+
+  it("stops within a second of a signal, even in a long stretch of empty days, keeping what it wrote", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.log.insertMany([login("ann", "2000-01-01T08:00:00Z"), login("bob", "2026-11-01T08:00:00Z")]);
+    const controller = new AbortController();
+    const running = runAggregation({
+      client: t.client,
+      config: s.config,
+      ...parseRunDates({ start: "2000-01-01" }, { zone: "UTC", now: s.config.now as Date }),
+      yes: true,
+      host: "test",
+      pid: process.pid,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.days === 20) controller.abort();
+      },
+    });
+    const began = Date.now();
+    await expect(running).rejects.toMatchObject({
+      code: "E_INTERRUPTED",
+      message: expect.stringMatching(/the next run resumes at 2000-01-(19|20)/),
+    });
+    expect(Date.now() - began).toBeLessThan(10_000);
+    const cookie = await s.cookies.findOne({ _id: "home-usage.aggregate" });
+    expect(cookie?.offsetDay).toMatch(/^2000-01-(19|20)$/);
+    expect((await s.days())["2000-01-01"]).toEqual(["ann:1"]);
+  });
+
   it("writes nothing on a dry run, and says what it would do", async () => {
     const s = await setup({ now: "2026-11-03T12:00:00Z" });
     await s.log.insertMany([login("ann", "2026-11-01T08:00:00Z"), login("bob", "2026-11-02T08:00:00Z")]);
     const result = await s.run({ dryRun: true });
     expect(result).toMatchObject({ dryRun: true, first: "2026-11-01", last: "2026-11-03", days: 3, candidates: 2 });
     expect(await s.rollup.countDocuments()).toBe(0);
+    expect(await s.summaries.countDocuments()).toBe(0);
     expect(await s.cookies.countDocuments()).toBe(0);
   });
 
@@ -257,7 +464,7 @@ describe("runAggregation", () => {
   it("refuses to run while another run holds the lock, and takes over an expired one", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
     await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
-    const locks = s.cookies as unknown as import("mongodb").Collection<LockDocument>;
+    const locks = s.cookies as unknown as Collection<LockDocument>;
     const held = {
       _id: "home-usage.aggregate.lock",
       owner: "someone",

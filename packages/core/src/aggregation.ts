@@ -7,8 +7,10 @@ import { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js
 import { HomeUsageError } from "./errors.js";
 import { acquireLock, type HeldLock, lockId } from "./lock.js";
 import { compileLoginSignal, type LogRecord } from "./login-signal.js";
-import { periodKeys, startOfDay } from "./periods.js";
-import { createRollupStore, type RollupDay, type UserDay } from "./rollup.js";
+import type { DayEntry } from "./people.js";
+import { nextDay, periodKeys, startOfDay } from "./periods.js";
+import { createRollupStore, ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "./rollup.js";
+import { RollupBuilder } from "./rollup-builder.js";
 
 /** The days a run was asked for, read from the user's words before anything touches the database. */
 export interface RunDates {
@@ -27,7 +29,7 @@ export function parseRunDates(input: { start?: string; end?: string }, options: 
 export interface AggregationProgress extends RunCounts {
   /** Days in the run. */
   total: number;
-  /** The last day written. */
+  /** The last day read. */
   day: string;
 }
 
@@ -40,11 +42,13 @@ export interface AggregationOptions extends RunDates {
   reset?: boolean;
   /** Report what would be processed, and write nothing. */
   dryRun?: boolean;
+  /** Allow a run longer than `config.maxRunDays` when its start was given explicitly. */
+  yes?: boolean;
   /** Who runs, for the lock. */
   host: string;
   pid: number;
   onProgress?: (progress: AggregationProgress) => void;
-  /** Stops the run between two records; what is written stays, the lock is released. */
+  /** Stops the run at the next record or day; what is written stays, the lock is released. */
   signal?: AbortSignal;
   /** Advice for the operator, said once per run. */
   onNotice?: (message: string) => void;
@@ -58,13 +62,18 @@ export interface AggregationResult extends RunCounts {
   /** Login records in the range (a dry run counts them instead of reading them). */
   candidates?: number;
   excluded: number;
+  /** Of `skipped`, the records whose `created` is not a valid date. */
+  skippedTime: number;
+  /** Processed days after the run's range whose periods were brought up to date. */
+  refreshed: number;
   elapsedMs: number;
 }
 
 /**
- * Reads the login records of a range of local days in one ascending pass, and writes each day's rollup
- * as soon as the day is complete, advancing the cookie only after the day is written: a run killed at any
- * instant loses nothing, and the next one repeats at most one day.
+ * Reads the login records of a range of local days in one ascending pass into the rollup: each day's
+ * people, the people of every week, month, quarter and year, and their summaries. What is read is
+ * written at checkpoints, then the cookie moves: a run killed at any instant loses nothing, and the
+ * next one redoes at most one checkpoint's work.
  */
 export async function runAggregation(options: AggregationOptions): Promise<AggregationResult> {
   const began = Date.now();
@@ -74,39 +83,54 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
   const zone = config.timezone;
   const source = client.db(config.source.db).collection<LogRecord>(config.source.collection);
   const cookieCollection = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
-  const cookies = createCookieStore(cookieCollection);
-  const rollup = createRollupStore(client.db(config.target.db).collection<RollupDay>(config.target.collection));
+  const cookies = createCookieStore(cookieCollection, formatNamespace(config.cookies));
+  const store = createRollupStore({
+    target: client.db(config.target.db).collection(config.target.collection),
+    summaries: client.db(config.periods.db).collection(config.periods.collection),
+    targetName: config.target,
+    summariesName: config.periods,
+  });
   const matcher = compileLoginSignal(config.login);
+  const login = { preset: config.loginPreset, signal: config.login };
 
-  const builtIn = await rollup.timezone();
-  if (builtIn && builtIn !== zone && !options.reset) {
-    throw new HomeUsageError(
-      "E_STATE",
-      `the rollup ${formatNamespace(config.target)} was built with time zone ${builtIn}, not ${zone}: run aggregate --reset to rebuild it in ${zone}`,
-    );
-  }
+  const settings = options.reset ? null : await store.settings();
+  checkSettings(settings, { zone, login, target: formatNamespace(config.target) });
 
   const cookie = options.reset ? null : await cookies.read(config.jobName);
+  const today = startOfDay(now, zone);
+  if (cookie?.offset && startOfDay(cookie.offset, zone) > today) {
+    throw new HomeUsageError(
+      "E_STATE",
+      `the job's checkpoint ${cookie.offsetDay ?? cookie.offset.toISOString()} is after today (${today.toISODate()}): repair it with home-usage aggregate --reset, or --start <day>`,
+    );
+  }
   const last = startOfDay(options.end ?? now, zone);
-  const end = last.plus({ days: 1 }).startOf("day");
-  // Null: the run starts at the day of the oldest login, which the scan itself finds.
-  const first = knownFirstDay(options, cookie, config, now);
-  const rangeOf = (day: DateTime) =>
-    toDayRange(day, last, {
+  const end = nextDay(last);
+  const known = knownFirstDay(options, cookie, config, now);
+  const rangeOf = (first: DateTime, from: string) => {
+    const range = toDayRange(first, last, {
       zone,
       now,
-      startName: options.start ? "--start" : cookie?.offset ? "(the cookie's offset)" : "HOME_USAGE_START",
+      startName: from,
       endName: options.end ? "--end" : "today",
     });
-  const range = first && rangeOf(first);
+    checkLength(range, from, config.maxRunDays, Boolean(options.start && options.yes));
+    return range;
+  };
+  const range = known && rangeOf(known.day, known.from);
   const filter = {
     ...matcher.filter,
     created: range ? { $gte: range.first.toJSDate(), $lt: end.toJSDate() } : { $lt: end.toJSDate() },
   };
   const counts: RunCounts = { days: 0, records: 0, logins: 0, skipped: 0, users: 0 };
+  let skippedTime = 0;
+  let excluded = 0;
+  let refreshed = 0;
   const result = (fields: Partial<AggregationResult>): AggregationResult => ({
     ...counts,
-    excluded: 0,
+    excluded,
+    skippedTime,
+    refreshed,
     dryRun: Boolean(options.dryRun),
     first: null,
     last: null,
@@ -126,7 +150,11 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
           .find(filter, { projection: { created: 1 } })
           .sort({ created: 1 })
           .next();
-    const planned = range ?? (oldest?.created instanceof Date ? rangeOf(startOfDay(oldest.created, zone)) : null);
+    const planned =
+      range ??
+      (oldest?.created instanceof Date && !Number.isNaN(oldest.created.getTime())
+        ? rangeOf(startOfDay(oldest.created, zone), `the oldest login record (created ${oldest.created.toISOString()})`)
+        : null);
     if (!planned) return result({});
     const candidates = await source.countDocuments(filter);
     return result({ ...labels(planned), days: countDays(planned), candidates });
@@ -139,59 +167,119 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     pid: options.pid,
   });
   const heartbeat = keepAlive(lock, config.lockLeaseSeconds);
-  let excluded = 0;
-  let buffer: DayBuffer | null = null;
+  // A run killed at any instant redoes at most this much work.
+  const checkpointMs = config.checkpointMs;
+  let run: Run | null = null;
+  let resumeDay = cookie?.offsetDay ?? null;
+  const stopIfAsked = () => {
+    if (options.signal?.aborted) {
+      throw new HomeUsageError(
+        "E_INTERRUPTED",
+        `interrupted; the next run resumes at ${resumeDay ?? "the start, as nothing was written"}`,
+      );
+    }
+  };
   try {
     await advise();
     if (options.reset) {
       await cookies.reset(config.jobName);
-      await rollup.clear();
+      await store.clear();
     }
+    const extent = { first: settings?.first ?? null, last: settings?.last ?? null };
+    const offsetDay = cookie?.offsetDay ?? null;
     const people = new Set<string>();
-    let total = 0;
-    const begin = async (run: DayRange) => {
-      total = countDays(run);
-      await cookies.startRun(config.jobName, { started: now, ...labels(run) });
-      return new DayBuffer(run.first, async (day, users) => {
-        heartbeat.check();
-        const keys = periodKeys(day);
-        const entries: UserDay[] = [...users.entries()]
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-          .map(([user, u]) => ({ user, ...u, ...keys }));
-        const logins = entries.reduce((sum, u) => sum + u.logins, 0);
-        await rollup.writeDays([
-          {
-            _id: day.toJSDate(),
-            ...keys,
-            timezone: zone,
-            users: entries,
-            distinctUsers: entries.length,
-            logins,
-            updated: clock(),
-          },
-        ]);
-        counts.days++;
-        counts.users = people.size;
-        await cookies.advance(config.jobName, { instant: day.toJSDate(), day: keys.day, timezone: zone }, counts);
-        options.onProgress?.({ ...counts, total, day: keys.day });
-      });
-    };
-    if (range) buffer = await begin(range);
 
+    const begin = async (days: DayRange): Promise<Run> => {
+      const first = labels(days).first;
+      // A run that rewrites days before the checkpoint (a backfill) must bring every later period up
+      // to date; until it has, the cookie says from where, so a killed backfill is finished later.
+      const repairFrom = [cookie?.repairFrom, offsetDay && first < offsetDay ? first : undefined]
+        .filter((d): d is string => Boolean(d))
+        .sort()[0];
+      await cookies.startRun(config.jobName, { started: now, ...labels(days) }, repairFrom);
+      if (!settings) {
+        await store.writeSettings({
+          schema: ROLLUP_SCHEMA,
+          timezone: zone,
+          weekStart: "monday",
+          login,
+          first: null,
+          last: null,
+          created: now,
+          updated: now,
+        });
+      }
+      const builder = new RollupBuilder(store, { extent, clock, zone });
+      const from = repairFrom && repairFrom < first ? startOfDay(parseDate(repairFrom, { zone, now, name: "repairFrom" }), zone) : days.first;
+      await builder.begin(from);
+      // Days from an unfinished backfill up to this run's first day: read back, not rewritten.
+      for (let day = from; day < days.first; day = nextDay(day)) {
+        stopIfAsked();
+        builder.addDay(day, (await store.day(periodKeys(day).day))?.users ?? null, false);
+        refreshed++;
+      }
+      return { builder, days, total: countDays(days), current: null, written: null, lastCheckpoint: Date.now(), repairFrom };
+    };
+
+    const checkpoint = async (r: Run, force = false) => {
+      if (!force && Date.now() - r.lastCheckpoint < checkpointMs) return;
+      heartbeat.check();
+      await r.builder.flush();
+      if (r.written) {
+        const written = r.written;
+        await store.writeSettings({
+          schema: ROLLUP_SCHEMA,
+          timezone: zone,
+          weekStart: "monday",
+          login,
+          first: [extent.first, labels(r.days).first].filter((d): d is string => Boolean(d)).sort()[0] ?? null,
+          last: [extent.last, written].filter((d): d is string => Boolean(d)).sort().at(-1) ?? null,
+          created: settings?.created ?? now,
+          updated: clock(),
+        });
+        const forward = !offsetDay || written >= offsetDay;
+        const at = startOfDay(parseDate(written, { zone, now, name: "day" }), zone);
+        await cookies.advance(
+          config.jobName,
+          forward ? { instant: at.toJSDate(), day: written, timezone: zone } : null,
+          { ...counts, users: people.size },
+        );
+        if (forward) resumeDay = written;
+      }
+      r.lastCheckpoint = Date.now();
+    };
+
+    /** Completes every day before `until` (empty ones included), checking for a stop between days. */
+    const completeUntil = async (r: Run, until: DateTime) => {
+      while ((r.current?.day ?? r.days.first) < until) {
+        stopIfAsked();
+        const day = r.current?.day ?? r.days.first;
+        const entries = r.current ? [...r.current.users.entries()].map(([user, u]) => ({ user, ...u })) : [];
+        entries.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+        r.builder.addDay(day, entries, true);
+        r.written = periodKeys(day).day;
+        counts.days++;
+        options.onProgress?.({ ...counts, users: people.size, total: r.total, day: r.written });
+        r.current = { day: nextDay(day), users: new Map() };
+        await checkpoint(r);
+      }
+    };
+
+    if (range) run = await begin(range);
     const cursor = source.find(filter, { projection: matcher.projection }).sort({ created: 1 }).batchSize(10_000);
     for await (const record of cursor) {
-      if (options.signal?.aborted) {
-        const at = buffer ? periodKeys(buffer.day).day : "the start";
-        throw new HomeUsageError("E_INTERRUPTED", `interrupted; the next run resumes at ${at}`);
-      }
+      stopIfAsked();
       counts.records++;
       const created = record.created;
       if (!(created instanceof Date) || Number.isNaN(created.getTime())) {
         counts.skipped++;
+        skippedTime++;
         continue;
       }
-      buffer ??= await begin(rangeOf(startOfDay(created, zone)));
-      await buffer.advanceTo(created);
+      run ??= await begin(
+        rangeOf(startOfDay(created, zone), `the oldest login record (created ${created.toISOString()})`),
+      );
+      await completeUntil(run, startOfDay(created, zone));
       const user = matcher.userOf(record);
       if (user === null) {
         counts.skipped++;
@@ -200,16 +288,35 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
       } else {
         counts.logins++;
         people.add(user);
-        buffer.add(user, created);
+        const day = (run.current ??= { day: run.days.first, users: new Map() });
+        const seen = day.users.get(user);
+        if (seen) {
+          seen.logins++;
+          seen.last = created;
+        } else {
+          day.users.set(user, { logins: 1, first: created, last: created });
+        }
       }
     }
-    if (!buffer) return result({});
-    await buffer.advanceTo(end.toJSDate());
+    if (!run) return result({});
+    await completeUntil(run, end);
+    // Days already processed after this run's range: their periods and metrics depend on it.
+    const through = extent.last && extent.last > labels(run.days).last ? extent.last : null;
+    if (through) {
+      for (let day = end; periodKeys(day).day <= through; day = nextDay(day)) {
+        stopIfAsked();
+        run.builder.addDay(day, (await store.day(periodKeys(day).day))?.users ?? null, false);
+        refreshed++;
+        await checkpoint(run);
+      }
+    }
+    run.builder.closeOpen();
+    await checkpoint(run, true);
     counts.users = people.size;
-    await cookies.finishRun(config.jobName, { finished: clock(), outcome: "done", ...counts });
-    return result({ ...labels({ first: buffer.first, last }), excluded, dryRun: false });
+    await cookies.finishRun(config.jobName, { finished: clock(), outcome: "done", ...counts }, { repaired: true });
+    return result({ ...labels(run.days), dryRun: false });
   } catch (error) {
-    if (buffer) {
+    if (run) {
       const message = error instanceof Error ? error.message : String(error);
       await cookies
         .finishRun(config.jobName, { finished: clock(), outcome: "failed", error: message, ...counts })
@@ -222,51 +329,65 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
   }
 }
 
+/** One run in progress: the day being read and what is written so far. */
+interface Run {
+  builder: RollupBuilder;
+  days: DayRange;
+  total: number;
+  /** The day whose records are being read, and its people so far. */
+  current: { day: DateTime; users: Map<string, Omit<DayEntry, "user">> } | null;
+  /** The last day handed to the builder (written at the next checkpoint). */
+  written: string | null;
+  lastCheckpoint: number;
+  repairFrom?: string;
+}
+
 const labels = (range: DayRange) => ({ first: periodKeys(range.first).day, last: periodKeys(range.last).day });
 
-/** One local day's logins at a time; each day is handed to `write` once the records have passed it. */
-class DayBuffer {
-  readonly first: DateTime;
-  day: DateTime;
-  private end: number;
-  private users = new Map<string, { logins: number; first: Date; last: Date }>();
-
-  constructor(
-    first: DateTime,
-    private readonly write: (day: DateTime, users: DayBuffer["users"]) => Promise<void>,
-  ) {
-    this.first = first;
-    this.day = first;
-    this.end = first.plus({ days: 1 }).startOf("day").toMillis();
+/** Refuses a rollup built with another time zone or login signal: mixing them gives wrong counts. */
+function checkSettings(
+  settings: RollupSettings | null,
+  wanted: { zone: string; login: { preset: string; signal: unknown }; target: string },
+) {
+  if (!settings) return;
+  if (settings.timezone !== wanted.zone) {
+    throw new HomeUsageError(
+      "E_STATE",
+      `the rollup ${wanted.target} was built with time zone ${settings.timezone}, not ${wanted.zone}: run aggregate --reset to rebuild it in ${wanted.zone}`,
+    );
   }
-
-  /** Writes every day that ends at or before `instant`, empty ones included. */
-  async advanceTo(instant: Date) {
-    while (instant.getTime() >= this.end) {
-      await this.write(this.day, this.users);
-      this.day = this.day.plus({ days: 1 }).startOf("day");
-      this.end = this.day.plus({ days: 1 }).startOf("day").toMillis();
-      this.users = new Map();
-    }
-  }
-
-  add(user: string, created: Date) {
-    const seen = this.users.get(user);
-    if (seen) {
-      seen.logins++;
-      seen.last = created;
-    } else {
-      this.users.set(user, { logins: 1, first: created, last: created });
-    }
+  if (JSON.stringify(settings.login) !== JSON.stringify(wanted.login)) {
+    throw new HomeUsageError(
+      "E_STATE",
+      `the rollup ${wanted.target} was built with the login signal ${settings.login.preset}, not ${wanted.login.preset}: run aggregate --reset to rebuild it with ${wanted.login.preset}`,
+    );
   }
 }
 
-/** The first day to process when it is known without reading the log. */
+/** Refuses a run longer than the limit unless its start was given explicitly and confirmed. */
+function checkLength(range: DayRange, from: string, maxDays: number, confirmed: boolean) {
+  const days = countDays(range);
+  if (days <= maxDays || confirmed) return;
+  const fix =
+    from === "--start"
+      ? "add --yes to process them anyway"
+      : from.startsWith("the oldest")
+        ? "if that record's date is wrong, give --start <day> (and --yes for a long range), or set HOME_USAGE_START"
+        : from === "HOME_USAGE_START"
+          ? "set HOME_USAGE_START to a later day"
+          : "repair it with home-usage aggregate --reset, or --start <day>";
+  throw new HomeUsageError(
+    "E_USAGE",
+    `the run would process ${days} days (${periodKeys(range.first).day} to ${periodKeys(range.last).day}), more than the limit of ${maxDays} (HOME_USAGE_MAX_RUN_DAYS); its start comes from ${from}: ${fix}`,
+  );
+}
+
+/** The first day to process when it is known without reading the log, and where it comes from. */
 function knownFirstDay(options: AggregationOptions, cookie: Cookie | null, config: HomeUsageConfig, now: Date) {
   const zone = config.timezone;
-  if (options.start) return startOfDay(options.start, zone);
-  if (cookie?.offset) return startOfDay(cookie.offset, zone);
-  if (config.start) return parseDate(config.start, { zone, now, name: "HOME_USAGE_START" });
+  if (options.start) return { day: startOfDay(options.start, zone), from: "--start" };
+  if (cookie?.offset) return { day: startOfDay(cookie.offset, zone), from: "the cookie's offset" };
+  if (config.start) return { day: parseDate(config.start, { zone, now, name: "HOME_USAGE_START" }), from: "HOME_USAGE_START" };
   return null;
 }
 
@@ -289,3 +410,5 @@ function keepAlive(lock: HeldLock, leaseSeconds: number) {
     stop: () => clearInterval(timer),
   };
 }
+
+export type { RollupStore };

@@ -3,7 +3,7 @@ import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import { renderChart } from "./chart.js";
 import { type Period, periodKeys, startOfPeriod } from "./periods.js";
-import type { UsageRow } from "./usage-query.js";
+import type { UsageRow } from "./usage-report.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const ZONE = "Europe/Berlin";

@@ -1,7 +1,7 @@
 import type * as PlotModule from "@observablehq/plot";
 import { DateTime } from "luxon";
 import type { Period } from "./periods.js";
-import type { UsageRow } from "./usage-query.js";
+import type { UsageRow } from "./usage-report.js";
 
 export interface ChartOptions {
   /** The kind of period each row is. */

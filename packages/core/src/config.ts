@@ -21,6 +21,16 @@ export interface HomeUsageConfig {
   target: Namespace;
   /** Job cookies and the lock. @default home.sys.cookie */
   cookies: Namespace;
+  /** Period summaries and the rollup's settings. @default the target with `_period` appended */
+  periods: Namespace;
+  /** core4's accounts. @default core4.sys.role */
+  roles: Namespace;
+  /** The longest run, in days, unless its start is given explicitly with `--yes`. @default 7305 */
+  maxRunDays: number;
+  /** How often the job writes what it has read and moves its checkpoint. @default 5000 */
+  checkpointMs: number;
+  /** Whether the time zone was set (not the default): readers then insist the rollup has it. */
+  timezoneGiven: boolean;
   /** IANA zone whose midnight starts a day. @default "UTC" */
   timezone: string;
   /** First day to process when there is no cookie; by default the day of the oldest login record. */
@@ -60,6 +70,10 @@ const SETTINGS = {
   source: { env: "HOME_USAGE_SOURCE", flag: "--source" },
   target: { env: "HOME_USAGE_TARGET", flag: "--target" },
   cookies: { env: "HOME_USAGE_COOKIES", flag: "--cookies" },
+  periods: { env: "HOME_USAGE_PERIODS", flag: "--periods" },
+  roles: { env: "HOME_USAGE_ROLES", flag: "--roles" },
+  maxRunDays: { env: "HOME_USAGE_MAX_RUN_DAYS", flag: "--max-run-days" },
+  checkpointMs: { env: "HOME_USAGE_CHECKPOINT_MS", flag: "--checkpoint-ms" },
   timezone: { env: "HOME_USAGE_TIMEZONE", flag: "--timezone" },
   start: { env: "HOME_USAGE_START", flag: "--start" },
   loginPreset: { env: "HOME_USAGE_LOGIN_PRESET", flag: "--login-preset" },
@@ -91,6 +105,10 @@ const fileSchema = z
     source: z.string(),
     target: z.string(),
     cookies: z.string(),
+    periods: z.string(),
+    roles: z.string(),
+    maxRunDays: z.union([z.number(), z.string()]),
+    checkpointMs: z.union([z.number(), z.string()]),
     timezone: z.string(),
     start: z.string(),
     loginPreset: z.string(),
@@ -112,6 +130,11 @@ const configSchema = z
     source: namespace,
     target: namespace,
     cookies: namespace,
+    periods: namespace,
+    roles: namespace,
+    maxRunDays: z.coerce.number({ message: "must be a number of days" }).int("must be a whole number of days").min(1, "must be at least 1"),
+    checkpointMs: z.coerce.number({ message: "must be a number of milliseconds" }).int("must be whole milliseconds").min(0).max(3_600_000),
+    timezoneGiven: z.boolean(),
     timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), "is not an IANA time zone"),
     start: z
       .string()
@@ -147,6 +170,9 @@ const DEFAULTS = {
   source: "core4.sys.log",
   target: "home.login",
   cookies: "home.sys.cookie",
+  roles: "core4.sys.role",
+  maxRunDays: 7305,
+  checkpointMs: 5000,
   timezone: "UTC",
   loginPreset: "seed",
   jobName: "home-usage.aggregate",
@@ -193,6 +219,8 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<HomeUsage
       origin[key] = SETTINGS[key].flag;
     }
   }
+  raw.periods ??= `${raw.target}_period`;
+  raw.timezoneGiven = origin.timezone !== undefined;
   if (raw.loginPreset === "custom" && !raw.login) {
     throw new HomeUsageError("E_USAGE", `${origin.loginPreset ?? "loginPreset"}: "custom" needs a login section`);
   }

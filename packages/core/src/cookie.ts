@@ -1,4 +1,6 @@
 import type { Collection } from "mongodb";
+import { z } from "zod";
+import { HomeUsageError } from "./errors.js";
 
 /** What one run of the job did, kept in its cookie. */
 export interface RunRecord {
@@ -14,6 +16,8 @@ export interface RunRecord {
   logins: number;
   skipped: number;
   users: number;
+  /** Login records counted, by the name of the login signal that matched them. */
+  signals?: Record<string, number>;
   error?: string;
 }
 
@@ -24,51 +28,133 @@ export interface Cookie {
   offset?: Date;
   offsetDay?: string;
   timezone?: string;
+  /**
+   * The first day a run rewrote before the checkpoint (a backfill) and did not see through to the
+   * checkpoint: the next run brings the periods from there on up to date.
+   */
+  repairFrom?: string;
   lastRun?: RunRecord;
 }
 
 export type RunCounts = Pick<RunRecord, "days" | "records" | "logins" | "skipped" | "users">;
 
+const count = z.number().int().nonnegative();
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD");
+const runSchema = z.object({
+  started: z.date(),
+  finished: z.date().optional(),
+  outcome: z.enum(["running", "done", "failed"]),
+  first: z.string(),
+  last: z.string(),
+  days: count,
+  records: count,
+  logins: count,
+  skipped: count,
+  users: count,
+  signals: z.record(z.string(), count).optional(),
+  error: z.string().optional(),
+});
+const cookieSchema = z.object({
+  _id: z.string(),
+  offset: z.date("must be a date").optional(),
+  offsetDay: day.optional(),
+  timezone: z.string().optional(),
+  repairFrom: day.optional(),
+  lastRun: runSchema.optional(),
+});
+
+/** What a stored value is, for a message about it. */
+export const describeValue = (value: unknown): string =>
+  value === null
+    ? "null"
+    : value instanceof Date
+      ? `the date ${Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString()}`
+      : Array.isArray(value)
+        ? "a list"
+        : typeof value === "object"
+          ? "an object"
+          : `the ${typeof value} ${JSON.stringify(value)}`;
+
+/**
+ * Checks a stored cookie. A damaged one is an `E_STATE` error that names the field, what it holds,
+ * and how to repair it, never a crash further on.
+ */
+export function checkCookie(doc: unknown, where: string): Cookie {
+  const result = cookieSchema.safeParse(doc);
+  if (result.success) {
+    const { offset } = result.data;
+    if (offset && Number.isNaN(offset.getTime())) return damaged(where, "offset", offset);
+    return result.data as Cookie;
+  }
+  const issue = result.error.issues[0];
+  const path = issue?.path ?? [];
+  let value: unknown = doc;
+  for (const key of path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
+  return damaged(where, path.join(".") || "the document", value, issue?.message);
+}
+
+function damaged(where: string, field: string, value: unknown, expected?: string): never {
+  throw new HomeUsageError(
+    "E_STATE",
+    `the job's cookie ${where} is damaged: ${field} holds ${describeValue(value)}${expected ? ` (${expected.toLowerCase()})` : ""}; repair it with home-usage aggregate --reset, or --start <day> to start again from a day`,
+  );
+}
+
 /** Reads and writes job cookies; every change is one atomic single-document update. */
-export function createCookieStore(collection: Collection<Cookie>) {
+export function createCookieStore(collection: Collection<Cookie>, where = "") {
   return {
-    read: (name: string) => collection.findOne({ _id: name }),
+    /** The checked cookie; see `checkCookie`. */
+    async read(name: string): Promise<Cookie | null> {
+      const doc = await collection.findOne({ _id: name });
+      return doc && checkCookie(doc, `${where}${where ? " " : ""}(${name})`);
+    },
 
-    startRun: (name: string, run: Omit<RunRecord, "outcome" | keyof RunCounts>) =>
-      collection.updateOne(
-        { _id: name },
-        { $set: { lastRun: { ...run, outcome: "running", days: 0, records: 0, logins: 0, skipped: 0, users: 0 } } },
-        { upsert: true },
-      ),
+    /** The cookie as stored, unchecked, for `status` to show what is really there. */
+    raw: (name: string) => collection.findOne({ _id: name }),
 
-    /** Moves the checkpoint to a day that is safely written. */
-    advance: (name: string, offset: { instant: Date; day: string; timezone: string }, counts: RunCounts) =>
+    startRun: (name: string, run: Omit<RunRecord, "outcome" | keyof RunCounts>, repairFrom?: string) =>
       collection.updateOne(
         { _id: name },
         {
           $set: {
-            offset: offset.instant,
-            offsetDay: offset.day,
-            timezone: offset.timezone,
-            "lastRun.days": counts.days,
-            "lastRun.records": counts.records,
-            "lastRun.logins": counts.logins,
-            "lastRun.skipped": counts.skipped,
-            "lastRun.users": counts.users,
+            lastRun: { ...run, outcome: "running", days: 0, records: 0, logins: 0, skipped: 0, users: 0 },
+            ...(repairFrom ? { repairFrom } : {}),
+          },
+        },
+        { upsert: true },
+      ),
+
+    /** Moves the checkpoint to a day that is safely written (never backwards: see the job). */
+    advance: (
+      name: string,
+      offset: { instant: Date; day: string; timezone: string } | null,
+      counts: RunCounts & { signals?: Record<string, number> },
+    ) =>
+      collection.updateOne(
+        { _id: name },
+        {
+          $set: {
+            ...(offset ? { offset: offset.instant, offsetDay: offset.day, timezone: offset.timezone } : {}),
+            ...Object.fromEntries(Object.entries(counts).map(([key, value]) => [`lastRun.${key}`, value])),
           },
         },
       ),
 
-    finishRun: (name: string, finish: { finished: Date; outcome: "done" | "failed"; error?: string } & RunCounts) =>
+    finishRun: (
+      name: string,
+      finish: { finished: Date; outcome: "done" | "failed"; error?: string; signals?: Record<string, number> } & RunCounts,
+      options: { repaired?: boolean } = {},
+    ) =>
       collection.updateOne(
         { _id: name },
         {
           $set: Object.fromEntries(Object.entries(finish).map(([key, value]) => [`lastRun.${key}`, value])),
+          ...(options.repaired ? { $unset: { repairFrom: "" } } : {}),
         },
       ),
 
     /** Forgets the checkpoint, so the next run starts from the configured start. */
     reset: (name: string) =>
-      collection.updateOne({ _id: name }, { $unset: { offset: "", offsetDay: "", timezone: "" } }),
+      collection.updateOne({ _id: name }, { $unset: { offset: "", offsetDay: "", timezone: "", repairFrom: "" } }),
   };
 }

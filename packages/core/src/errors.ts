@@ -2,7 +2,8 @@
 export type ErrorCode =
   | "E_USAGE" // bad input from the user: a flag, a variable, an argument
   | "E_LOCKED" // another run holds the job's lock
-  | "E_STATE" // stored state forbids the request (a time zone change without --reset)
+  | "E_STATE" // stored state forbids the request (a time zone change without --reset, a damaged document)
+  | "E_CONFLICT" // the settings disagree with the rollup (another time zone than it was built in)
   | "E_INTERRUPTED" // stopped by a signal before it finished
   | "E_UNAUTHORIZED" // no or a wrong API token
   | "E_FORBIDDEN" // a tampered or expired embed token

@@ -8,7 +8,7 @@ export {
 } from "./aggregation.js";
 export { type ChartOptions, renderChart } from "./chart.js";
 export { type ConfigSources, type HomeUsageConfig, loadConfig, type Namespace } from "./config.js";
-export { type Cookie, createCookieStore, type RunRecord } from "./cookie.js";
+export { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./cookie.js";
 export { connectDatabase, formatNamespace, redactUri } from "./database.js";
 export { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
 export { type DemoDataOptions, type DemoDataSummary, writeDemoData } from "./demo-data.js";
@@ -17,9 +17,35 @@ export { type ErrorCode, HomeUsageError } from "./errors.js";
 export { acquireLock, type LockDocument, lockId, readLock } from "./lock.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
 export { compileLoginSignal, LOGIN_PRESETS, type LoginPreset, type LoginSignal } from "./login-signal.js";
-export { PERIODS, type Period, type PeriodKeys, parsePeriod, periodKeys, startOfDay } from "./periods.js";
+export { type PersonRow, listPeople, type RoleDocument } from "./people-list.js";
+export {
+  PERIODS,
+  type Period,
+  type PeriodKeys,
+  type PeriodSpan,
+  parsePeriod,
+  periodKeys,
+  periodOf,
+  startOfDay,
+} from "./periods.js";
 export { formatReport, REPORT_FORMATS, type ReportFormat } from "./report-format.js";
-export { createRollupStore, type RollupDay, type UserDay } from "./rollup.js";
+export {
+  createRollupStore,
+  type DayDocument,
+  type PeriodDocument,
+  type PeriodSummary,
+  type RollupSettings,
+  type RollupStore,
+  type SummaryPage,
+} from "./rollup.js";
 export { readStatus, type Status } from "./status.js";
 export { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
-export { type UsageQuery, type UsageReport, type UsageRow, uniqueUsers } from "./usage-query.js";
+export { createUsageService, type UsageService } from "./usage-service.js";
+export {
+  queryDays,
+  readUsage,
+  rollupZone,
+  type UsageQuery,
+  type UsageReport,
+  type UsageRow,
+} from "./usage-report.js";

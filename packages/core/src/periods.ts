@@ -31,6 +31,54 @@ export function startOfPeriod(dt: DateTime, period: Period): DateTime {
   return period === "week" ? dt.startOf("week", { useLocaleWeeks: false }) : dt.startOf(period);
 }
 
+/** One period of one kind: its label and its local bounds, `[start, end)`. */
+export interface PeriodSpan {
+  kind: Period;
+  label: string;
+  start: DateTime;
+  end: DateTime;
+}
+
+/** The period of kind `kind` that contains the local time `dt`. */
+export function periodOf(dt: DateTime, kind: Period): PeriodSpan {
+  const start = startOfPeriod(dt, kind);
+  return { kind, label: periodKeys(start)[kind], start, end: startOfPeriod(start.plus({ [`${kind}s`]: 1 }), kind) };
+}
+
+/** The period of the same kind just after `span`. */
+export const nextPeriod = (span: PeriodSpan): PeriodSpan => periodOf(span.end, span.kind);
+
+/** The period of the same kind just before `span`. */
+export const previousPeriod = (span: PeriodSpan): PeriodSpan => periodOf(span.start.minus({ days: 1 }), span.kind);
+
+/** The periods of kind `kind` that overlap the local range `[from, to)`, in order. */
+export function periodsBetween(from: DateTime, to: DateTime, kind: Period): PeriodSpan[] {
+  const spans: PeriodSpan[] = [];
+  for (let span = periodOf(from, kind); span.start < to; span = nextPeriod(span)) spans.push(span);
+  return spans;
+}
+
+/** The day after the local midnight `day` (23 or 25 hours later across DST). */
+export const nextDay = (day: DateTime): DateTime => day.plus({ days: 1 }).startOf("day");
+
+/**
+ * Covers the local days `[from, to)` with few whole periods, taking at each day the longest period
+ * that starts there and fits: a stretch of a year is read from a handful of documents, not from
+ * every day. The pieces never overlap, so their people merge exactly.
+ */
+export function coverDays(from: DateTime, to: DateTime): PeriodSpan[] {
+  const pieces: PeriodSpan[] = [];
+  let at = from;
+  while (at < to) {
+    const piece = (["year", "quarter", "month", "week", "day"] as const)
+      .map((kind) => periodOf(at, kind))
+      .find((span) => span.start.equals(at) && span.end <= to) as PeriodSpan;
+    pieces.push(piece);
+    at = piece.end;
+  }
+  return pieces;
+}
+
 const PERIOD_ALIASES: Record<string, Period> = {
   d: "day",
   day: "day",

@@ -1,62 +1,316 @@
-import type { Collection } from "mongodb";
-import type { PeriodKeys } from "./periods.js";
+import { type Collection, MongoServerError } from "mongodb";
+import { z } from "zod";
+import type { Namespace } from "./config.js";
+import { formatNamespace } from "./database.js";
+import { HomeUsageError } from "./errors.js";
+import type { DayEntry, PersonEntry } from "./people.js";
+import type { Period, PeriodSpan } from "./periods.js";
 
-/**
- * One person's logins on one local day. The period keys are repeated here because the query unwinds
- * `users`, and FerretDB's `$unwind` keeps no other field of the day.
- */
-export interface UserDay extends PeriodKeys {
-  user: string;
-  logins: number;
-  first: Date;
-  last: Date;
-}
+/** The rollup's shape; a rollup without this version is refused until it is rebuilt. */
+export const ROLLUP_SCHEMA = 2;
 
-/** One processed local day: the rollup document, replaced whole whenever the day is processed. */
-export interface RollupDay extends PeriodKeys {
+/** One processed local day and its people: `_id` is the day, `2026-11-28`. */
+export interface DayDocument {
+  _id: string;
+  kind: "day";
   /** The day's first instant (its local midnight). */
-  _id: Date;
-  timezone: string;
-  users: UserDay[];
-  /** `users.length`, kept so daily figures need no unwinding (FerretDB's $group is slow on many groups). */
+  start: Date;
+  users: DayEntry[];
   distinctUsers: number;
   logins: number;
   updated: Date;
 }
 
-/** The daily rollup collection. */
-export function createRollupStore(collection: Collection<RollupDay>) {
+/**
+ * The people of one week, month, quarter or year, kept for the job (an incremental run continues
+ * from them) and for reports on a period the requested range cuts. `_id` is the label, `2026-W48`.
+ */
+export interface PeriodDocument {
+  _id: string;
+  kind: Exclude<Period, "day">;
+  start: Date;
+  end: Date;
+  users: PersonEntry[];
+  distinctUsers: number;
+  logins: number;
+  /** Processed days of the period. */
+  days: number;
+  /** The sum over the processed days of each day's distinct people. */
+  dailySum: number;
+  updated: Date;
+}
+
+export type PeopleDocument = DayDocument | PeriodDocument;
+
+/** The figures of one period: what reports read. No people, so it stays small. */
+export interface PeriodSummary {
+  label: string;
+  start: Date;
+  end: Date;
+  /** Distinct people with a login in the period. */
+  user: number;
+  logins: number;
+  /** Processed days of the period. */
+  days: number;
+  dailySum: number;
+  previous: number;
+  new: number;
+  returning: number;
+  resurrected: number;
+  dormant: number;
+  /** Days only: distinct people in the 7 and 28 days ending with the day. */
+  active7?: number;
+  active28?: number;
+}
+
+/**
+ * The summaries of one kind, a page of them per bucket (`day:2026-11` holds November's days,
+ * `week:2026` the weeks of ISO week-year 2026, `year:all` every year): a report reads a page or two,
+ * each by its `_id`.
+ */
+export interface SummaryPage {
+  _id: string;
+  kind: Period;
+  bucket: string;
+  periods: Record<string, PeriodSummary>;
+  updated: Date;
+}
+
+/** What the rollup was built with; every reader takes the time zone from here. */
+export interface RollupSettings {
+  _id: "settings";
+  schema: number;
+  timezone: string;
+  /** ISO weeks: Monday. */
+  weekStart: "monday";
+  login: { preset: string; signal: unknown };
+  /** The first and last processed day, as of the last checkpoint. */
+  first: string | null;
+  last: string | null;
+  created: Date;
+  updated: Date;
+}
+
+const SETTINGS_ID = "settings";
+
+/** The page a period's summary lives on. */
+export function summaryPageId(span: Pick<PeriodSpan, "kind" | "label">): string {
+  const bucket =
+    span.kind === "day" ? span.label.slice(0, 7) : span.kind === "year" ? "all" : span.label.slice(0, 4);
+  return `${span.kind}:${bucket}`;
+}
+
+const date = z.date();
+const count = z.number().int().nonnegative();
+const dayEntry = z.object({ user: z.string(), logins: count, first: date, last: date });
+const dayDocument = z.object({
+  _id: z.string(),
+  kind: z.literal("day"),
+  start: date,
+  users: z.array(dayEntry),
+  distinctUsers: count,
+  logins: count,
+  updated: date,
+});
+const periodDocument = z.object({
+  _id: z.string(),
+  kind: z.enum(["week", "month", "quarter", "year"]),
+  start: date,
+  end: date,
+  users: z.array(dayEntry.extend({ days: count, seen: z.boolean() })),
+  distinctUsers: count,
+  logins: count,
+  days: count,
+  dailySum: count,
+  updated: date,
+});
+const summary = z.object({
+  label: z.string(),
+  start: date,
+  end: date,
+  user: count,
+  logins: count,
+  days: count,
+  dailySum: count,
+  previous: count,
+  new: count,
+  returning: count,
+  resurrected: count,
+  dormant: count,
+  active7: count.optional(),
+  active28: count.optional(),
+});
+const summaryPage = z.object({
+  _id: z.string(),
+  kind: z.enum(["day", "week", "month", "quarter", "year"]),
+  periods: z.record(z.string(), summary),
+});
+const settingsSchema = z.object({
+  schema: z.number(),
+  timezone: z.string(),
+  weekStart: z.literal("monday"),
+  login: z.object({ preset: z.string(), signal: z.unknown() }),
+  first: z.string().nullable(),
+  last: z.string().nullable(),
+  created: date,
+  updated: date,
+});
+
+/** The first day of a document, to say what to rebuild when it is damaged. */
+const firstDayOf = (doc: { _id?: unknown; start?: unknown }) =>
+  typeof doc._id === "string" && /^\d{4}-\d{2}-\d{2}$/.test(doc._id)
+    ? doc._id
+    : doc.start instanceof Date
+      ? doc.start.toISOString().slice(0, 10)
+      : null;
+
+function checked<T>(schema: z.ZodType<T>, doc: unknown, where: string, rebuild: string): T {
+  const result = schema.safeParse(doc);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.join(".") || "the document";
+  throw new HomeUsageError(
+    "E_STATE",
+    `${where} is damaged: ${path} ${issue?.message.toLowerCase() ?? "is malformed"}; rebuild it with ${rebuild}`,
+  );
+}
+
+export interface RollupCollections {
+  /** Day documents and the people of longer periods (`home.login`). */
+  target: Collection<PeopleDocument>;
+  /** Period summaries and the rollup's settings (`home.login_period`). */
+  summaries: Collection<SummaryPage | RollupSettings>;
+  targetName: Namespace;
+  summariesName: Namespace;
+}
+
+/**
+ * The rollup: what the job writes and reports read. Every read and write addresses documents by a
+ * string `_id` (a day, a period's label, a summary page), which both MongoDB and FerretDB look up
+ * without decoding the rest of the collection.
+ */
+export function createRollupStore(c: RollupCollections) {
+  const targetName = formatNamespace(c.targetName);
+  const summaries = c.summaries as unknown as Collection<{ _id: string }>;
+  const target = c.target as unknown as Collection<{ _id: string }>;
+
+  /** Writes a document whole by `_id`: an update when it may exist, else an insert. */
+  async function save(collection: Collection<{ _id: string }>, doc: { _id: string }, mayExist: boolean) {
+    const { _id, ...fields } = doc;
+    const update = () => collection.updateOne({ _id }, { $set: fields });
+    if (mayExist && (await update()).matchedCount > 0) return;
+    try {
+      await collection.insertOne(doc);
+    } catch (error) {
+      // Written by an earlier run that stopped before its checkpoint.
+      if (error instanceof MongoServerError && error.code === 11000) await update();
+      else throw error;
+    }
+  }
+
+  const rebuildFrom = (doc: unknown) => {
+    const day = firstDayOf((doc ?? {}) as { _id?: unknown; start?: unknown });
+    return day ? `home-usage aggregate --start ${day}` : "home-usage aggregate --reset";
+  };
+
   return {
-    /** Writes days whole; rewriting a day gives the same document (bar `updated`). */
-    async writeDays(days: RollupDay[]) {
-      if (days.length === 0) return;
-      await collection.bulkWrite(
-        days.map((day) => ({ replaceOne: { filter: { _id: day._id }, replacement: day, upsert: true } })),
-        { ordered: true },
+    /**
+     * The rollup's settings; null while the rollup is empty. A rollup of an older shape is refused:
+     * the log is the source, so a rebuild loses nothing.
+     */
+    async settings(): Promise<RollupSettings | null> {
+      const doc = await summaries.findOne({ _id: SETTINGS_ID });
+      if (doc) {
+        const settings = checked(
+          settingsSchema,
+          doc,
+          `the rollup's settings (${formatNamespace(c.summariesName)})`,
+          "home-usage aggregate --reset",
+        );
+        if (settings.schema === ROLLUP_SCHEMA) return { ...settings, _id: SETTINGS_ID, weekStart: "monday" };
+      } else if (!(await target.findOne({}, { projection: { _id: 1 } }))) {
+        return null;
+      }
+      throw new HomeUsageError(
+        "E_STATE",
+        `the rollup ${targetName} has the shape of an older home-usage; rebuild it from the log with home-usage aggregate --reset (nothing is lost: the log is the source)`,
       );
     },
 
-    /** The time zone the rollup was built in, or null while it is empty. */
-    async timezone(): Promise<string | null> {
-      const day = await collection.findOne({}, { projection: { timezone: 1 } });
-      return day?.timezone ?? null;
+    async writeSettings(settings: Omit<RollupSettings, "_id">) {
+      await save(summaries, { _id: SETTINGS_ID, ...settings }, true);
     },
 
+    /** One day's people, or null when the day was not processed. */
+    async day(label: string): Promise<DayDocument | null> {
+      const doc = await target.findOne({ _id: label });
+      return doc && checked(dayDocument, doc, `the rollup's day ${label}`, rebuildFrom(doc));
+    },
+
+    /** One longer period's people, or null when none of its days was processed. */
+    async period(label: string): Promise<PeriodDocument | null> {
+      const doc = await target.findOne({ _id: label });
+      return doc && checked(periodDocument, doc, `the rollup's period ${label}`, rebuildFrom(doc));
+    },
+
+    /** The summary pages with these `_id`s that exist, by `_id`. */
+    async summaryPages(ids: readonly string[]): Promise<Map<string, SummaryPage>> {
+      const pages = await Promise.all(
+        [...new Set(ids)].map(async (id) => {
+          const doc = await summaries.findOne({ _id: id });
+          if (!doc) return null;
+          const page = checked(summaryPage, doc, `the rollup's summaries ${id}`, "home-usage aggregate --reset");
+          const bad = Object.values(page.periods).find((s) => s.new + s.returning + s.resurrected !== s.user);
+          if (bad) {
+            throw new HomeUsageError(
+              "E_STATE",
+              `the rollup's summary of ${bad.label} is damaged: new + returning + resurrected is not its users; rebuild it with home-usage aggregate --start ${bad.start.toISOString().slice(0, 10)}`,
+            );
+          }
+          return page as SummaryPage;
+        }),
+      );
+      return new Map(pages.filter((p): p is SummaryPage => p !== null).map((p) => [p._id, p]));
+    },
+
+    /** Writes people documents; `mayExist` says whether an earlier run can have written one. */
+    async writePeople(docs: readonly PeopleDocument[], mayExist: (doc: PeopleDocument) => boolean) {
+      for (const doc of docs) await save(target, doc, mayExist(doc));
+    },
+
+    /** Writes summaries into their pages, one update per page. */
+    async writeSummaries(entries: readonly (PeriodSummary & { kind: Period })[], updated: Date) {
+      const pages = new Map<string, { kind: Period; periods: Record<string, PeriodSummary> }>();
+      for (const { kind, ...entry } of entries) {
+        const id = summaryPageId({ kind, label: entry.label });
+        const page = pages.get(id) ?? { kind, periods: {} };
+        page.periods[entry.label] = entry;
+        pages.set(id, page);
+      }
+      for (const [id, page] of pages) {
+        const fields = Object.fromEntries(Object.entries(page.periods).map(([label, s]) => [`periods.${label}`, s]));
+        const update = () => summaries.updateOne({ _id: id }, { $set: { ...fields, updated } });
+        if ((await update()).matchedCount > 0) continue;
+        try {
+          await summaries.insertOne({
+            _id: id,
+            kind: page.kind,
+            bucket: id.slice(id.indexOf(":") + 1),
+            periods: page.periods,
+            updated,
+          } as SummaryPage);
+        } catch (error) {
+          if (error instanceof MongoServerError && error.code === 11000) await update();
+          else throw error;
+        }
+      }
+    },
+
+    /** Forgets everything, for a rebuild. */
     async clear() {
-      await collection.deleteMany({});
-    },
-
-    /** How many days are processed, and the first and last of them. */
-    async extent(): Promise<{ days: number; first: string | null; last: string | null }> {
-      const days = await collection.countDocuments();
-      const edge = (order: 1 | -1) =>
-        collection
-          .find({}, { projection: { day: 1 } })
-          .sort({ _id: order })
-          .limit(1)
-          .next();
-      const [first, last] = await Promise.all([edge(1), edge(-1)]);
-      return { days, first: first?.day ?? null, last: last?.day ?? null };
+      await Promise.all([target.deleteMany({}), summaries.deleteMany({})]);
     },
   };
 }
+
+export type RollupStore = ReturnType<typeof createRollupStore>;

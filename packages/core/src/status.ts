@@ -1,41 +1,71 @@
+import { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
 import type { HomeUsageConfig } from "./config.js";
-import type { Cookie, RunRecord } from "./cookie.js";
+import { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./cookie.js";
 import { formatNamespace, indexAdvice } from "./database.js";
+import { HomeUsageError } from "./errors.js";
 import { type LockDocument, lockId, readLock } from "./lock.js";
-import { createRollupStore, type RollupDay } from "./rollup.js";
+import { nextDay, periodOf, periodsBetween } from "./periods.js";
+import { createRollupStore, type RollupSettings, type RollupStore, summaryPageId } from "./rollup.js";
 
 /** Where the job stands: its checkpoint, its last run, who runs it now, and what the rollup holds. */
 export interface Status {
   job: string;
   source: string;
   target: string;
+  periods: string;
+  /** The configured zone; the rollup's own is in `rollup.timezone`. */
   timezone: string;
   offset: string | null;
   lastRun: RunRecord | null;
+  /** The cookie as stored, when it is damaged, and what is wrong with it. */
+  cookieProblem: { stored: unknown; message: string } | null;
   lock: Pick<LockDocument, "host" | "pid" | "acquired" | "heartbeat" | "expires"> | null;
-  rollup: { days: number; first: string | null; last: string | null; timezone: string | null };
+  rollup: {
+    first: string | null;
+    last: string | null;
+    timezone: string | null;
+    loginPreset: string | null;
+    /** Stretches between the first and last processed day that were never processed. */
+    unprocessed: { first: string; last: string; days: number }[];
+    /** Why the rollup cannot be read, when it cannot (an older shape, a damaged document). */
+    problem: string | null;
+  };
   indexAdvice: string | null;
 }
 
 export async function readStatus(client: MongoClient, config: HomeUsageConfig): Promise<Status> {
-  const cookies = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
-  const rollup = createRollupStore(client.db(config.target.db).collection<RollupDay>(config.target.collection));
+  const cookieCollection = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
+  const cookies = createCookieStore(cookieCollection, formatNamespace(config.cookies));
+  const store = createRollupStore({
+    target: client.db(config.target.db).collection(config.target.collection),
+    summaries: client.db(config.periods.db).collection(config.periods.collection),
+    targetName: config.target,
+    summariesName: config.periods,
+  });
   const source = client.db(config.source.db).collection(config.source.collection);
-  const [cookie, lock, extent, timezone, advice] = await Promise.all([
-    cookies.findOne({ _id: config.jobName }),
-    readLock(cookies, lockId(config.jobName), new Date()),
-    rollup.extent(),
-    rollup.timezone(),
+  const [stored, lock, rollup, advice] = await Promise.all([
+    cookies.raw(config.jobName),
+    readLock(cookieCollection, lockId(config.jobName), new Date()),
+    readRollup(store),
     indexAdvice(source, config.source),
   ]);
+  let cookie: Cookie | null = null;
+  let cookieProblem: Status["cookieProblem"] = null;
+  try {
+    cookie = stored && checkCookie(stored, `${formatNamespace(config.cookies)} (${config.jobName})`);
+  } catch (error) {
+    cookieProblem = { stored, message: (error as Error).message };
+  }
   return {
     job: config.jobName,
     source: formatNamespace(config.source),
     target: formatNamespace(config.target),
+    periods: formatNamespace(config.periods),
     timezone: config.timezone,
     offset: cookie?.offsetDay ?? null,
     lastRun: cookie?.lastRun ?? null,
+    cookieProblem,
     lock: lock && {
       host: lock.host,
       pid: lock.pid,
@@ -43,7 +73,67 @@ export async function readStatus(client: MongoClient, config: HomeUsageConfig): 
       heartbeat: lock.heartbeat,
       expires: lock.expires,
     },
-    rollup: { ...extent, timezone },
+    rollup,
     indexAdvice: advice,
   };
+}
+
+async function readRollup(store: RollupStore): Promise<Status["rollup"]> {
+  let settings: RollupSettings | null;
+  try {
+    settings = await store.settings();
+  } catch (error) {
+    if (!(error instanceof HomeUsageError)) throw error;
+    return { first: null, last: null, timezone: null, loginPreset: null, unprocessed: [], problem: error.message };
+  }
+  const base = {
+    first: settings?.first ?? null,
+    last: settings?.last ?? null,
+    timezone: settings?.timezone ?? null,
+    loginPreset: settings?.login.preset ?? null,
+    problem: null,
+  };
+  if (!settings?.first || !settings.last) return { ...base, unprocessed: [] };
+  try {
+    return { ...base, unprocessed: await unprocessedStretches(store, settings) };
+  } catch (error) {
+    if (!(error instanceof HomeUsageError)) throw error;
+    return { ...base, unprocessed: [], problem: error.message };
+  }
+}
+
+/**
+ * The days between the first and last processed day that have no summary. Month summaries say which
+ * months are complete, so only the pages of incomplete months are read.
+ */
+async function unprocessedStretches(store: RollupStore, settings: RollupSettings) {
+  const zone = settings.timezone;
+  const first = DateTime.fromISO(settings.first as string, { zone });
+  const end = nextDay(DateTime.fromISO(settings.last as string, { zone }));
+  const months = periodsBetween(first, end, "month");
+  const monthPages = await store.summaryPages(months.map(summaryPageId));
+  const incomplete = months.filter((m) => {
+    const from = DateTime.max(m.start, first);
+    const to = DateTime.min(m.end, end);
+    const expected = Math.round(to.diff(from, "days").days);
+    return (monthPages.get(summaryPageId(m))?.periods[m.label]?.days ?? 0) < expected;
+  });
+  const dayPages = await store.summaryPages(incomplete.map((m) => summaryPageId(periodOf(m.start, "day"))));
+  const stretches: { first: string; last: string; days: number }[] = [];
+  for (const month of incomplete) {
+    const page = dayPages.get(summaryPageId(periodOf(month.start, "day")));
+    const until = DateTime.min(month.end, end);
+    for (let day: DateTime = DateTime.max(month.start, first); day < until; day = nextDay(day)) {
+      const label = day.toISODate() as string;
+      if (page?.periods[label]) continue;
+      const open = stretches.at(-1);
+      if (open && nextDay(DateTime.fromISO(open.last, { zone })).equals(day)) {
+        open.last = label;
+        open.days++;
+      } else {
+        stretches.push({ first: label, last: label, days: 1 });
+      }
+    }
+  }
+  return stretches;
 }

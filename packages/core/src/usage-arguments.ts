@@ -1,7 +1,7 @@
 import { parseDate } from "./date-range.js";
 import { HomeUsageError } from "./errors.js";
-import { parsePeriod } from "./periods.js";
-import type { UsageQuery } from "./usage-query.js";
+import { parsePeriod, startOfPeriod } from "./periods.js";
+import type { UsageQuery } from "./usage-report.js";
 
 /** The most a report may span. */
 const MAX_YEARS = 20;
@@ -24,7 +24,8 @@ const describe = (value: unknown) =>
   Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : typeof value;
 
 /**
- * Checks and reads the report's arguments. Defaults: `end` now, `start` midnight 90 days before `end`,
+ * Checks and reads the report's arguments. Defaults: `end` now, `start` the start of the period (of the
+ * aggregate) that holds the day 90 days before `end`,
  * `aggregate` weeks. Every failure is an `E_USAGE` error naming the argument.
  */
 export function parseUsageArguments(args: UsageArguments, context: { zone: string; now: Date }): UsageQuery {
@@ -33,9 +34,6 @@ export function parseUsageArguments(args: UsageArguments, context: { zone: strin
   const startText = text(args.start, "start");
   const aggregateText = text(args.aggregate, "aggregate");
   const end = endText ? parseDate(endText, { ...options, name: "end" }) : parseDate("now", { ...options, name: "end" });
-  const start = startText
-    ? parseDate(startText, { ...options, name: "start" })
-    : end.minus({ days: 90 }).startOf("day");
   const aggregate = aggregateText === undefined ? "week" : parsePeriod(aggregateText);
   if (!aggregate) {
     throw new HomeUsageError(
@@ -43,6 +41,11 @@ export function parseUsageArguments(args: UsageArguments, context: { zone: strin
       `aggregate: unknown "${aggregateText}" (use d, w, m, q, y, day, week, month, quarter or year)`,
     );
   }
+  // The default range starts with the period that holds the day 90 days back, so its first row is a
+  // whole period, not a sliver of one.
+  const start = startText
+    ? parseDate(startText, { ...options, name: "start" })
+    : startOfPeriod(end.minus({ days: 90 }).startOf("day"), aggregate);
   if (end <= start) {
     throw new HomeUsageError("E_USAGE", `end: ${end.toISO()} is not after start ${start.toISO()}`);
   }

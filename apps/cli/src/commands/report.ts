@@ -1,13 +1,12 @@
 import { rename, writeFile } from "node:fs/promises";
 import {
+  createUsageService,
   formatReport,
   HomeUsageError,
   parseDuration,
   parseUsageArguments,
-  type RollupDay,
   renderChart,
   signEmbedToken,
-  uniqueUsers,
 } from "@home-usage/core";
 import { type GlobalOptions, readConfig, withDatabase } from "../context.js";
 
@@ -20,16 +19,18 @@ export interface RangeOptions extends GlobalOptions {
 /** The same query the API answers, for the terminal. */
 async function query(options: RangeOptions) {
   const config = await readConfig(options);
-  const context = { zone: config.timezone, now: config.now ?? new Date() };
-  const usage = parseUsageArguments(options, context);
-  const result = await withDatabase(config, (client) =>
-    uniqueUsers(client.db(config.target.db).collection<RollupDay>(config.target.collection), usage, context),
+  const now = config.now ?? new Date();
+  const { query: usage, report: result } = await withDatabase(config, (client) =>
+    createUsageService({ client, config }).report(options, now),
   );
   return { usage, result };
 }
 
 export async function report(options: RangeOptions & { format: "table" | "csv" | "json" | "markdown" }) {
   const { result } = await query(options);
+  if (!result.asOf && options.format === "table") {
+    throw new HomeUsageError("E_STATE", "the rollup is empty: run home-usage aggregate first");
+  }
   process.stdout.write(formatReport(result.rows, options.format === "table" ? "text" : options.format));
   if (result.missing.length && options.format === "table") {
     process.stderr.write(`no processed days, so no row, for: ${result.missing.join(", ")}\n`);

@@ -1,0 +1,85 @@
+import { DateTime } from "luxon";
+import type { Collection } from "mongodb";
+import { People } from "./people.js";
+import { coverDays, nextDay, periodsBetween } from "./periods.js";
+import type { RollupSettings, RollupStore } from "./rollup.js";
+import { queryDays, type UsageQuery } from "./usage-report.js";
+
+/** One person: their logins within the range, when they were first and last seen, their account. */
+export interface PersonRow {
+  user: string;
+  /** Logins and days with a login within the range. */
+  logins: number;
+  days: number;
+  /** First and last login ever (ISO instants), null if never. */
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** The person's account in core4: `active`, `disabled`, or null when there is none. */
+  account: "active" | "disabled" | null;
+}
+
+/** A core4 account as `sys.role` keeps it: only these fields are read. */
+export interface RoleDocument {
+  name?: unknown;
+  email?: unknown;
+  is_active?: unknown;
+}
+
+/**
+ * Everybody the rollup knows or core4 has an account for, with their logins within the range.
+ * Accounts are the roles with a `name` and an `email`; `is_active: false` means disabled.
+ */
+export async function listPeople(
+  store: RollupStore,
+  settings: RollupSettings | null,
+  roles: Collection<RoleDocument>,
+  query: Pick<UsageQuery, "start" | "end">,
+  options: { zone: string; exclude: readonly string[] },
+): Promise<PersonRow[]> {
+  const excluded = new Set(options.exclude);
+  const accounts = new Map<string, "active" | "disabled">();
+  const roleDocs = roles.find({}, { projection: { _id: 0, name: 1, email: 1, is_active: 1 } }).toArray();
+
+  const inRange = new People();
+  const ever = new People();
+  if (settings?.first && settings.last) {
+    const zone = options.zone;
+    const first = DateTime.fromISO(settings.first, { zone });
+    const end = nextDay(DateTime.fromISO(settings.last, { zone }));
+    const days = queryDays(query, zone);
+    // Only what was processed can have documents: reading outside it would only find nothing.
+    const from = DateTime.max(days.first, first);
+    const to = DateTime.min(days.end, end);
+    const load = (kind: "day" | "other", label: string) => (kind === "day" ? store.day(label) : store.period(label));
+    const [pieces, years] = await Promise.all([
+      from < to ? Promise.all(coverDays(from, to).map((p) => load(p.kind === "day" ? "day" : "other", p.label))) : [],
+      Promise.all(periodsBetween(first, end, "year").map((y) => store.period(y.label))),
+    ]);
+    for (const doc of pieces) {
+      if (doc?.kind === "day") inRange.addDay(doc.users);
+      else if (doc) inRange.addPeriod(doc);
+    }
+    for (const doc of years) if (doc) ever.addPeriod(doc);
+  }
+  for (const role of await roleDocs) {
+    if (typeof role.name !== "string" || typeof role.email !== "string" || excluded.has(role.name)) continue;
+    accounts.set(role.name, role.is_active === false ? "disabled" : "active");
+  }
+
+  const names = new Set([...ever.byUser.keys(), ...accounts.keys()]);
+  return [...names]
+    .filter((user) => !excluded.has(user))
+    .sort()
+    .map((user) => {
+      const range = inRange.byUser.get(user);
+      const all = ever.byUser.get(user);
+      return {
+        user,
+        logins: range?.logins ?? 0,
+        days: range?.days ?? 0,
+        firstSeen: all?.first.toISOString() ?? null,
+        lastSeen: all?.last.toISOString() ?? null,
+        account: accounts.get(user) ?? null,
+      };
+    });
+}

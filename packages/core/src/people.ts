@@ -1,0 +1,86 @@
+/** One person's logins on one local day, as a day document keeps them. */
+export interface DayEntry {
+  user: string;
+  logins: number;
+  /** The first and last login of the day. */
+  first: Date;
+  last: Date;
+}
+
+/** One person's logins over a longer period, as its people document keeps them. */
+export interface PersonEntry extends DayEntry {
+  /** Days of the period with a login. */
+  days: number;
+  /** Whether the person logged in on a processed day before the period began. */
+  seen: boolean;
+}
+
+export interface PersonTally {
+  logins: number;
+  days: number;
+  first: Date;
+  last: Date;
+}
+
+/**
+ * The people of a stretch of days, merged from day entries or from the people of shorter periods.
+ * Merging is exact: logins and days add up (the stretches do not overlap), first and last are the
+ * earliest and latest login.
+ */
+export class People {
+  readonly byUser = new Map<string, PersonTally>();
+  logins = 0;
+  /** Processed days merged in. */
+  days = 0;
+  /** The sum over those days of each day's distinct people (for the daily average). */
+  dailySum = 0;
+
+  get size(): number {
+    return this.byUser.size;
+  }
+
+  has(user: string): boolean {
+    return this.byUser.has(user);
+  }
+
+  /** Adds one processed day. */
+  addDay(entries: readonly DayEntry[]): void {
+    for (const e of entries) this.addPerson(e.user, { logins: e.logins, days: 1, first: e.first, last: e.last });
+    this.days++;
+    this.dailySum += entries.length;
+  }
+
+  /** Adds the people of a period that does not overlap what is already here. */
+  addPeriod(period: { users: readonly PersonEntry[]; days: number; dailySum: number }): void {
+    for (const e of period.users) this.addPerson(e.user, e);
+    this.days += period.days;
+    this.dailySum += period.dailySum;
+  }
+
+  private addPerson(user: string, t: PersonTally): void {
+    this.logins += t.logins;
+    const seen = this.byUser.get(user);
+    if (!seen) {
+      this.byUser.set(user, { logins: t.logins, days: t.days, first: t.first, last: t.last });
+      return;
+    }
+    seen.logins += t.logins;
+    seen.days += t.days;
+    if (t.first < seen.first) seen.first = t.first;
+    if (t.last > seen.last) seen.last = t.last;
+  }
+
+  /** Entries sorted by user, each marked with whether `seenBefore` says so. */
+  entries(seenBefore: (user: string) => boolean): PersonEntry[] {
+    return [...this.byUser.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([user, t]) => ({ user, logins: t.logins, days: t.days, first: t.first, last: t.last, seen: seenBefore(user) }));
+  }
+}
+
+/** How many of `a` are also in `b`. */
+export function countShared(a: Iterable<string>, b: { has(user: string): boolean }): number {
+  let n = 0;
+  for (const user of a) if (b.has(user)) n++;
+  return n;
+}

@@ -1,0 +1,273 @@
+import { DateTime } from "luxon";
+import { countShared, type DayEntry, People } from "./people.js";
+import { nextDay, type Period, type PeriodSpan, periodOf, previousPeriod } from "./periods.js";
+import type { PeopleDocument, PeriodDocument, PeriodSummary, RollupStore } from "./rollup.js";
+
+const LONG_KINDS = ["week", "month", "quarter", "year"] as const;
+type LongKind = (typeof LONG_KINDS)[number];
+
+/** The processed days of the rollup before this run, as its settings record them. */
+export interface Extent {
+  first: string | null;
+  last: string | null;
+}
+
+interface Open {
+  span: PeriodSpan;
+  people: People;
+}
+
+const NOBODY: ReadonlySet<string> = new Set();
+
+/**
+ * Turns a run of consecutive local days, oldest first, into the rollup: each day's document, the
+ * people of every week, month, quarter and year, and the summaries with their metrics. It holds the
+ * open period of each kind, the previous period's people, the last 28 days and who was seen when;
+ * `begin` rebuilds that state from the rollup, so a run can start on any day.
+ *
+ * Nothing is written until `flush`: the job flushes at its checkpoints, then moves its cookie.
+ */
+export class RollupBuilder {
+  private readonly open = new Map<LongKind, Open>();
+  /** U(P′): the people of the period before the open one, per kind. */
+  private readonly previous = new Map<Period, ReadonlySet<string>>();
+  /** Everybody seen so far, with their first login. */
+  private readonly firstSeen = new Map<string, Date>();
+  /** The people of the last 28 calendar days (gaps are empty), oldest first. */
+  private readonly recent: string[][] = [];
+  private readonly in7 = new Map<string, number>();
+  private readonly in28 = new Map<string, number>();
+  private pendingPeople: PeopleDocument[] = [];
+  private pendingSummaries: (PeriodSummary & { kind: Period })[] = [];
+  private next: DateTime | null = null;
+  /** The last day added, or null. */
+  last: DateTime | null = null;
+
+  constructor(
+    private readonly store: RollupStore,
+    private readonly options: { extent: Extent; clock: () => Date; zone: string },
+  ) {
+    const { first, last } = options.extent;
+    const day = (label: string) => DateTime.fromISO(label, { zone: options.zone }).startOf("day");
+    this.processed = first && last ? { start: day(first), end: nextDay(day(last)) } : null;
+  }
+
+  /** The days processed before this run, `[start, end)`: no document outside them exists yet. */
+  private readonly processed: { start: DateTime; end: DateTime } | null;
+
+  /** Loads what the days before `day` left: the open periods so far, the previous ones, who was seen. */
+  async begin(day: DateTime): Promise<void> {
+    this.next = day;
+    const load = memo((span: PeriodSpan) => (this.exists(span) ? this.store.period(span.label) : Promise.resolve(null)));
+    const loadDay = memo((span: PeriodSpan) => (this.exists(span) ? this.store.day(span.label) : Promise.resolve(null)));
+    const spans = Object.fromEntries(LONG_KINDS.map((k) => [k, periodOf(day, k)])) as Record<LongKind, PeriodSpan>;
+
+    // Days: the 27 before `day` (the activity windows), and those of the open week and month.
+    const from = [day.minus({ days: 27 }).startOf("day"), spans.week.start, spans.month.start].reduce((a, b) =>
+      a < b ? a : b,
+    );
+    const days: { day: DateTime; entries: DayEntry[] | null }[] = [];
+    for (let d = from; d < day; d = nextDay(d)) days.push({ day: d, entries: null });
+    await inBatches(days, async (d) => {
+      d.entries = (await loadDay(periodOf(d.day, "day")))?.users ?? null;
+    });
+    const within = (span: PeriodSpan) => days.filter((d) => d.day >= span.start && d.entries);
+    for (const d of days.slice(-27)) this.pushWindow(d.entries?.map((e) => e.user) ?? []);
+    this.previous.set("day", new Set(days.at(-1)?.entries?.map((e) => e.user) ?? []));
+
+    // Longer periods: whole ones from their people documents, the open month from its days.
+    const before = async (kind: "month" | "quarter" | "year", from: DateTime, to: DateTime) => {
+      const docs: PeriodDocument[] = [];
+      for (let span = periodOf(from, kind); span.start < to; span = periodOf(span.end, kind)) {
+        const doc = await load(span);
+        if (doc) docs.push(doc);
+      }
+      return docs;
+    };
+    const firstYear = this.processed ? periodOf(this.processed.start, "year").start : null;
+    const [months, quarters, years] = await Promise.all([
+      before("month", spans.quarter.start, spans.month.start),
+      before("quarter", spans.year.start, spans.quarter.start),
+      firstYear && firstYear < spans.year.start ? before("year", firstYear, spans.year.start) : [],
+    ]);
+    const fill = (people: People, periods: PeriodDocument[][], span: PeriodSpan) => {
+      for (const list of periods) for (const doc of list) people.addPeriod(doc);
+      for (const d of within(span)) people.addDay(d.entries as DayEntry[]);
+      return people;
+    };
+    this.open.set("week", { span: spans.week, people: fill(new People(), [], spans.week) });
+    this.open.set("month", { span: spans.month, people: fill(new People(), [], spans.month) });
+    this.open.set("quarter", { span: spans.quarter, people: fill(new People(), [months], spans.month) });
+    this.open.set("year", { span: spans.year, people: fill(new People(), [quarters, months], spans.month) });
+    const ever = fill(new People(), [years, quarters, months], spans.month);
+    for (const [user, t] of ever.byUser) this.firstSeen.set(user, t.first);
+
+    for (const kind of LONG_KINDS) {
+      const doc = await load(previousPeriod(spans[kind]));
+      this.previous.set(kind, new Set(doc?.users.map((u) => u.user) ?? []));
+    }
+  }
+
+  /**
+   * Adds the next day: its people, or null when the day is not processed (a gap the run only passes
+   * through). `write` says whether the day's own document is to be written (false when it is only read
+   * back to bring later periods up to date).
+   */
+  addDay(day: DateTime, entries: readonly DayEntry[] | null, write: boolean): void {
+    if (!this.next || !day.equals(this.next)) {
+      throw new Error(`days must come in order: expected ${this.next?.toISODate()}, got ${day.toISODate()}`);
+    }
+    for (const kind of LONG_KINDS) {
+      if (!this.open.has(kind)) this.open.set(kind, { span: periodOf(day, kind), people: new People() });
+    }
+    const users = entries?.map((e) => e.user) ?? [];
+    this.pushWindow(users);
+    if (entries) {
+      const span = periodOf(day, "day");
+      const before = this.previous.get("day") ?? NOBODY;
+      const isNew = users.filter((u) => !this.firstSeen.has(u)).length;
+      const returning = countShared(users, before);
+      const logins = entries.reduce((sum, e) => sum + e.logins, 0);
+      this.pendingSummaries.push({
+        kind: "day",
+        label: span.label,
+        start: span.start.toJSDate(),
+        end: span.end.toJSDate(),
+        user: users.length,
+        logins,
+        days: 1,
+        dailySum: users.length,
+        previous: before.size,
+        new: isNew,
+        returning,
+        resurrected: users.length - isNew - returning,
+        dormant: before.size - returning,
+        active7: this.in7.size,
+        active28: this.in28.size,
+      });
+      if (write) {
+        this.pendingPeople.push({
+          _id: span.label,
+          kind: "day",
+          start: span.start.toJSDate(),
+          users: [...entries],
+          distinctUsers: users.length,
+          logins,
+          updated: this.options.clock(),
+        });
+      }
+      for (const o of this.open.values()) o.people.addDay(entries);
+      for (const e of entries) if (!this.firstSeen.has(e.user)) this.firstSeen.set(e.user, e.first);
+    }
+    this.previous.set("day", new Set(users));
+
+    this.next = nextDay(day);
+    this.last = day;
+    for (const kind of LONG_KINDS) {
+      const o = this.open.get(kind) as Open;
+      if (this.next >= o.span.end) {
+        this.summarize(o);
+        this.previous.set(kind, new Set(o.people.byUser.keys()));
+        this.open.delete(kind);
+      }
+    }
+  }
+
+  /** Queues the open periods as they stand, at the end of a run. */
+  closeOpen(): void {
+    for (const o of this.open.values()) this.summarize(o);
+  }
+
+  /** Writes what is queued: documents first, then the summaries that describe them. */
+  async flush(): Promise<void> {
+    const people = this.pendingPeople;
+    const summaries = this.pendingSummaries;
+    this.pendingPeople = [];
+    this.pendingSummaries = [];
+    await this.store.writePeople(people, (doc) =>
+      this.exists({
+        start: DateTime.fromJSDate(doc.start),
+        end: doc.kind === "day" ? nextDay(DateTime.fromJSDate(doc.start, { zone: this.options.zone })) : DateTime.fromJSDate(doc.end),
+      }),
+    );
+    await this.store.writeSummaries(summaries, this.options.clock());
+  }
+
+  private summarize({ span, people }: Open): void {
+    if (people.days === 0) return;
+    const before = this.previous.get(span.kind) ?? NOBODY;
+    const start = span.start.toJSDate();
+    const seen = (user: string) => (this.firstSeen.get(user) as Date) < start;
+    const users = [...people.byUser.keys()];
+    const isNew = users.filter((u) => !seen(u)).length;
+    const returning = countShared(users, before);
+    this.pendingSummaries.push({
+      kind: span.kind,
+      label: span.label,
+      start,
+      end: span.end.toJSDate(),
+      user: people.size,
+      logins: people.logins,
+      days: people.days,
+      dailySum: people.dailySum,
+      previous: before.size,
+      new: isNew,
+      returning,
+      resurrected: people.size - isNew - returning,
+      dormant: before.size - returning,
+    });
+    this.pendingPeople.push({
+      _id: span.label,
+      kind: span.kind as LongKind,
+      start,
+      end: span.end.toJSDate(),
+      users: people.entries(seen),
+      distinctUsers: people.size,
+      logins: people.logins,
+      days: people.days,
+      dailySum: people.dailySum,
+      updated: this.options.clock(),
+    });
+  }
+
+  private pushWindow(users: string[]): void {
+    this.recent.push(users);
+    for (const u of users) {
+      this.in7.set(u, (this.in7.get(u) ?? 0) + 1);
+      this.in28.set(u, (this.in28.get(u) ?? 0) + 1);
+    }
+    if (this.recent.length > 7) for (const u of this.recent[this.recent.length - 8] ?? []) drop(this.in7, u);
+    if (this.recent.length > 28) for (const u of this.recent.shift() ?? []) drop(this.in28, u);
+  }
+
+  /**
+   * Whether a document of this span can exist: only one that overlaps the days processed before this
+   * run. Others are neither looked up nor updated, but inserted straight away.
+   */
+  private exists(span: { start: DateTime; end: DateTime }): boolean {
+    return this.processed !== null && span.start < this.processed.end && span.end > this.processed.start;
+  }
+}
+
+function drop(counts: Map<string, number>, user: string) {
+  const n = (counts.get(user) ?? 0) - 1;
+  if (n > 0) counts.set(user, n);
+  else counts.delete(user);
+}
+
+function memo<T>(load: (span: PeriodSpan) => Promise<T>): (span: PeriodSpan) => Promise<T> {
+  const seen = new Map<string, Promise<T>>();
+  return (span) => {
+    let p = seen.get(span.label);
+    if (!p) {
+      p = load(span);
+      seen.set(span.label, p);
+    }
+    return p;
+  };
+}
+
+/** Runs `work` over `items`, a few at a time: look-ups in parallel without flooding the pool. */
+async function inBatches<T>(items: T[], work: (item: T) => Promise<void>, size = 8): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
+import { type Login, oracle } from "../../../tools/test/oracle.js";
+import { runAggregation } from "./aggregation.js";
+import { type HomeUsageConfig, loadConfig } from "./config.js";
+import { createUsageService } from "./usage-service.js";
+
+const t = useTestDatabase("usage_report");
+const NOW = "2026-12-10T12:00:00Z";
+const ZONE = "Europe/Berlin";
+let config: HomeUsageConfig;
+let env: Record<string, string | undefined>;
+
+/** Logins from 2026-09-01 to 2026-12-10: ann every Monday, bob on odd days, cid once a month, dan twice. */
+const logins: Login[] = [];
+for (let d = new Date("2026-09-01T09:30:00Z"); d <= new Date(NOW); d = new Date(d.getTime() + 86_400_000)) {
+  if (d.getUTCDay() === 1) logins.push({ user: "ann", created: d });
+  if (d.getUTCDate() % 2 === 1) logins.push({ user: "bob", created: new Date(d.getTime() + 3_600_000) });
+  if (d.getUTCDate() === 15) logins.push({ user: "cid", created: new Date(d.getTime() + 60_000) });
+}
+logins.push({ user: "dan", created: new Date("2026-09-02T22:30:00Z") }); // Berlin: the 3rd, after midnight
+logins.push({ user: "dan", created: new Date("2026-10-25T22:30:00Z") }); // after the change to winter time
+
+beforeAll(async () => {
+  const id = randomBytes(3).toString("hex");
+  env = { ...databaseEnv(t, id), HOME_USAGE_TIMEZONE: ZONE, HOME_USAGE_NOW: NOW };
+  config = await loadConfig({ env });
+  await t.db.collection(`log_${id}`).insertMany(
+    logins.map((l) => ({ created: l.created, message: "successful login", user: l.user })),
+  );
+  await runAggregation({ client: t.client, config, host: "test", pid: process.pid });
+});
+
+const report = (args: { start?: string; end?: string; aggregate?: string }, c = config) =>
+  createUsageService({ client: t.client, config: c }).report(args, new Date(NOW));
+
+const pick = (rows: Record<string, unknown>[]) =>
+  rows.map(({ period, user, logins, previous, new: n, returning, resurrected, dormant }) => ({
+    period,
+    user,
+    logins,
+    previous,
+    new: n,
+    returning,
+    resurrected,
+    dormant,
+  }));
+
+describe("readUsage", () => {
+  it("computes a period cut by the range over its part inside the range, and marks it partial", async () => {
+    // 2026-10-07 is a Wednesday, 2026-11-19 a Thursday: both weeks and both months are cut.
+    const { report: weekly } = await report({ start: "2026-10-07", end: "2026-11-19", aggregate: "week" });
+    const part = { first: "2026-10-07", last: "2026-11-18" };
+    const base = { zone: ZONE, first: "2026-09-01", last: "2026-12-10", part };
+    expect(weekly.rows.map((r) => r.period)).toEqual([
+      "2026-W41",
+      "2026-W42",
+      "2026-W43",
+      "2026-W44",
+      "2026-W45",
+      "2026-W46",
+      "2026-W47",
+    ]);
+    expect(pick(weekly.rows)).toEqual(pick(oracle(logins, { ...base, kind: "week" }) as never));
+    expect(weekly.rows.map((r) => r.partial)).toEqual(weekly.rows.map((_, i) => i === 0 || i === weekly.rows.length - 1));
+    const { report: monthly } = await report({ start: "2026-10-07", end: "2026-11-19", aggregate: "month" });
+    expect(pick(monthly.rows)).toEqual(pick(oracle(logins, { ...base, kind: "month" }) as never));
+    expect(monthly.rows[0]).toMatchObject({ period: "2026-10", days: 25, partial: true });
+    const { report: yearly } = await report({ start: "2026-10-07", end: "2026-11-19", aggregate: "year" });
+    expect(pick(yearly.rows)).toEqual(pick(oracle(logins, { ...base, kind: "year" }) as never));
+    expect(yearly.rows[0]).toMatchObject({ period: "2026", user: 4, partial: true });
+  });
+
+  it("defaults to the periods holding the last 90 days, the first one whole", async () => {
+    const { query, report: r } = await report({ aggregate: "month" });
+    expect(query.start.toISO()).toBe("2026-09-01T00:00:00.000+02:00");
+    expect(r.rows.map((row) => [row.period, row.partial])).toEqual([
+      ["2026-09", false],
+      ["2026-10", false],
+      ["2026-11", false],
+      ["2026-12", true],
+    ]);
+  });
+
+  it("answers in the rollup's zone when none is set, and refuses another zone set explicitly", async () => {
+    const unset = await loadConfig({ env: { ...env, HOME_USAGE_TIMEZONE: undefined } });
+    const { report: r } = await report({ start: "2026-09-03", end: "2026-09-04", aggregate: "day" }, unset);
+    expect(r.timezone).toBe(ZONE);
+    // dan's login at 22:30 UTC on the 2nd is on the 3rd in Berlin, where the rollup was built.
+    expect(r.rows[0]).toMatchObject({ period: "2026-09-03", timestamp: "2026-09-03T00:00:00.000+02:00" });
+    const utc = await loadConfig({ env: { ...env, HOME_USAGE_TIMEZONE: "UTC" } });
+    await expect(report({ aggregate: "day" }, utc)).rejects.toMatchObject({
+      code: "E_CONFLICT",
+      message: expect.stringContaining("built in time zone Europe/Berlin, but the time zone is set to UTC"),
+    });
+  });
+
+  it("names a damaged summary and how to rebuild it, instead of serving it", async () => {
+    const id = randomBytes(3).toString("hex");
+    const damaged = await loadConfig({ env: { ...databaseEnv(t, id), HOME_USAGE_NOW: NOW } });
+    await t.db.collection(`log_${id}`).insertOne({ created: new Date("2026-12-01T10:00:00Z"), message: "successful login", user: "ann" });
+    await runAggregation({ client: t.client, config: damaged, host: "test", pid: process.pid });
+    await t.db
+      .collection<{ _id: string }>(`login_${id}_period`)
+      .updateOne({ _id: "month:2026" }, { $set: { "periods.2026-12.logins": "abc" } });
+    await expect(
+      createUsageService({ client: t.client, config: damaged }).report({ aggregate: "month" }, new Date(NOW)),
+    ).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringMatching(/month:2026 is damaged: periods.2026-12.logins .*rebuild it with home-usage aggregate/),
+    });
+  });
+
+  it("says nothing is there for an empty rollup", async () => {
+    const empty = await loadConfig({ env: { ...databaseEnv(t, "empty"), HOME_USAGE_NOW: NOW } });
+    const { report: r } = await report({ aggregate: "week" }, empty);
+    expect(r).toMatchObject({ rows: [], asOf: null, timezone: "UTC" });
+    expect(r.missing.length).toBeGreaterThan(12);
+  });
+});

@@ -1,0 +1,61 @@
+import type { MongoClient } from "mongodb";
+import type { HomeUsageConfig } from "./config.js";
+import { listPeople, type PersonRow, type RoleDocument } from "./people-list.js";
+import { createRollupStore, type RollupSettings } from "./rollup.js";
+import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
+import { readUsage, rollupZone, type UsageQuery, type UsageReport } from "./usage-report.js";
+
+/**
+ * What the API and the CLI's `report`, `plot` and `users` share: read the rollup's settings, take its
+ * time zone, check the arguments in it, and read the report.
+ */
+export function createUsageService(options: { client: MongoClient; config: HomeUsageConfig }) {
+  const { client, config } = options;
+  const store = createRollupStore({
+    target: client.db(config.target.db).collection(config.target.collection),
+    summaries: client.db(config.periods.db).collection(config.periods.collection),
+    targetName: config.target,
+    summariesName: config.periods,
+  });
+  const roles = client.db(config.roles.db).collection<RoleDocument>(config.roles.collection);
+
+  const open = async (args: UsageArguments, now: Date) => {
+    const settings = await store.settings();
+    const zone = rollupZone(settings, config);
+    return { settings, zone, query: parseUsageArguments(args, { zone, now }) };
+  };
+
+  return {
+    store,
+
+    /** The rollup's settings and the zone to read it in. */
+    async settings(): Promise<{ settings: RollupSettings | null; zone: string }> {
+      const settings = await store.settings();
+      return { settings, zone: rollupZone(settings, config) };
+    },
+
+    /** Distinct people per period with every metric. */
+    async report(args: UsageArguments, now: Date): Promise<{ query: UsageQuery; report: UsageReport }> {
+      const { settings, zone, query } = await open(args, now);
+      return { query, report: await readUsage(store, settings, query, { now, zone }) };
+    },
+
+    /** Everybody known to the rollup or with an account, with their logins in the range. */
+    async people(
+      args: UsageArguments,
+      now: Date,
+    ): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
+      const { settings, zone, query } = await open(args, now);
+      const rows = await listPeople(store, settings, roles, query, { zone, exclude: loginExclusions(config) });
+      return { query, zone, rows };
+    },
+  };
+}
+
+export type UsageService = ReturnType<typeof createUsageService>;
+
+/** The technical accounts the login signal leaves out; they are no people anywhere. */
+const loginExclusions = (config: HomeUsageConfig): string[] => {
+  const login = config.login as { exclude?: unknown };
+  return Array.isArray(login.exclude) ? login.exclude.filter((u): u is string => typeof u === "string") : ["admin"];
+};
