@@ -41,6 +41,8 @@ const STATUS: Partial<Record<ErrorCode, [number, string]>> = {
   E_USAGE: [400, "bad_request"],
   E_UNAUTHORIZED: [401, "unauthorized"],
   E_FORBIDDEN: [403, "forbidden"],
+  E_CONFLICT: [409, "conflict"],
+  E_STATE: [409, "conflict"],
   E_DATABASE: [503, "unavailable"],
 };
 

@@ -71,8 +71,38 @@ describe("GET/POST /usage/login/raw", () => {
     const body = await res.json();
     expect(body).toMatchObject({ code: 200, message: "OK", _id: expect.any(String), timestamp: expect.any(String) });
     expect(body.data).toEqual([
-      { timestamp: "2026-11-16T00:00:00.000Z", period: "2026-W47", user: 2, logins: 4, partial: false },
-      { timestamp: "2026-11-23T00:00:00.000Z", period: "2026-W48", user: 1, logins: 1, partial: true },
+      {
+        timestamp: "2026-11-16T00:00:00.000Z",
+        period: "2026-W47",
+        user: 2,
+        logins: 4,
+        partial: false,
+        previous: 0,
+        new: 2,
+        returning: 0,
+        resurrected: 0,
+        dormant: 0,
+        dailyAverage: 0.4286,
+        stickiness: 0.2143,
+        days: 7,
+        unprocessedDays: 0,
+      },
+      {
+        timestamp: "2026-11-23T00:00:00.000Z",
+        period: "2026-W48",
+        user: 1,
+        logins: 1,
+        partial: true,
+        previous: 2,
+        new: 1,
+        returning: 0,
+        resurrected: 0,
+        dormant: 2,
+        dailyAverage: 0.5,
+        stickiness: 0.5,
+        days: 2,
+        unprocessedDays: 0,
+      },
     ]);
   });
 
@@ -88,13 +118,13 @@ describe("GET/POST /usage/login/raw", () => {
   });
 
   it.each([
-    ["csv", "text/csv", "timestamp,period,user,logins,partial\n2026-11-16T00:00:00.000Z,2026-W47,2,4,false\n"],
     [
-      "text",
-      "text/plain",
-      "timestamp                 period    user  logins  partial\n2026-11-16T00:00:00.000Z  2026-W47     2       4  no",
+      "csv",
+      "text/csv",
+      "timestamp,period,user,logins,partial,previous,new,returning,resurrected,dormant,dailyAverage,stickiness,days,unprocessedDays\n2026-11-16T00:00:00.000Z,2026-W47,2,4,false,0,2,0,0,0,0.4286,0.2143,7,0\n",
     ],
-    ["markdown", "text/markdown", "|timestamp|period|user|logins|partial|"],
+    ["text", "text/plain", "2026-11-16T00:00:00.000Z  2026-W47     2       4  no"],
+    ["markdown", "text/markdown", "|timestamp|period|user|logins|partial|previous|new|"],
     ["html", "text/html", "<table>"],
   ])("answers %s when content_type asks for it", async (format, media, start) => {
     const res = await get(`/usage/login/raw?${RANGE}&content_type=${format}`);
@@ -161,7 +191,10 @@ describe("the page", () => {
     expect(doc.querySelectorAll("#chart svg circle")).toHaveLength(2);
     expect(
       [...doc.querySelectorAll("#data tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent).join(" ")),
-    ).toEqual(["2026-11-16T00:00:00.000Z 2026-W47 2 4 false", "2026-11-23T00:00:00.000Z 2026-W48 1 1 true"]);
+    ).toEqual([
+      "2026-11-16T00:00:00.000Z 2026-W47 2 4 false 0 2 0 0 0 0.4286 0.2143 7 0",
+      "2026-11-23T00:00:00.000Z 2026-W48 1 1 true 2 1 0 0 2 0.5000 0.5000 2 0",
+    ]);
     const links = [...doc.querySelectorAll("#data a")].map((a) => a.getAttribute("href"));
     expect(links).toEqual([
       `${open.base}/usage/login/raw?start=2026-11-16&end=2026-11-25&aggregate=w&content_type=csv`,
@@ -466,7 +499,7 @@ describe("home-usage-api, the process", () => {
     });
     expect(stderr).toContain("listening on loopback only");
     const res = await fetch(`${base}/usage/login/raw?start=2026-11-16&end=2026-11-25&aggregate=m`);
-    expect((await res.json()).data).toEqual([
+    expect((await res.json()).data).toMatchObject([
       { timestamp: "2026-11-01T00:00:00.000Z", period: "2026-11", user: 4, logins: 6, partial: true },
     ]);
     const closed = new Promise((resolve) => child.on("close", resolve));

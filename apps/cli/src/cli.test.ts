@@ -48,10 +48,17 @@ function start(args: string[], env: Record<string, string>): { child: ChildProce
 
 const run = (args: string[], env: Record<string, string>) => start(args, env).done;
 
-/** The rollup without the write time, for comparing two runs. */
+/** The rollup (days, longer periods, summaries) without write times, for comparing two runs. */
 async function rollupOf(name: string) {
-  const docs = await t.db.collection(`login_${name}`).find().sort({ _id: 1 }).toArray();
-  return docs.map(({ updated: _updated, ...rest }) => rest);
+  type Doc = { _id: string; kind?: string; updated?: Date; [key: string]: unknown };
+  const strip = ({ updated: _updated, ...rest }: Doc) => rest;
+  const people = (await t.db.collection<Doc>(`login_${name}`).find().sort({ _id: 1 }).toArray()).map(strip);
+  const summaries = await t.db.collection<Doc>(`login_${name}_period`).find().sort({ _id: 1 }).toArray();
+  return {
+    days: people.filter((d) => d.kind === "day"),
+    periods: people.filter((d) => d.kind !== "day"),
+    summaries: summaries.filter((p) => p._id !== "settings").map(strip),
+  };
 }
 
 beforeAll(async () => {
@@ -77,7 +84,7 @@ describe("home-usage aggregate", () => {
       offset: "2026-06-30",
       lastRun: { outcome: "done", days: 30 },
       lock: null,
-      rollup: { days: 30, first: "2026-06-01", last: "2026-06-30", timezone: "UTC" },
+      rollup: { first: "2026-06-01", last: "2026-06-30", timezone: "UTC", unprocessed: [] },
       indexAdvice: expect.stringContaining("createIndex({ created: 1 })"),
     });
   });
@@ -162,7 +169,9 @@ describe("home-usage aggregate", () => {
       envFor("zone", { HOME_USAGE_TIMEZONE: "Europe/Berlin", HOME_USAGE_START: "2026-06-29" }),
     );
     expect(reset.code).toBe(0);
-    expect((await rollupOf("zone")).map((d) => d.timezone)).toEqual(["Europe/Berlin", "Europe/Berlin"]);
+    expect((await rollupOf("zone")).days.map((d) => d._id)).toEqual(["2026-06-29", "2026-06-30"]);
+    const settings = await t.db.collection<{ _id: string }>("login_zone_period").findOne({ _id: "settings" });
+    expect(settings).toMatchObject({ timezone: "Europe/Berlin", first: "2026-06-29", last: "2026-06-30" });
   });
 
   it("exits 1 with one line within 10 s when the database is unreachable", async () => {
@@ -190,10 +199,11 @@ describe("home-usage aggregate", () => {
     const whole = await run(["aggregate"], envFor("whole"));
     expect(whole.code).toBe(0);
     const expected = await rollupOf("whole");
-    expect(expected.at(-1)?.day).toBe("2026-06-30");
-    expect(expected.length).toBeGreaterThan(140);
+    expect(expected.days.at(-1)?._id).toBe("2026-06-30");
+    expect(expected.days.length).toBeGreaterThan(140);
 
-    const env = envFor("killed");
+    // A checkpoint after every day, so the kill falls between two of them.
+    const env = envFor("killed", { HOME_USAGE_CHECKPOINT_MS: "0" });
     const { child, done } = start(["aggregate"], env);
     const cookies = t.db.collection<{ _id: string; offsetDay?: string }>("cookie_killed");
     // Kill once the run is well under way: some days written, most not.
@@ -204,10 +214,10 @@ describe("home-usage aggregate", () => {
     }
     child.kill("SIGKILL");
     expect((await done).signal).toBe("SIGKILL");
-    const partial = await rollupOf("killed");
+    const partial = (await rollupOf("killed")).days;
     const offset = (await cookies.findOne({ _id: "home-usage.aggregate" }))?.offsetDay;
     expect(partial.length).toBeGreaterThan(10);
-    expect(partial.length).toBeLessThan(expected.length);
+    expect(partial.length).toBeLessThan(expected.days.length);
 
     // The lock of the killed run is still there; its lease must expire before a rerun may take it.
     const locks = t.db.collection<{ _id: string; expires: Date }>("cookie_killed");
@@ -222,7 +232,7 @@ describe("home-usage aggregate", () => {
     // It resumes at the checkpoint: the last day written, or the one before if the kill fell between
     // writing a day and advancing the cookie. Either way it repeats at most one written day.
     expect(resumedFrom).toBe(offset);
-    const redone = partial.filter((d) => String(d.day) >= String(offset)).length;
+    const redone = partial.filter((d) => String(d._id) >= String(offset)).length;
     expect(redone).toBeGreaterThanOrEqual(1);
     expect(redone).toBeLessThanOrEqual(2);
     expect(await rollupOf("killed")).toEqual(expected);
@@ -241,25 +251,28 @@ describe("home-usage report, plot and embed-url", () => {
     expect(json.code).toBe(0);
     const rows = JSON.parse(json.stdout);
     expect(rows).toHaveLength(1);
-    const days = await t.db
-      .collection("login_report")
-      .find({ day: { $gte: "2026-06-01" } })
-      .toArray();
+    const days = (await t.db.collection("login_report").find({ kind: "day" }).toArray()).filter(
+      (d) => String(d._id) >= "2026-06-01",
+    );
     const users = new Set(days.flatMap((d) => d.users.map((u: { user: string }) => u.user)));
     const logins = days.reduce((sum, d) => sum + d.logins, 0);
-    expect(rows[0]).toEqual({
+    expect(rows[0]).toMatchObject({
       timestamp: "2026-06-01T00:00:00.000Z",
       period: "2026-06",
       user: users.size,
       logins,
       partial: true,
+      new: users.size,
+      days: 30,
     });
     const csv = await run([...args, "--format", "csv"], envFor("report"));
-    expect(csv.stdout).toBe(
-      `timestamp,period,user,logins,partial\n2026-06-01T00:00:00.000Z,2026-06,${users.size},${logins},true\n`,
+    expect(csv.stdout).toMatch(
+      new RegExp(
+        `^timestamp,period,user,logins,partial,previous,.*\n2026-06-01T00:00:00.000Z,2026-06,${users.size},${logins},true,0,`,
+      ),
     );
     const table = await run(args, envFor("report"));
-    expect(table.stdout.split("\n")[0]).toBe("timestamp                 period   user  logins  partial");
+    expect(table.stdout.split("\n")[0]).toMatch(/^timestamp {17}period {3}user {2}logins {2}partial {2}previous/);
   });
 
   it("plot writes an SVG file, and refuses an output that is not .svg", async () => {

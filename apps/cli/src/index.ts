@@ -2,7 +2,7 @@ import { type ErrorCode, HomeUsageError } from "@home-usage/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { aggregate } from "./commands/aggregate.js";
 import { demoData } from "./commands/demo-data.js";
-import { embedUrl, plot, report } from "./commands/report.js";
+import { embedUrl, plot, report, users } from "./commands/report.js";
 import { status } from "./commands/status.js";
 
 /** Exit codes: the one place errors become them. */
@@ -11,6 +11,7 @@ const EXIT = { ok: 0, failure: 1, usage: 2, locked: 75, interrupted: 130 } as co
 const EXIT_CODES: Record<ErrorCode, number> = {
   E_USAGE: EXIT.usage,
   E_STATE: EXIT.usage,
+  E_CONFLICT: EXIT.usage,
   E_LOCKED: EXIT.locked,
   E_INTERRUPTED: EXIT.interrupted,
   E_DATABASE: EXIT.failure,
@@ -50,6 +51,7 @@ program
   .option("--end <date>", "last day, inclusive (default: today)")
   .option("--reset", "forget the cookie and the rollup and start again from the configured start")
   .option("--dry-run", "say what would be processed and write nothing")
+  .option("--yes", "process a range longer than HOME_USAGE_MAX_RUN_DAYS given with --start")
   .action((_options, command: Command) => aggregate(command.optsWithGlobals()));
 
 program
@@ -82,6 +84,10 @@ range(program.command("report").description("unique users per period, from the r
     new Option("--format <format>", "output format").choices(["table", "csv", "json", "markdown"]).default("table"),
   )
   .action((_options, command: Command) => report(command.optsWithGlobals()));
+
+range(program.command("users").description("everybody known to the rollup or with a core4 account, with their logins"))
+  .addOption(new Option("--format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
+  .action((_options, command: Command) => users(command.optsWithGlobals()));
 
 range(program.command("plot").description("write the chart of unique users per period as an SVG file"))
   .option("--title <text>", "title drawn on the chart")

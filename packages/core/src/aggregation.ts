@@ -210,7 +210,10 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         });
       }
       const builder = new RollupBuilder(store, { extent, clock, zone });
-      const from = repairFrom && repairFrom < first ? startOfDay(parseDate(repairFrom, { zone, now, name: "repairFrom" }), zone) : days.first;
+      const from =
+        repairFrom && repairFrom < first
+          ? startOfDay(parseDate(repairFrom, { zone, now, name: "repairFrom" }), zone)
+          : days.first;
       await builder.begin(from);
       // Days from an unfinished backfill up to this run's first day: read back, not rewritten.
       for (let day = from; day < days.first; day = nextDay(day)) {
@@ -218,7 +221,15 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         builder.addDay(day, (await store.day(periodKeys(day).day))?.users ?? null, false);
         refreshed++;
       }
-      return { builder, days, total: countDays(days), current: null, written: null, lastCheckpoint: Date.now(), repairFrom };
+      return {
+        builder,
+        days,
+        total: countDays(days),
+        current: null,
+        written: null,
+        lastCheckpoint: Date.now(),
+        repairFrom,
+      };
     };
 
     const checkpoint = async (r: Run, force = false) => {
@@ -233,7 +244,11 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
           weekStart: "monday",
           login,
           first: [extent.first, labels(r.days).first].filter((d): d is string => Boolean(d)).sort()[0] ?? null,
-          last: [extent.last, written].filter((d): d is string => Boolean(d)).sort().at(-1) ?? null,
+          last:
+            [extent.last, written]
+              .filter((d): d is string => Boolean(d))
+              .sort()
+              .at(-1) ?? null,
           created: settings?.created ?? now,
           updated: clock(),
         });
@@ -288,7 +303,8 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
       } else {
         counts.logins++;
         people.add(user);
-        const day = (run.current ??= { day: run.days.first, users: new Map() });
+        run.current ??= { day: run.days.first, users: new Map() };
+        const day = run.current;
         const seen = day.users.get(user);
         if (seen) {
           seen.logins++;
@@ -387,7 +403,8 @@ function knownFirstDay(options: AggregationOptions, cookie: Cookie | null, confi
   const zone = config.timezone;
   if (options.start) return { day: startOfDay(options.start, zone), from: "--start" };
   if (cookie?.offset) return { day: startOfDay(cookie.offset, zone), from: "the cookie's offset" };
-  if (config.start) return { day: parseDate(config.start, { zone, now, name: "HOME_USAGE_START" }), from: "HOME_USAGE_START" };
+  if (config.start)
+    return { day: parseDate(config.start, { zone, now, name: "HOME_USAGE_START" }), from: "HOME_USAGE_START" };
   return null;
 }
 

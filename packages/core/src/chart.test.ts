@@ -18,7 +18,22 @@ function series(
   const start = startOfPeriod(DateTime.fromISO(first, { zone: ZONE }), period);
   return users.map((user, i) => {
     const at = start.plus({ [`${period}s`]: i });
-    return { timestamp: at.toISO() ?? "", period: periodKeys(at)[period], user, logins: user * 3, partial: partial(i) };
+    return {
+      timestamp: at.toISO() ?? "",
+      period: periodKeys(at)[period],
+      user,
+      logins: user * 3,
+      partial: partial(i),
+      previous: 0,
+      new: user,
+      returning: 0,
+      resurrected: 0,
+      dormant: 0,
+      dailyAverage: user / 2,
+      stickiness: 0.5,
+      days: 1,
+      unprocessedDays: 0,
+    };
   });
 }
 

@@ -132,8 +132,15 @@ const configSchema = z
     cookies: namespace,
     periods: namespace,
     roles: namespace,
-    maxRunDays: z.coerce.number({ message: "must be a number of days" }).int("must be a whole number of days").min(1, "must be at least 1"),
-    checkpointMs: z.coerce.number({ message: "must be a number of milliseconds" }).int("must be whole milliseconds").min(0).max(3_600_000),
+    maxRunDays: z.coerce
+      .number({ message: "must be a number of days" })
+      .int("must be a whole number of days")
+      .min(1, "must be at least 1"),
+    checkpointMs: z.coerce
+      .number({ message: "must be a number of milliseconds" })
+      .int("must be whole milliseconds")
+      .min(0)
+      .max(3_600_000),
     timezoneGiven: z.boolean(),
     timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), "is not an IANA time zone"),
     start: z

@@ -142,7 +142,12 @@ export function createCookieStore(collection: Collection<Cookie>, where = "") {
 
     finishRun: (
       name: string,
-      finish: { finished: Date; outcome: "done" | "failed"; error?: string; signals?: Record<string, number> } & RunCounts,
+      finish: {
+        finished: Date;
+        outcome: "done" | "failed";
+        error?: string;
+        signals?: Record<string, number>;
+      } & RunCounts,
       options: { repaired?: boolean } = {},
     ) =>
       collection.updateOne(

@@ -17,7 +17,7 @@ export { type ErrorCode, HomeUsageError } from "./errors.js";
 export { acquireLock, type LockDocument, lockId, readLock } from "./lock.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
 export { compileLoginSignal, LOGIN_PRESETS, type LoginPreset, type LoginSignal } from "./login-signal.js";
-export { type PersonRow, listPeople, type RoleDocument } from "./people-list.js";
+export { listPeople, type PersonRow, type RoleDocument } from "./people-list.js";
 export {
   PERIODS,
   type Period,
@@ -40,7 +40,6 @@ export {
 } from "./rollup.js";
 export { readStatus, type Status } from "./status.js";
 export { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
-export { createUsageService, type UsageService } from "./usage-service.js";
 export {
   queryDays,
   readUsage,
@@ -49,3 +48,4 @@ export {
   type UsageReport,
   type UsageRow,
 } from "./usage-report.js";
+export { createUsageService, type UsageService } from "./usage-service.js";

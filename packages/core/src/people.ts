@@ -74,7 +74,14 @@ export class People {
   entries(seenBefore: (user: string) => boolean): PersonEntry[] {
     return [...this.byUser.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([user, t]) => ({ user, logins: t.logins, days: t.days, first: t.first, last: t.last, seen: seenBefore(user) }));
+      .map(([user, t]) => ({
+        user,
+        logins: t.logins,
+        days: t.days,
+        first: t.first,
+        last: t.last,
+        seen: seenBefore(user),
+      }));
   }
 }
 

@@ -1,4 +1,4 @@
-import { from } from "arquero";
+import { table as columnTable } from "arquero";
 import type { UsageRow } from "./usage-report.js";
 
 export const REPORT_FORMATS = ["json", "csv", "html", "text", "markdown"] as const;
@@ -35,7 +35,7 @@ export function formatReport(rows: readonly UsageRow[], format: ReportFormat): s
 
 function render(rows: readonly UsageRow[], format: ReportFormat): string {
   const columns = columnsOf(rows);
-  const table = from(Object.fromEntries(columns.map((c) => [c, rows.map((r) => r[c])])));
+  const table = columnTable(Object.fromEntries(columns.map((c) => [c, rows.map((r) => r[c])])));
   switch (format) {
     case "json":
       return JSON.stringify(rows, null, 2);

@@ -58,14 +58,16 @@ export class RollupBuilder {
   /** Loads what the days before `day` left: the open periods so far, the previous ones, who was seen. */
   async begin(day: DateTime): Promise<void> {
     this.next = day;
-    const load = memo((span: PeriodSpan) => (this.exists(span) ? this.store.period(span.label) : Promise.resolve(null)));
-    const loadDay = memo((span: PeriodSpan) => (this.exists(span) ? this.store.day(span.label) : Promise.resolve(null)));
+    const load = memo((span: PeriodSpan) =>
+      this.exists(span) ? this.store.period(span.label) : Promise.resolve(null),
+    );
+    const loadDay = memo((span: PeriodSpan) =>
+      this.exists(span) ? this.store.day(span.label) : Promise.resolve(null),
+    );
     const spans = Object.fromEntries(LONG_KINDS.map((k) => [k, periodOf(day, k)])) as Record<LongKind, PeriodSpan>;
 
     // Days: the 27 before `day` (the activity windows), and those of the open week and month.
-    const from = [day.minus({ days: 27 }).startOf("day"), spans.week.start, spans.month.start].reduce((a, b) =>
-      a < b ? a : b,
-    );
+    const from = DateTime.min(day.minus({ days: 27 }).startOf("day"), spans.week.start, spans.month.start);
     const days: { day: DateTime; entries: DayEntry[] | null }[] = [];
     for (let d = from; d < day; d = nextDay(d)) days.push({ day: d, entries: null });
     await inBatches(days, async (d) => {
@@ -187,7 +189,10 @@ export class RollupBuilder {
     await this.store.writePeople(people, (doc) =>
       this.exists({
         start: DateTime.fromJSDate(doc.start),
-        end: doc.kind === "day" ? nextDay(DateTime.fromJSDate(doc.start, { zone: this.options.zone })) : DateTime.fromJSDate(doc.end),
+        end:
+          doc.kind === "day"
+            ? nextDay(DateTime.fromJSDate(doc.start, { zone: this.options.zone }))
+            : DateTime.fromJSDate(doc.end),
       }),
     );
     await this.store.writeSummaries(summaries, this.options.clock());

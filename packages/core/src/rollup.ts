@@ -95,8 +95,7 @@ const SETTINGS_ID = "settings";
 
 /** The page a period's summary lives on. */
 export function summaryPageId(span: Pick<PeriodSpan, "kind" | "label">): string {
-  const bucket =
-    span.kind === "day" ? span.label.slice(0, 7) : span.kind === "year" ? "all" : span.label.slice(0, 4);
+  const bucket = span.kind === "day" ? span.label.slice(0, 7) : span.kind === "year" ? "all" : span.label.slice(0, 4);
   return `${span.kind}:${bucket}`;
 }
 

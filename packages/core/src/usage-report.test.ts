@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
-import { type Login, oracle } from "../../../tools/test/oracle.js";
+import { type Login, type OracleRow, oracle } from "../../../tools/test/oracle.js";
 import { runAggregation } from "./aggregation.js";
 import { type HomeUsageConfig, loadConfig } from "./config.js";
+import type { UsageRow } from "./usage-report.js";
 import { createUsageService } from "./usage-service.js";
 
 const t = useTestDatabase("usage_report");
@@ -26,16 +27,16 @@ beforeAll(async () => {
   const id = randomBytes(3).toString("hex");
   env = { ...databaseEnv(t, id), HOME_USAGE_TIMEZONE: ZONE, HOME_USAGE_NOW: NOW };
   config = await loadConfig({ env });
-  await t.db.collection(`log_${id}`).insertMany(
-    logins.map((l) => ({ created: l.created, message: "successful login", user: l.user })),
-  );
+  await t.db
+    .collection(`log_${id}`)
+    .insertMany(logins.map((l) => ({ created: l.created, message: "successful login", user: l.user })));
   await runAggregation({ client: t.client, config, host: "test", pid: process.pid });
 });
 
 const report = (args: { start?: string; end?: string; aggregate?: string }, c = config) =>
   createUsageService({ client: t.client, config: c }).report(args, new Date(NOW));
 
-const pick = (rows: Record<string, unknown>[]) =>
+const pick = (rows: readonly Pick<UsageRow, keyof OracleRow & keyof UsageRow>[]) =>
   rows.map(({ period, user, logins, previous, new: n, returning, resurrected, dormant }) => ({
     period,
     user,
@@ -62,13 +63,15 @@ describe("readUsage", () => {
       "2026-W46",
       "2026-W47",
     ]);
-    expect(pick(weekly.rows)).toEqual(pick(oracle(logins, { ...base, kind: "week" }) as never));
-    expect(weekly.rows.map((r) => r.partial)).toEqual(weekly.rows.map((_, i) => i === 0 || i === weekly.rows.length - 1));
+    expect(pick(weekly.rows)).toEqual(pick(oracle(logins, { ...base, kind: "week" })));
+    expect(weekly.rows.map((r) => r.partial)).toEqual(
+      weekly.rows.map((_, i) => i === 0 || i === weekly.rows.length - 1),
+    );
     const { report: monthly } = await report({ start: "2026-10-07", end: "2026-11-19", aggregate: "month" });
-    expect(pick(monthly.rows)).toEqual(pick(oracle(logins, { ...base, kind: "month" }) as never));
+    expect(pick(monthly.rows)).toEqual(pick(oracle(logins, { ...base, kind: "month" })));
     expect(monthly.rows[0]).toMatchObject({ period: "2026-10", days: 25, partial: true });
     const { report: yearly } = await report({ start: "2026-10-07", end: "2026-11-19", aggregate: "year" });
-    expect(pick(yearly.rows)).toEqual(pick(oracle(logins, { ...base, kind: "year" }) as never));
+    expect(pick(yearly.rows)).toEqual(pick(oracle(logins, { ...base, kind: "year" })));
     expect(yearly.rows[0]).toMatchObject({ period: "2026", user: 4, partial: true });
   });
 
@@ -99,7 +102,9 @@ describe("readUsage", () => {
   it("names a damaged summary and how to rebuild it, instead of serving it", async () => {
     const id = randomBytes(3).toString("hex");
     const damaged = await loadConfig({ env: { ...databaseEnv(t, id), HOME_USAGE_NOW: NOW } });
-    await t.db.collection(`log_${id}`).insertOne({ created: new Date("2026-12-01T10:00:00Z"), message: "successful login", user: "ann" });
+    await t.db
+      .collection(`log_${id}`)
+      .insertOne({ created: new Date("2026-12-01T10:00:00Z"), message: "successful login", user: "ann" });
     await runAggregation({ client: t.client, config: damaged, host: "test", pid: process.pid });
     await t.db
       .collection<{ _id: string }>(`login_${id}_period`)
@@ -108,7 +113,9 @@ describe("readUsage", () => {
       createUsageService({ client: t.client, config: damaged }).report({ aggregate: "month" }, new Date(NOW)),
     ).rejects.toMatchObject({
       code: "E_STATE",
-      message: expect.stringMatching(/month:2026 is damaged: periods.2026-12.logins .*rebuild it with home-usage aggregate/),
+      message: expect.stringMatching(
+        /month:2026 is damaged: periods.2026-12.logins .*rebuild it with home-usage aggregate/,
+      ),
     });
   });
 

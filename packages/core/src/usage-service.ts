@@ -41,10 +41,7 @@ export function createUsageService(options: { client: MongoClient; config: HomeU
     },
 
     /** Everybody known to the rollup or with an account, with their logins in the range. */
-    async people(
-      args: UsageArguments,
-      now: Date,
-    ): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
+    async people(args: UsageArguments, now: Date): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
       const { settings, zone, query } = await open(args, now);
       const rows = await listPeople(store, settings, roles, query, { zone, exclude: loginExclusions(config) });
       return { query, zone, rows };

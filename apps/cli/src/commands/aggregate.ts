@@ -8,6 +8,7 @@ export interface AggregateOptions extends GlobalOptions {
   end?: string;
   reset?: boolean;
   dryRun?: boolean;
+  yes?: boolean;
 }
 
 export async function aggregate(options: AggregateOptions): Promise<void> {
@@ -30,6 +31,7 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
         ...dates,
         reset: options.reset,
         dryRun: options.dryRun,
+        yes: options.yes,
         host: hostname(),
         pid: process.pid,
         signal: controller.signal,
@@ -62,7 +64,7 @@ function report(result: AggregationResult, options: AggregateOptions, source: st
     );
   } else {
     process.stdout.write(
-      `aggregated ${result.days} days (${result.first} to ${result.last}): ${result.records} records read, ${result.logins} logins, ${result.users} distinct users, ${result.skipped} skipped, ${result.excluded} excluded, ${seconds}s\n`,
+      `aggregated ${result.days} ${result.days === 1 ? "day" : "days"} (${result.first} to ${result.last}): ${result.records} records read, ${result.logins} logins, ${result.users} distinct users, ${result.skipped} skipped${result.skippedTime ? ` (${result.skippedTime} without a valid created date)` : ""}, ${result.excluded} excluded${result.refreshed ? `, ${result.refreshed} later days brought up to date` : ""}, ${seconds}s\n`,
     );
   }
 }

@@ -37,6 +37,45 @@ export async function report(options: RangeOptions & { format: "table" | "csv" |
   }
 }
 
+/** Everybody known to the rollup or with an account, with their logins in the range. */
+export async function users(options: RangeOptions & { format: "table" | "csv" | "json" }) {
+  const config = await readConfig(options);
+  const now = config.now ?? new Date();
+  const { rows } = await withDatabase(config, (client) => createUsageService({ client, config }).people(options, now));
+  if (options.format === "json") {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  const cells = [
+    ["user", "logins", "days", "firstSeen", "lastSeen", "account"],
+    ...rows.map((r) => [
+      r.user,
+      String(r.logins),
+      String(r.days),
+      r.firstSeen ?? "",
+      r.lastSeen ?? "",
+      r.account ?? "",
+    ]),
+  ];
+  if (options.format === "csv") {
+    const quote = (cell: string) => (/[",\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
+    process.stdout.write(`${cells.map((row) => row.map(quote).join(",")).join("\n")}\n`);
+    return;
+  }
+  const widths = cells[0]?.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length))) ?? [];
+  const numeric = [false, true, true, false, false, false];
+  process.stdout.write(
+    `${cells
+      .map((row) =>
+        row
+          .map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n")}\n`,
+  );
+}
+
 export async function plot(options: RangeOptions & { title?: string; width?: number; height?: number; out: string }) {
   if (!options.out.endsWith(".svg")) throw new HomeUsageError("E_USAGE", `--out: ${options.out} must end in .svg`);
   const { usage, result } = await query(options);

@@ -22,8 +22,21 @@ export async function status(options: StatusOptions): Promise<void> {
         : "never"
     }`,
     `lock:       ${s.lock ? `held by pid ${s.lock.pid} on ${s.lock.host} since ${s.lock.acquired.toISOString()}, lease until ${s.lock.expires.toISOString()}` : "free"}`,
-    `rollup:     ${s.rollup.days} days${s.rollup.first ? `, ${s.rollup.first} to ${s.rollup.last} (time zone ${s.rollup.timezone})` : ""}`,
+    `rollup:     ${s.rollup.first ? `${s.rollup.first} to ${s.rollup.last} (time zone ${s.rollup.timezone}, login signal ${s.rollup.loginPreset})` : "empty"} in ${s.target} and ${s.periods}`,
   ];
+  if (s.rollup.problem) lines.push(`problem:    ${s.rollup.problem}`);
+  if (s.cookieProblem)
+    lines.push(`problem:    ${s.cookieProblem.message}`, `stored:     ${JSON.stringify(s.cookieProblem.stored)}`);
+  if (s.rollup.unprocessed.length) {
+    const days = s.rollup.unprocessed.reduce((sum, u) => sum + u.days, 0);
+    lines.push(
+      `never processed: ${days} ${days === 1 ? "day" : "days"} between the first and last processed day (run aggregate --start <day> --end <day> to fill them):`,
+      ...s.rollup.unprocessed.map(
+        (u) =>
+          `  ${u.first === u.last ? u.first : `${u.first} – ${u.last}`} (${u.days} ${u.days === 1 ? "day" : "days"})`,
+      ),
+    );
+  }
   if (s.indexAdvice) lines.push(`advice:     ${s.indexAdvice}`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
