@@ -282,7 +282,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
 
     if (range) run = await begin(range);
     const cursor = source.find(filter, { projection: matcher.projection }).sort({ created: 1 }).batchSize(10_000);
-    for await (const record of cursor) {
+    for await (const record of readAhead(cursor, 20_000)) {
       stopIfAsked();
       counts.records++;
       const created = record.created;
@@ -406,6 +406,57 @@ function knownFirstDay(options: AggregationOptions, cookie: Cookie | null, confi
   if (config.start)
     return { day: parseDate(config.start, { zone, now, name: "HOME_USAGE_START" }), from: "HOME_USAGE_START" };
   return null;
+}
+
+/**
+ * The cursor's records, with the next batch fetched while the run writes: the database keeps scanning
+ * during the checkpoints instead of waiting for them. At most `limit` records wait in memory.
+ */
+async function* readAhead<T>(cursor: AsyncIterable<T>, limit: number): AsyncGenerator<T> {
+  let queue: T[] = [];
+  let finished = false;
+  let stopped = false;
+  let failure: unknown = null;
+  // Who waits for whom: the reader for records, the pump for room.
+  const waiting: { reader?: () => void; pump?: () => void } = {};
+  const pump = (async () => {
+    try {
+      for await (const item of cursor) {
+        if (stopped) break;
+        queue.push(item);
+        waiting.reader?.();
+        if (queue.length >= limit) await new Promise<void>((r) => (waiting.pump = r));
+      }
+    } catch (error) {
+      failure = error;
+    } finally {
+      finished = true;
+      waiting.reader?.();
+    }
+  })();
+  try {
+    for (;;) {
+      if (queue.length === 0) {
+        if (failure) throw failure;
+        if (finished) return;
+        await new Promise<void>((r) => (waiting.reader = r));
+        waiting.reader = undefined;
+        continue;
+      }
+      // Take everything waiting at once; the pump fills a fresh array meanwhile.
+      const batch = queue;
+      queue = [];
+      waiting.pump?.();
+      waiting.pump = undefined;
+      yield* batch;
+    }
+  } finally {
+    // Stopped early (an error or a signal): end the pump and close the cursor.
+    stopped = true;
+    waiting.pump?.();
+    await (cursor as unknown as { close?: () => Promise<void> }).close?.().catch(() => {});
+    await pump;
+  }
 }
 
 /** Renews the lease in the background; `check` rethrows a failed renewal in the run's own flow. */
