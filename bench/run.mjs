@@ -117,6 +117,8 @@ async function main() {
     drain: {},
     incremental: {},
     api: [],
+    users: [],
+    burst: {},
     load: {},
   };
   try {
@@ -187,8 +189,10 @@ async function main() {
     // of the same query (from the checkpoint's day on): what is the database's scan and what is ours.
     const incrementalRuns = [];
     const incrementalDrains = [];
+    let lastDay = END;
     for (let i = 1; i <= plan.incremental; i++) {
       const day = new Date(new Date(`${END}T00:00:00Z`).getTime() + i * 86_400_000).toISOString().slice(0, 10);
+      lastDay = day;
       await runCli(["demo-data", "--days", "1", "--users", String(plan.users), "--seed", "1", "--end", day], {
         ...env,
         HOME_USAGE_NOW: `${day}T23:00:00Z`,
@@ -216,7 +220,9 @@ async function main() {
     };
 
     // 4. The API: latency of /raw and /plot, and where the time goes.
-    const apiEnv = { ...env, HOME_USAGE_NOW: `${END}T23:00:00Z` };
+    // "Now" is late on the last day the job processed, as when a cron job has just run.
+    const apiNow = `${lastDay}T23:45:00Z`;
+    const apiEnv = { ...env, HOME_USAGE_NOW: apiNow };
     const apiProcess = track(
       spawn(process.execPath, [api, "--port", "0", "--log-format", "json"], {
         env: apiEnv,
@@ -233,7 +239,7 @@ async function main() {
       apiProcess.on("close", () => reject(new Error(text)));
     });
     try {
-      const now = new Date(`${END}T23:00:00Z`);
+      const now = new Date(apiNow);
       const usage = createUsageService({ client, config: { ...config, now } });
       const first = new Date(new Date(`${END}T00:00:00Z`).getTime() - (plan.days - 1) * 86_400_000);
       const dayLogins = await rollupDayLogins(db);
@@ -294,7 +300,35 @@ async function main() {
         }
       }
 
-      // 5. Load: 30 s at 50 connections on the wiki's URL.
+      // 5. Who: /usage/login/users for the last 90 days and the whole range, cold and warm.
+      for (const [range, start] of Object.entries(ranges)) {
+        const query = start ? `?start=${start}` : "";
+        const times = [];
+        let people = 0;
+        for (let i = 0; i < plan.apiRepeats; i++) {
+          const began = performance.now();
+          const res = await fetch(`${base}/usage/login/users${query}`);
+          const body = await res.text();
+          times.push(performance.now() - began);
+          if (res.status !== 200) throw new Error(`users${query} answered ${res.status}: ${body}`);
+          people = JSON.parse(body).data.length;
+        }
+        results.users.push({ range, people, coldMs: times[0], warmMedianMs: median(times.slice(1)) });
+        log(
+          `api users ${range}: ${people} people, cold ${times[0].toFixed(0)} ms, warm ${median(times.slice(1)).toFixed(0)} ms`,
+        );
+      }
+
+      // 6. A burst: 50 concurrent cold requests over the longest range allowed (20 years), all metrics, by
+      // day; meanwhile /healthz is polled. The API may shed load with 503 + Retry-After, nothing else.
+      results.burst = await burst(base, apiProcess.pid, apiNow);
+      log(
+        `burst: ${results.burst.requests} requests in ${(results.burst.ms / 1000).toFixed(1)} s, statuses ${JSON.stringify(results.burst.statuses)}, healthz p99 ${results.burst.healthzP99Ms.toFixed(0)} ms, API peak ${results.burst.peakRssMiB.toFixed(0)} MiB`,
+      );
+      if (results.burst.bad5xx)
+        throw new Error(`burst: ${results.burst.bad5xx} answers were 5xx other than 503 with Retry-After`);
+
+      // 7. Load: 30 s at 50 connections on the wiki's URL.
       log("load: 30 s at 50 connections on /usage/login/plot.svg");
       const load = await autocannon({
         url: `${base}/usage/login/plot.svg`,
@@ -325,6 +359,52 @@ async function main() {
   await writeFile(join(root, "bench", "results", `${size}.json`), `${JSON.stringify(results, null, 2)}\n`);
   print(results);
 }
+
+/** 50 concurrent cold requests over 20 years by day, with /healthz polled throughout. */
+async function burst(base, pid, now) {
+  const end = new Date(now);
+  const requests = Array.from({ length: 50 }, (_, k) => {
+    const start = new Date(Date.UTC(end.getUTCFullYear() - 20, end.getUTCMonth(), end.getUTCDate() + 1 + k));
+    return `${base}/usage/login/raw?aggregate=d&start=${start.toISOString().slice(0, 10)}`;
+  });
+  const statuses = {};
+  let bad5xx = 0;
+  const healthz = [];
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      const began = performance.now();
+      await fetch(`${base}/healthz`).then((r) => r.text());
+      healthz.push(performance.now() - began);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const began = performance.now();
+  await Promise.all(
+    requests.map(async (url) => {
+      const res = await fetch(url);
+      await res.text();
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      if (res.status >= 500 && !(res.status === 503 && res.headers.get("retry-after"))) bad5xx++;
+    }),
+  );
+  const ms = performance.now() - began;
+  polling = false;
+  await poll;
+  const status = await import("node:fs/promises").then((fs) => fs.readFile(`/proc/${pid}/status`, "utf8"));
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return {
+    requests: requests.length,
+    ms,
+    statuses,
+    bad5xx,
+    healthzP99Ms: p99(healthz),
+    healthzPolls: healthz.length,
+    peakRssMiB: peakKb / 1024,
+  };
+}
+
+const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.99) - 1)];
 
 /** The logins of every processed day, straight from the rollup's day documents. */
 async function rollupDayLogins(db) {
@@ -364,6 +444,12 @@ function print(r) {
       (a) =>
         `${`${a.range}, ${a.aggregate}`.padEnd(18)}${String(a.periods).padStart(7)}  ${f(a.raw.coldMs, 0).padStart(8)}  ${`${f(a.raw.warmMedianMs, 0)}/${f(a.raw.warmP95Ms, 0)}`.padStart(12)}  ${f(a.plot.coldMs, 0).padStart(9)}  ${`${f(a.plot.warmMedianMs, 0)}/${f(a.plot.warmP95Ms, 0)}`.padStart(12)}  ${f(a.databaseMs, 0).padStart(5)}  ${f(a.renderMs, 0).padStart(6)}  ${f(a.databaseShare * 100, 0).padStart(7)}%`,
     ),
+    "",
+    ...r.users.map(
+      (u) =>
+        `/usage/login/users, ${u.range}: ${u.people} people, cold ${f(u.coldMs, 0)} ms, warm p50 ${f(u.warmMedianMs, 0)} ms`,
+    ),
+    `burst: 50 concurrent cold 20-year daily reports in ${f(r.burst.ms / 1000)} s, statuses ${JSON.stringify(r.burst.statuses)}, /healthz p99 ${f(r.burst.healthzP99Ms, 0)} ms over ${r.burst.healthzPolls} polls, API peak ${f(r.burst.peakRssMiB, 0)} MiB, 5xx other than 503 + Retry-After: ${r.burst.bad5xx}`,
     "",
     `load /usage/login/plot.svg, 50 connections, 30 s: ${f(r.load.requestsPerSecond)} req/s, p50 ${r.load.latencyP50Ms} ms, p99 ${r.load.latencyP99Ms} ms, ${r.load.errors} errors, ${r.load.timeouts} timeouts, ${r.load.non2xx} non-2xx`,
   ];
