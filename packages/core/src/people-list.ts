@@ -34,11 +34,20 @@ export async function listPeople(
   settings: RollupSettings | null,
   roles: Collection<RoleDocument>,
   query: Pick<UsageQuery, "start" | "end">,
-  options: { zone: string; exclude: readonly string[] },
+  options: { zone: string; exclude: readonly string[]; maxTimeMS?: number; signal?: AbortSignal },
 ): Promise<PersonRow[]> {
   const excluded = new Set(options.exclude);
   const accounts = new Map<string, "active" | "disabled">();
-  const roleDocs = roles.find({}, { projection: { _id: 0, name: 1, email: 1, is_active: 1 } }).toArray();
+  const roleDocs = roles
+    .find(
+      {},
+      {
+        projection: { _id: 0, name: 1, email: 1, is_active: 1 },
+        ...(options.maxTimeMS ? { maxTimeMS: options.maxTimeMS } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    )
+    .toArray();
 
   const inRange = new People();
   const ever = new People();

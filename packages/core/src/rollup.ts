@@ -181,6 +181,10 @@ export interface RollupCollections {
   summaries: Collection<SummaryPage | RollupSettings>;
   targetName: Namespace;
   summariesName: Namespace;
+  /** A time budget for every read, in milliseconds; the database stops a read that exceeds it. */
+  maxTimeMS?: number;
+  /** Stops every read in flight, and every later one, when it aborts (a client that went away). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -192,6 +196,10 @@ export function createRollupStore(c: RollupCollections) {
   const targetName = formatNamespace(c.targetName);
   const summaries = c.summaries as unknown as Collection<{ _id: string }>;
   const target = c.target as unknown as Collection<{ _id: string }>;
+  const reading = {
+    ...(c.maxTimeMS ? { maxTimeMS: c.maxTimeMS } : {}),
+    ...(c.signal ? { signal: c.signal } : {}),
+  };
 
   /** Writes a document whole by `_id`: an update when it may exist, else an insert. */
   async function save(collection: Collection<{ _id: string }>, doc: { _id: string }, mayExist: boolean) {
@@ -218,7 +226,7 @@ export function createRollupStore(c: RollupCollections) {
      * the log is the source, so a rebuild loses nothing.
      */
     async settings(): Promise<RollupSettings | null> {
-      const doc = await summaries.findOne({ _id: SETTINGS_ID });
+      const doc = await summaries.findOne({ _id: SETTINGS_ID }, reading);
       if (doc) {
         const settings = checked(
           settingsSchema,
@@ -227,7 +235,7 @@ export function createRollupStore(c: RollupCollections) {
           "home-usage aggregate --reset",
         );
         if (settings.schema === ROLLUP_SCHEMA) return { ...settings, _id: SETTINGS_ID, weekStart: "monday" };
-      } else if (!(await target.findOne({}, { projection: { _id: 1 } }))) {
+      } else if (!(await target.findOne({}, { projection: { _id: 1 }, ...reading }))) {
         return null;
       }
       throw new HomeUsageError(
@@ -242,13 +250,13 @@ export function createRollupStore(c: RollupCollections) {
 
     /** One day's people, or null when the day was not processed. */
     async day(label: string): Promise<DayDocument | null> {
-      const doc = await target.findOne({ _id: label });
+      const doc = await target.findOne({ _id: label }, reading);
       return doc && checked(dayDocument, doc, `the rollup's day ${label}`, rebuildFrom(doc));
     },
 
     /** One longer period's people, or null when none of its days was processed. */
     async period(label: string): Promise<PeriodDocument | null> {
-      const doc = await target.findOne({ _id: label });
+      const doc = await target.findOne({ _id: label }, reading);
       return doc && checked(periodDocument, doc, `the rollup's period ${label}`, rebuildFrom(doc));
     },
 
@@ -256,7 +264,7 @@ export function createRollupStore(c: RollupCollections) {
     async summaryPages(ids: readonly string[]): Promise<Map<string, SummaryPage>> {
       const pages = await Promise.all(
         [...new Set(ids)].map(async (id) => {
-          const doc = await summaries.findOne({ _id: id });
+          const doc = await summaries.findOne({ _id: id }, reading);
           if (!doc) return null;
           const page = checked(summaryPage, doc, `the rollup's summaries ${id}`, "home-usage aggregate --reset");
           const bad = Object.values(page.periods).find((s) => s.new + s.returning + s.resurrected !== s.user);

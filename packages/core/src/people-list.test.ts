@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
+import { runAggregation } from "./aggregation.js";
+import { type HomeUsageConfig, loadConfig } from "./config.js";
+import { createUsageService } from "./usage-service.js";
+
+const t = useTestDatabase("people_list");
+const NOW = "2026-11-30T12:00:00Z";
+let config: HomeUsageConfig;
+
+/** Logins as [user, ISO instant]: ann often, bob in October only, the admin, and eve who is disabled. */
+const LOGINS: [string, string][] = [
+  ["ann", "2026-09-01T08:00:00Z"],
+  ["ann", "2026-10-05T08:00:00Z"],
+  ["ann", "2026-10-05T15:00:00Z"],
+  ["ann", "2026-11-20T09:00:00Z"],
+  ["bob", "2026-10-10T10:00:00Z"],
+  ["bob", "2026-10-11T10:00:00Z"],
+  ["admin", "2026-10-12T10:00:00Z"],
+  ["eve", "2026-11-02T07:30:00Z"],
+];
+
+beforeAll(async () => {
+  const id = randomBytes(3).toString("hex");
+  config = await loadConfig({
+    env: { ...databaseEnv(t, id), HOME_USAGE_NOW: NOW, HOME_USAGE_ROLES: `${t.name}.role_${id}` },
+  });
+  await t.db
+    .collection(`log_${id}`)
+    .insertMany(LOGINS.map(([user, at]) => ({ created: new Date(at), message: "successful login", user })));
+  await t.db.collection(`role_${id}`).insertMany([
+    { name: "ann", email: "ann@example.com", is_active: true },
+    { name: "eve", email: "eve@example.com", is_active: false },
+    { name: "idle", email: "idle@example.com", is_active: true },
+    { name: "admin", email: "admin@example.com", is_active: true },
+    { name: "robot" }, // no email: not a person's account
+  ]);
+  await runAggregation({ client: t.client, config, host: "test", pid: process.pid });
+});
+
+const people = (args: { start?: string; end?: string }) =>
+  createUsageService({ client: t.client, config }).people(args, new Date(NOW));
+
+/** The independent answer: counted straight from LOGINS. */
+function expected(start: string, end: string) {
+  const users = ["ann", "bob", "eve"];
+  return users.map((user) => {
+    const all = LOGINS.filter(([u]) => u === user).map(([, at]) => at);
+    const inRange = all.filter((at) => at >= start && at < end);
+    return {
+      user,
+      logins: inRange.length,
+      days: new Set(inRange.map((at) => at.slice(0, 10))).size,
+      firstSeen: new Date(all[0] as string).toISOString(),
+      lastSeen: new Date(all.at(-1) as string).toISOString(),
+    };
+  });
+}
+
+describe("listPeople", () => {
+  it("lists logged-in people, never-seen accounts and disabled accounts; admin and robots are left out", async () => {
+    const { rows } = await people({ start: "2026-10-01", end: "2026-11-01" });
+    const want = expected("2026-10-01", "2026-11-01");
+    expect(rows).toEqual([
+      { ...want[0], account: "active" },
+      { ...want[1], account: null },
+      { ...want[2], account: "disabled" },
+      { user: "idle", logins: 0, days: 0, firstSeen: null, lastSeen: null, account: "active" },
+    ]);
+    expect(rows[0]).toMatchObject({ user: "ann", logins: 2, days: 1 });
+  });
+
+  it("counts within any range, whole periods and cut ones alike", async () => {
+    for (const [start, end] of [
+      ["2026-09-01", "2026-12-01"],
+      ["2026-10-05", "2026-10-11"],
+      ["2026-11-02", "2026-11-03"],
+    ] as const) {
+      const { rows } = await people({ start, end });
+      expect(
+        rows.filter((r) => r.user !== "idle").map(({ account: _a, ...r }) => r),
+        `${start}..${end}`,
+      ).toEqual(expected(start, end));
+    }
+  });
+});
