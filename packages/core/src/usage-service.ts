@@ -9,41 +9,62 @@ import { readUsage, rollupZone, type UsageQuery, type UsageReport } from "./usag
  * What the API and the CLI's `report`, `plot` and `users` share: read the rollup's settings, take its
  * time zone, check the arguments in it, and read the report.
  */
-export function createUsageService(options: { client: MongoClient; config: HomeUsageConfig }) {
-  const { client, config } = options;
-  const store = createRollupStore({
-    target: client.db(config.target.db).collection(config.target.collection),
-    summaries: client.db(config.periods.db).collection(config.periods.collection),
-    targetName: config.target,
-    summariesName: config.periods,
-  });
+export function createUsageService(options: {
+  client: MongoClient;
+  config: HomeUsageConfig;
+  /** A time budget for every read, in milliseconds. */
+  maxTimeMS?: number;
+}) {
+  const { client, config, maxTimeMS } = options;
+  const storeFor = (signal?: AbortSignal) =>
+    createRollupStore({
+      target: client.db(config.target.db).collection(config.target.collection),
+      summaries: client.db(config.periods.db).collection(config.periods.collection),
+      targetName: config.target,
+      summariesName: config.periods,
+      maxTimeMS,
+      signal,
+    });
   const roles = client.db(config.roles.db).collection<RoleDocument>(config.roles.collection);
 
-  const open = async (args: UsageArguments, now: Date) => {
+  const open = async (store: RollupStore, args: UsageArguments, now: Date) => {
     const settings = await store.settings();
     const zone = rollupZone(settings, config);
     return { settings, zone, query: parseUsageArguments(args, { zone, now }) };
   };
 
   return {
-    store,
-
     /** The rollup's settings and the zone to read it in. */
-    async settings(): Promise<{ settings: RollupSettings | null; zone: string }> {
-      const settings = await store.settings();
+    async settings(signal?: AbortSignal): Promise<{ settings: RollupSettings | null; zone: string }> {
+      const settings = await storeFor(signal).settings();
       return { settings, zone: rollupZone(settings, config) };
     },
 
-    /** Distinct people per period with every metric. */
-    async report(args: UsageArguments, now: Date): Promise<{ query: UsageQuery; report: UsageReport }> {
-      const { settings, zone, query } = await open(args, now);
+    /** Distinct people per period with every metric; `signal` stops the reads. */
+    async report(
+      args: UsageArguments,
+      now: Date,
+      signal?: AbortSignal,
+    ): Promise<{ query: UsageQuery; report: UsageReport }> {
+      const store = storeFor(signal);
+      const { settings, zone, query } = await open(store, args, now);
       return { query, report: await readUsage(store, settings, query, { now, zone }) };
     },
 
     /** Everybody known to the rollup or with an account, with their logins in the range. */
-    async people(args: UsageArguments, now: Date): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
-      const { settings, zone, query } = await open(args, now);
-      const rows = await listPeople(store, settings, roles, query, { zone, exclude: loginExclusions(config) });
+    async people(
+      args: UsageArguments,
+      now: Date,
+      signal?: AbortSignal,
+    ): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
+      const store = storeFor(signal);
+      const { settings, zone, query } = await open(store, args, now);
+      const rows = await listPeople(store, settings, roles, query, {
+        zone,
+        exclude: loginExclusions(config),
+        maxTimeMS,
+        signal,
+      });
       return { query, zone, rows };
     },
   };
