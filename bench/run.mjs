@@ -128,7 +128,8 @@ async function main() {
       ["demo-data", "--days", String(plan.days), "--users", String(plan.users), "--seed", "1", "--end", END],
       env,
     );
-    const records = await db.collection("sys.log").countDocuments();
+    // Counted by the writer: a count over the whole log is a full decode on FerretDB, minutes at L.
+    const records = Number(/(\d+) records written/.exec(demo.stdout)?.[1] ?? Number.NaN);
     results.data = {
       days: plan.days,
       people: plan.users,
@@ -144,6 +145,7 @@ async function main() {
     const jobRuns = [];
     const drainRuns = [];
     let summary;
+    let lastDrain;
     for (let i = 0; i < plan.runs; i++) {
       const job = await runCli(["aggregate", "--reset"], env);
       summary = JSON.parse(job.stdout.trim().split("\n").at(-1)).summary;
@@ -151,9 +153,10 @@ async function main() {
       log(
         `job ${i + 1}/${plan.runs}: ${(job.ms / 1000).toFixed(1)} s, ${summary.records} login records, peak ${Math.round(summary.maxRssKb / 1024)} MiB`,
       );
-      const { ms: drainMs, drained } = await drain(db, matcher, {
+      lastDrain = await drain(db, matcher, {
         $lt: new Date(new Date(`${END}T00:00:00Z`).getTime() + 2 * 86_400_000),
       });
+      const { ms: drainMs, drained } = lastDrain;
       drainRuns.push(drainMs);
       log(`drain ${i + 1}/${plan.runs}: ${(drainMs / 1000).toFixed(1)} s, ${drained} records`);
       if (drained !== summary.records) throw new Error(`the drain read ${drained} records, the job ${summary.records}`);
@@ -178,12 +181,10 @@ async function main() {
       drainOverJob: median(drainRuns) / jobMs,
     };
 
-    // The rollup must hold what the log says: one more check that the figures measure a correct job.
-    const expectedLogins = await db
-      .collection("sys.log")
-      .countDocuments({ message: "successful login", user: { $ne: "admin" } });
-    if (summary.logins !== expectedLogins)
-      throw new Error(`the job counted ${summary.logins} logins, the log has ${expectedLogins}`);
+    // The rollup must hold what the log says: the drain's own count of people's logins (the same records,
+    // counted here without the job's code) must equal the job's.
+    if (summary.logins !== lastDrain.people)
+      throw new Error(`the job counted ${summary.logins} logins, the drain ${lastDrain.people}`);
 
     // 3. Incremental: one more day appended, then the job again (the daily cron case), beside the drain
     // of the same query (from the checkpoint's day on): what is the database's scan and what is ours.
@@ -419,13 +420,18 @@ async function rollupDayLogins(db) {
 async function drain(db, matcher, created) {
   const began = performance.now();
   let drained = 0;
+  let people = 0;
   const cursor = db
     .collection("sys.log")
     .find({ ...matcher.filter, created }, { projection: matcher.projection })
     .sort({ created: 1 })
     .batchSize(10_000);
-  for await (const _ of cursor) drained++;
-  return { ms: performance.now() - began, drained };
+  for await (const record of cursor) {
+    drained++;
+    // The demo's people: a string user other than the technical admin (the seed signal's user field).
+    if (typeof record.user === "string" && record.user.trim() && record.user !== "admin") people++;
+  }
+  return { ms: performance.now() - began, drained, people };
 }
 
 function print(r) {
