@@ -121,6 +121,8 @@ async function main() {
     burst: {},
     load: {},
   };
+  // Saved after every step, so a step that fails (or a bench stopped by hand) keeps what was measured.
+  const save = () => writeFile(join(root, "bench", "results", `${size}.json`), `${JSON.stringify(results, null, 2)}\n`);
   try {
     // The log.
     log(`writing ${plan.days} days x ${plan.users} people of demo data into ${dbName}`);
@@ -186,6 +188,7 @@ async function main() {
     if (summary.logins !== lastDrain.people)
       throw new Error(`the job counted ${summary.logins} logins, the drain ${lastDrain.people}`);
 
+    await save();
     // 3. Incremental: one more day appended, then the job again (the daily cron case), beside the drain
     // of the same query (from the checkpoint's day on): what is the database's scan and what is ours.
     const incrementalRuns = [];
@@ -220,6 +223,7 @@ async function main() {
       drainMedianSeconds: median(incrementalDrains) / 1000,
     };
 
+    await save();
     // 4. The API: latency of /raw and /plot, and where the time goes.
     // "Now" is late on the last day the job processed, as when a cron job has just run.
     const apiNow = `${lastDay}T23:45:00Z`;
@@ -301,6 +305,7 @@ async function main() {
         }
       }
 
+      await save();
       // 5. Who: /usage/login/users for the last 90 days and the whole range, cold and warm.
       for (const [range, start] of Object.entries(ranges)) {
         const query = start ? `?start=${start}` : "";
@@ -320,6 +325,7 @@ async function main() {
         );
       }
 
+      await save();
       // 6. A burst: 50 concurrent cold requests over the longest range allowed (20 years), all metrics, by
       // day; meanwhile /healthz is polled. The API may shed load with 503 + Retry-After, nothing else.
       results.burst = await burst(base, apiProcess.pid, apiNow);
@@ -329,6 +335,7 @@ async function main() {
       if (results.burst.bad5xx)
         throw new Error(`burst: ${results.burst.bad5xx} answers were 5xx other than 503 with Retry-After`);
 
+      await save();
       // 7. Load: 30 s at 50 connections on the wiki's URL.
       log("load: 30 s at 50 connections on /usage/login/plot.svg");
       const load = await autocannon({
@@ -351,13 +358,17 @@ async function main() {
     } finally {
       apiProcess.kill("SIGTERM");
     }
+  } catch (error) {
+    results.error = error.message;
+    await save();
+    throw error;
   } finally {
     await db.dropDatabase().catch(() => {});
     await client.close();
     await stopServer();
   }
 
-  await writeFile(join(root, "bench", "results", `${size}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await save();
   print(results);
 }
 
