@@ -31,7 +31,9 @@ export function startOfPeriod(dt: DateTime, period: Period): DateTime {
   return period === "week" ? dt.startOf("week", { useLocaleWeeks: false }) : dt.startOf(period);
 }
 
-const PERIOD_ALIASES: Record<string, Period> = {
+// A Map, not an object: a user's word such as `constructor` or `__proto__` must not find Object's own keys.
+const PERIOD_ALIASES = new Map<string, Period>(
+  Object.entries({
   d: "day",
   day: "day",
   w: "week",
@@ -49,12 +51,13 @@ const PERIOD_ALIASES: Record<string, Period> = {
   ye: "year",
   a: "year",
   year: "year",
-};
+  }) as [string, Period][],
+);
 
 /**
  * Reads an aggregate as people write it: `d|w|m|q|y`, `day|week|month|quarter|year`, or pandas-style
  * frequencies (`D W M MS ME Q QS QE Y YS YE A`), in any case. Null when it is none of these.
  */
 export function parsePeriod(input: string): Period | null {
-  return PERIOD_ALIASES[input.trim().toLowerCase()] ?? null;
+  return PERIOD_ALIASES.get(input.trim().toLowerCase()) ?? null;
 }
