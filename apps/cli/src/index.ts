@@ -83,16 +83,25 @@ range(program.command("report").description("unique users per period, from the r
   )
   .action((_options, command: Command) => report(command.optsWithGlobals()));
 
-range(program.command("plot").description("write the chart of unique users per period as an SVG file"))
-  .option("--title <text>", "title drawn on the chart")
-  .option("--width <px>", "width", integer(200, 2000))
-  .option("--height <px>", "height", integer(150, 1200))
-  .requiredOption("--out <file.svg>", "where to write the SVG (replaced whole)")
+range(program.command("plot").description("write the chart of unique users per period as an SVG or PNG file"))
+  .option("--title <text>", "title drawn on the chart (default: what is drawn, per period)")
+  .option("--width <px>", "width, 200 to 2000 (default 800)", integer(200, 2000))
+  .option("--height <px>", "height, 150 to 1200 (default 400)", integer(150, 1200))
+  .option(
+    "--metric <name>",
+    "users (default), logins, active7, active28, new, returning, resurrected, dormant, stickiness or lifecycle",
+  )
+  .option("--theme <theme>", "light (default), dark, or auto (SVG only: follows the viewer's colour scheme)")
+  .option("--scale <n>", "PNG pixels per unit: 1 (default) or 2")
+  .requiredOption("--out <file>", "required: where to write the chart, .svg or .png (replaced whole)")
   .action((_options, command: Command) => plot(command.optsWithGlobals()));
 
-range(program.command("embed-url").description("print a signed chart URL that needs no API token (for wikis)"))
-  .option("--title <text>", "title drawn on the chart")
-  .option("--expires <duration>", "lifetime, such as 30d, 12h or 1y", "30d")
+range(
+  program.command("embed-url").description("print signed chart URLs (SVG and PNG) that need no API token (for wikis)"),
+)
+  .option("--title <text>", "title drawn on the chart (at most 200 characters)")
+  .option("--metric <name>", "what to draw, as plot --metric")
+  .option("--expires <duration>", "lifetime, such as 30d, 12h or 1y; at most 10 years", "30d")
   .requiredOption("--base-url <url>", "where the API is reached, such as https://usage.example.com")
   .action((_options, command: Command) => embedUrl(command.optsWithGlobals()));
 

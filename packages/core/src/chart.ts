@@ -211,7 +211,9 @@ export async function renderChart(rows: readonly ChartRow[], options: ChartOptio
   const plotOptions = { document, width, height, ...margins, ariaLabel: title, ariaDescription: description };
 
   if (points.length === 0) {
-    marks.push(Plot.text(["no data"], { frameAnchor: "middle", fontSize: 14, fill: colours.muted, className: "hu-muted" }));
+    marks.push(
+      Plot.text(["no data"], { frameAnchor: "middle", fontSize: 14, fill: colours.muted, className: "hu-muted" }),
+    );
     return serialize(Plot.plot({ ...plotOptions, marks }), { width, height, theme, options, title, description });
   }
 
@@ -237,8 +239,7 @@ export async function renderChart(rows: readonly ChartRow[], options: ChartOptio
     marks.push(...lifecycleMarks(Plot, points, colours, plotWidth));
   } else {
     // A single period has no extent of its own; its length either side centres it.
-    domain =
-      points.length === 1 ? [new Date(2 * first.x.getTime() - first.x2.getTime()), first.x2] : [first.x, last.x];
+    domain = points.length === 1 ? [new Date(2 * first.x.getTime() - first.x2.getTime()), first.x2] : [first.x, last.x];
     marks.push(...lineMarks(Plot, points, colours, plotWidth));
   }
 
@@ -268,7 +269,12 @@ export async function renderChart(rows: readonly ChartRow[], options: ChartOptio
   );
 }
 
-function lineMarks(Plot: typeof PlotModule, points: Point[], colours: Palette, plotWidth: number): PlotModule.Markish[] {
+function lineMarks(
+  Plot: typeof PlotModule,
+  points: Point[],
+  colours: Palette,
+  plotWidth: number,
+): PlotModule.Markish[] {
   const marks: PlotModule.Markish[] = [];
   const partial = points.some((p) => p.partial);
   if (points.some((p) => p.previous !== undefined)) {
@@ -345,7 +351,10 @@ function lifecycleMarks(
   plotWidth: number,
 ): PlotModule.Markish[] {
   // Stacked by hand, one mark per kind, so each kind keeps a constant colour the dark theme can restyle.
-  const bars = LIFECYCLE.map((key) => ({ key, rects: [] as { x1: Date; x2: Date; y1: number; y2: number; title: string }[] }));
+  const bars = LIFECYCLE.map((key) => ({
+    key,
+    rects: [] as { x1: Date; x2: Date; y1: number; y2: number; title: string }[],
+  }));
   for (const p of points) {
     let top = 0;
     for (const bar of bars) {
@@ -589,7 +598,9 @@ function dotRadius(count: number, plotWidth: number): number {
 function describe(points: readonly Point[], metric: ChartMetric, options: ChartOptions, title: string): string {
   const parts = [`${title}.`];
   if (options.range) {
-    parts.push(`From ${options.range.start} to ${options.range.end} (${options.range.zone}), as of ${options.range.asOf}.`);
+    parts.push(
+      `From ${options.range.start} to ${options.range.end} (${options.range.zone}), as of ${options.range.asOf}.`,
+    );
   }
   const complete = points.filter((p) => !p.partial && (metric === "lifecycle" || p.value !== undefined));
   const latest = complete.at(-1);
@@ -610,7 +621,10 @@ function describe(points: readonly Point[], metric: ChartMetric, options: ChartO
   if (before?.value !== undefined && latest.value !== undefined) {
     const change = latest.value - before.value;
     const percent = before.value ? ` (${change >= 0 ? "+" : ""}${Math.round((change / before.value) * 100)}%)` : "";
-    const amount = metric === "stickiness" ? `${Math.round(Math.abs(change) * 100)} points` : Math.abs(change).toLocaleString("en-US");
+    const amount =
+      metric === "stickiness"
+        ? `${Math.round(Math.abs(change) * 100)} points`
+        : Math.abs(change).toLocaleString("en-US");
     parts[parts.length - 1] +=
       change === 0
         ? `, the same as ${before.label}.`

@@ -180,7 +180,9 @@ const configSchema = z
     publicUrl: publicUrl.optional(),
     trustProxy: z.union([
       z.boolean(),
-      z.enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" }).transform((v) => ["true", "1", "yes"].includes(v)),
+      z
+        .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+        .transform((v) => ["true", "1", "yes"].includes(v)),
     ]),
     sessionSecret: z.string().min(16, "must be at least 16 characters").optional(),
     queryTimeoutMs: wholeNumber(100, 3_600_000),

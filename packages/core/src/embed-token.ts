@@ -7,6 +7,7 @@ export interface EmbedArguments {
   end?: string;
   aggregate?: string;
   title?: string;
+  metric?: string;
 }
 
 interface Payload extends EmbedArguments {

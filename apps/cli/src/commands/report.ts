@@ -1,11 +1,16 @@
 import { rename, writeFile } from "node:fs/promises";
 import {
+  CHART_THEMES,
+  type ChartTheme,
   formatReport,
   HomeUsageError,
+  MAX_TITLE_LENGTH,
   parseDuration,
+  parseMetric,
   parseUsageArguments,
   type RollupDay,
   renderChart,
+  renderPng,
   signEmbedToken,
   uniqueUsers,
 } from "@home-usage/core";
@@ -25,7 +30,7 @@ async function query(options: RangeOptions) {
   const result = await withDatabase(config, (client) =>
     uniqueUsers(client.db(config.target.db).collection<RollupDay>(config.target.collection), usage, context),
   );
-  return { usage, result };
+  return { usage, result, config, now: context.now };
 }
 
 export async function report(options: RangeOptions & { format: "table" | "csv" | "json" | "markdown" }) {
@@ -36,24 +41,62 @@ export async function report(options: RangeOptions & { format: "table" | "csv" |
   }
 }
 
-export async function plot(options: RangeOptions & { title?: string; width?: number; height?: number; out: string }) {
-  if (!options.out.endsWith(".svg")) throw new HomeUsageError("E_USAGE", `--out: ${options.out} must end in .svg`);
-  const { usage, result } = await query(options);
+export interface PlotOptions extends RangeOptions {
+  title?: string;
+  width?: number;
+  height?: number;
+  metric?: string;
+  theme?: string;
+  scale?: string;
+  out: string;
+}
+
+export async function plot(options: PlotOptions) {
+  const format = /\.(svg|png)$/i.exec(options.out)?.[1]?.toLowerCase();
+  if (!format) throw new HomeUsageError("E_USAGE", `--out: ${options.out} must end in .svg or .png`);
+  const metric = parseMetric(options.metric, "--metric");
+  const theme = (options.theme ?? "light") as ChartTheme;
+  if (!CHART_THEMES.includes(theme)) {
+    throw new HomeUsageError("E_USAGE", `--theme: unknown "${options.theme}" (use ${CHART_THEMES.join(", ")})`);
+  }
+  if (options.scale !== undefined && options.scale !== "1" && options.scale !== "2") {
+    throw new HomeUsageError("E_USAGE", `--scale: must be 1 or 2`);
+  }
+  if (options.scale !== undefined && format !== "png") throw new HomeUsageError("E_USAGE", "--scale: only for .png");
+  const { usage, result, config, now } = await query(options);
+  const end = usage.end;
   const svg = await renderChart(result.rows, {
     aggregate: usage.aggregate,
+    metric,
     title: options.title,
     width: options.width,
     height: options.height,
+    // A PNG cannot follow the viewer's colour scheme.
+    theme: format === "png" && theme === "auto" ? "light" : theme,
+    range: {
+      start: usage.start.toFormat("yyyy-MM-dd"),
+      end: end.equals(end.startOf("day"))
+        ? end.minus({ days: 1 }).toFormat("yyyy-MM-dd")
+        : end.toFormat("yyyy-MM-dd HH:mm"),
+      zone: config.timezone,
+      // Swedish writes dates as ISO 8601 does.
+      asOf: new Intl.DateTimeFormat("sv-SE", {
+        timeZone: config.timezone,
+        dateStyle: "short",
+        timeStyle: "short",
+      }).format(now),
+    },
   });
+  const bytes = format === "png" ? await renderPng(svg, { scale: options.scale === "2" ? 2 : 1 }) : svg;
   // Written beside the target and renamed over it, so a wiki never serves half a file.
   const partial = `${options.out}.${process.pid}.tmp`;
-  await writeFile(partial, svg);
+  await writeFile(partial, bytes);
   await rename(partial, options.out);
   process.stdout.write(`wrote ${options.out}: ${result.rows.length} ${usage.aggregate}s\n`);
 }
 
 export async function embedUrl(
-  options: RangeOptions & { title?: string; expires: string; baseUrl: string },
+  options: RangeOptions & { title?: string; metric?: string; expires: string; baseUrl: string },
 ): Promise<void> {
   const config = await readConfig(options);
   if (!config.embedSecret) {
@@ -62,6 +105,10 @@ export async function embedUrl(
   const now = config.now ?? new Date();
   // Checked now so a bad URL is not discovered in a wiki; stored as given, so ranges without a start roll.
   parseUsageArguments(options, { zone: config.timezone, now });
+  if (options.metric !== undefined) parseMetric(options.metric, "--metric");
+  if (options.title !== undefined && options.title.length > MAX_TITLE_LENGTH) {
+    throw new HomeUsageError("E_USAGE", `--title: must be at most ${MAX_TITLE_LENGTH} characters`);
+  }
   const lifetime = parseDuration(options.expires, "--expires");
   let base: URL;
   try {
@@ -78,8 +125,10 @@ export async function embedUrl(
       end: options.end,
       aggregate: options.aggregate,
       title: options.title,
+      metric: options.metric,
     }).filter(([, v]) => v !== undefined),
   );
   const token = signEmbedToken(args, { secret: config.embedSecret, expires: new Date(now.getTime() + lifetime) });
-  process.stdout.write(`${base.origin}${base.pathname.replace(/\/$/, "")}/usage/login/embed/${token}.svg\n`);
+  const url = `${base.origin}${base.pathname.replace(/\/$/, "")}/usage/login/embed/${token}`;
+  process.stdout.write(`${url}.svg\n${url}.png\n`);
 }
