@@ -208,7 +208,9 @@ export async function renderChart(rows: readonly ChartRow[], options: ChartOptio
   }
 
   const description = describe(points, metric, options, title);
-  const plotOptions = { document, width, height, ...margins, ariaLabel: title, ariaDescription: description };
+  // The accessible name and description are the <title> and <desc> elements `serialize` adds: the HTML
+  // serialiser would leave a `<` in an aria-label attribute unescaped, which XML forbids.
+  const plotOptions = { document, width, height, ...margins };
 
   if (points.length === 0) {
     marks.push(
@@ -658,7 +660,6 @@ function serialize(figure: Element, { width, height, theme, options, title, desc
   // Plot's axes draw with (currentColor).
   figure.setAttribute("color", colours.ink);
   figure.removeAttribute("style");
-  figure.removeAttribute("aria-description");
   const style = figure.querySelector("style");
   if (style) style.textContent = chartStyle(theme, transparent);
 
