@@ -522,40 +522,63 @@ const TICK_SPACING: Record<Period, number> = { day: 84, week: 72, month: 64, qua
  */
 export function calendarTicks(aggregate: Period, domain: readonly [Date, Date], plotWidth: number): Date[] {
   const most = Math.max(1, Math.floor(plotWidth / TICK_SPACING[aggregate]));
-  const from = DateTime.fromJSDate(domain[0], { zone: "UTC" });
-  const to = DateTime.fromJSDate(domain[1], { zone: "UTC" });
-  const unit = DURATION_UNIT[aggregate];
-  const all: DateTime[] = [];
-  // A twenty-year daily range is 7,305 candidates: cheap, and the same code for every period.
-  for (let at = from; at <= to && all.length < 10_000; at = from.plus({ [unit]: all.length })) all.push(at);
-  const monthly = (n: number) => (d: DateTime) => (d.month - 1) % n === 0;
-  const yearly = (n: number) => (d: DateTime) => d.year % n === 0;
-  const steps: ((d: DateTime) => boolean)[] = {
+  const from = domain[0];
+  const to = domain[1].getTime();
+  // Plain UTC dates, not luxon: a twenty-year daily range has 7,305 candidates, each tried by every step.
+  const y = from.getUTCFullYear();
+  const m = from.getUTCMonth();
+  const d = from.getUTCDate();
+  const nth: (i: number) => Date = {
+    day: (i: number) => new Date(Date.UTC(y, m, d + i)),
+    week: (i: number) => new Date(Date.UTC(y, m, d + 7 * i)),
+    month: (i: number) => new Date(Date.UTC(y, m + i, 1)),
+    quarter: (i: number) => new Date(Date.UTC(y, m + 3 * i, 1)),
+    year: (i: number) => new Date(Date.UTC(y + i, 0, 1)),
+  }[aggregate];
+  const all: Date[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const at = nth(i);
+    if (at.getTime() > to) break;
+    all.push(at);
+  }
+  const monthly = (n: number) => (t: Date) => t.getUTCMonth() % n === 0;
+  const yearly = (n: number) => (t: Date) => t.getUTCFullYear() % n === 0;
+  const steps: ((t: Date) => boolean)[] = {
     day: [
       () => true,
-      (d: DateTime) => d.weekday === 1,
-      ...[1, 2, 3, 6, 12].map((n) => (d: DateTime) => d.day === 1 && monthly(n)(d)),
-      ...[2, 5, 10].map((n) => (d: DateTime) => d.ordinal === 1 && yearly(n)(d)),
+      (t: Date) => t.getUTCDay() === 1,
+      ...[1, 2, 3, 6, 12].map((n) => (t: Date) => t.getUTCDate() === 1 && monthly(n)(t)),
+      ...[2, 5, 10].map((n) => (t: Date) => t.getUTCDate() === 1 && t.getUTCMonth() === 0 && yearly(n)(t)),
     ],
     week: [
       () => true,
-      (d: DateTime) => d.weekNumber % 2 === 1,
-      ...[1, 2, 3, 6, 12].map((n) => (d: DateTime) => d.day <= 7 && monthly(n)(d)),
-      ...[2, 5, 10].map((n) => (d: DateTime) => d.month === 1 && d.day <= 7 && yearly(n)(d)),
+      (t: Date) => isoWeekNumber(t) % 2 === 1,
+      ...[1, 2, 3, 6, 12].map((n) => (t: Date) => t.getUTCDate() <= 7 && monthly(n)(t)),
+      ...[2, 5, 10].map((n) => (t: Date) => t.getUTCMonth() === 0 && t.getUTCDate() <= 7 && yearly(n)(t)),
     ],
-    month: [...[1, 2, 3, 6, 12].map(monthly), ...[2, 5, 10].map((n) => (d: DateTime) => d.month === 1 && yearly(n)(d))],
+    month: [
+      ...[1, 2, 3, 6, 12].map(monthly),
+      ...[2, 5, 10].map((n) => (t: Date) => t.getUTCMonth() === 0 && yearly(n)(t)),
+    ],
     quarter: [
-      ...[1, 2, 4].map((n) => (d: DateTime) => monthly(3 * n)(d)),
-      ...[2, 5, 10].map((n) => (d: DateTime) => d.month === 1 && yearly(n)(d)),
+      ...[1, 2, 4].map((n) => monthly(3 * n)),
+      ...[2, 5, 10].map((n) => (t: Date) => t.getUTCMonth() === 0 && yearly(n)(t)),
     ],
     year: [1, 2, 5, 10, 20, 50].map(yearly),
   }[aggregate];
   for (const step of steps) {
     const ticks = all.filter(step);
-    if (ticks.length <= most && ticks.length > 0) return ticks.map((d) => d.toJSDate());
+    if (ticks.length <= most && ticks.length > 0) return ticks;
   }
   // Even the coarsest step is too many, or none falls in a short range: the last period alone.
-  return [(all.at(-1) ?? from).toJSDate()];
+  return [all.at(-1) ?? from];
+}
+
+/** The ISO 8601 week number of a UTC date: its Thursday decides. */
+function isoWeekNumber(t: Date): number {
+  const thursday = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate() + 4 - (t.getUTCDay() || 7)));
+  const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  return Math.ceil(((thursday.getTime() - yearStart) / 86_400_000 + 1) / 7);
 }
 
 function valueExtent(points: readonly Point[]): [number, number] {
