@@ -39,8 +39,9 @@ export function securityHeaders(config: Pick<HomeUsageConfig, "publicUrl">): Req
       },
       // Charts are embedded from wikis on other origins.
       crossOriginResourcePolicy: { policy: "cross-origin" },
-      // HSTS means something only over HTTPS.
+      // HSTS and COOP mean something only over HTTPS; over HTTP browsers ignore COOP with a console error.
       strictTransportSecurity: upgrade,
+      crossOriginOpenerPolicy: upgrade,
     });
   const secure = policy(true);
   const plain = policy(false);

@@ -131,7 +131,7 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       const wide = await service.chart(given, look, signal);
       const narrow = await service.chart(given, { ...look, ...NARROW }, signal);
       const { query } = wide;
-      const { title: _title, ...data } = given;
+      const data = { start: given.start, end: given.end, aggregate: given.aggregate };
       const link = (path: string, values: Record<string, string | undefined>) => {
         const search = new URLSearchParams(defined(values)).toString();
         return `${base}${path}${search ? `?${search}` : ""}`;
