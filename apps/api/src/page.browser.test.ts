@@ -259,6 +259,7 @@ describe("the page's layout", { timeout: 60_000 }, () => {
       );
       expect(chartBackground).toBe(scheme === "dark" ? "rgb(13, 17, 23)" : "rgb(255, 255, 255)");
       await page.screenshot({ path: `${SCREENSHOTS}/page-${width}-${scheme}.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}/page-${width}-${scheme}-top.png` });
       expect(problems).toEqual([]);
       await page.context().close();
     },

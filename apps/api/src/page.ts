@@ -186,6 +186,9 @@ ${snippets.map(([label, text]) => `<label>${e(label)} <textarea rows="${Math.min
 /** Markdown, HTML, GitHub's dark/light `<picture>`, and PNG for wikis without SVG. */
 export function embedSnippets(title: string, embed: NonNullable<PageModel["result"]>["embed"]): [string, string][] {
   const alt = title.replace(/[[\]\\]/g, "\\$&");
+  // As one would type them into HTML: named entities, not the numeric ones `escapeHtml` writes.
+  const e = (text: string) =>
+    text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
   return [
     ["Markdown", `![${alt}](${embed.svg})`],
     ["HTML", `<img src="${e(embed.svg)}" alt="${e(title)}">`],
