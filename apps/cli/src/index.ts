@@ -102,6 +102,7 @@ range(
   .option("--title <text>", "title drawn on the chart (at most 200 characters)")
   .option("--metric <name>", "what to draw, as plot --metric")
   .option("--expires <duration>", "lifetime, such as 30d, 12h or 1y; at most 10 years", "30d")
+  .option("--png", "the PNG chart's URL instead of the SVG's")
   .requiredOption("--base-url <url>", "where the API is reached, such as https://usage.example.com")
   .action((_options, command: Command) => embedUrl(command.optsWithGlobals()));
 

@@ -96,7 +96,7 @@ export async function plot(options: PlotOptions) {
 }
 
 export async function embedUrl(
-  options: RangeOptions & { title?: string; metric?: string; expires: string; baseUrl: string },
+  options: RangeOptions & { title?: string; metric?: string; expires: string; baseUrl: string; png?: boolean },
 ): Promise<void> {
   const config = await readConfig(options);
   if (!config.embedSecret) {
@@ -130,5 +130,5 @@ export async function embedUrl(
   );
   const token = signEmbedToken(args, { secret: config.embedSecret, expires: new Date(now.getTime() + lifetime) });
   const url = `${base.origin}${base.pathname.replace(/\/$/, "")}/usage/login/embed/${token}`;
-  process.stdout.write(`${url}.svg\n${url}.png\n`);
+  process.stdout.write(`${url}.${options.png ? "png" : "svg"}\n`);
 }
