@@ -367,6 +367,82 @@ describe("access", () => {
   });
 });
 
+describe("behind a proxy", () => {
+  const links = async (served: Served, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${served.base}/usage/login?${RANGE}`, { headers });
+    const doc = new JSDOM(await res.text()).window.document;
+    return {
+      csp: res.headers.get("content-security-policy") ?? "",
+      hrefs: [...doc.querySelectorAll("#data a")].map((a) => a.getAttribute("href") ?? ""),
+      snippets: [...doc.querySelectorAll("#embed textarea")].map((t) => t.textContent ?? ""),
+    };
+  };
+  const forwarded = { "x-forwarded-proto": "https", "x-forwarded-host": "usage.example.com" };
+
+  it("builds every absolute link and snippet from HOME_USAGE_PUBLIC_URL", async () => {
+    const env = { ...databaseEnv(t), HOME_USAGE_NOW: NOW, HOME_USAGE_PUBLIC_URL: "https://usage.example.com/tools/" };
+    const served = await serve(await loadConfig({ env }));
+    try {
+      const { hrefs, snippets, csp } = await links(served);
+      expect(hrefs).toHaveLength(4);
+      for (const href of hrefs) expect(href).toMatch(/^https:\/\/usage\.example\.com\/tools\/usage\/login\//);
+      for (const snippet of snippets) expect(snippet).toContain("https://usage.example.com/tools/usage/login/plot.");
+      // An https:// public URL means the readers' connection is secure.
+      expect(csp).toContain("upgrade-insecure-requests");
+    } finally {
+      await served.close();
+    }
+  });
+
+  it("believes X-Forwarded-Proto/Host only with HOME_USAGE_TRUST_PROXY", async () => {
+    const ignored = await links(open, forwarded);
+    for (const href of ignored.hrefs) expect(href.startsWith(`${open.base}/`)).toBe(true);
+    expect(ignored.csp).not.toContain("upgrade-insecure-requests");
+    const env = { ...databaseEnv(t), HOME_USAGE_NOW: NOW, HOME_USAGE_TRUST_PROXY: "true" };
+    const served = await serve(await loadConfig({ env }));
+    try {
+      const trusted = await links(served, forwarded);
+      for (const href of trusted.hrefs) expect(href).toMatch(/^https:\/\/usage\.example\.com\/usage\/login\//);
+      expect(trusted.csp).toContain("upgrade-insecure-requests");
+    } finally {
+      await served.close();
+    }
+  });
+
+  it("marks the session cookie Secure when the browser came over HTTPS", async () => {
+    const env = {
+      ...databaseEnv(t),
+      HOME_USAGE_NOW: NOW,
+      HOME_USAGE_TRUST_PROXY: "1",
+      HOME_USAGE_API_TOKENS: TOKEN,
+    };
+    const served = await serve(await loadConfig({ env }));
+    try {
+      const signIn = (headers: Record<string, string>) =>
+        fetch(`${served.base}/signin`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+          body: `token=${TOKEN}&next=%2Fusage%2Flogin`,
+        });
+      const secure = await signIn(forwarded);
+      expect(secure.status).toBe(303);
+      expect(secure.headers.get("set-cookie")).toMatch(
+        /^home_usage_session=[\w.-]+; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict; Secure$/,
+      );
+      const plain = await signIn({});
+      expect(plain.headers.get("set-cookie")).not.toContain("Secure");
+      const cookie = (plain.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      // The session opens the data too (the page's download links), and a forged one does not.
+      expect((await fetch(`${served.base}/usage/login/raw`, { headers: { cookie } })).status).toBe(200);
+      const forged = `${cookie.slice(0, -3)}abc`;
+      expect((await fetch(`${served.base}/usage/login/raw`, { headers: { cookie: forged } })).status).toBe(401);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
 describe("freshness", () => {
   it("answers from the job's latest rollup: a run of the job invalidates cached reports and charts", async () => {
     const week48 = async () =>

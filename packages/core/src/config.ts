@@ -178,12 +178,14 @@ const configSchema = z
       .refine((tokens) => tokens.every((t) => t.length >= 16), "each token must be at least 16 characters"),
     embedSecret: z.string().min(16, "must be at least 16 characters").optional(),
     publicUrl: publicUrl.optional(),
-    trustProxy: z.union([
-      z.boolean(),
-      z
-        .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
-        .transform((v) => ["true", "1", "yes"].includes(v)),
-    ]),
+    trustProxy: z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+      if (typeof v === "boolean") return v;
+      const word = v.trim().toLowerCase();
+      if (["true", "1", "yes"].includes(word)) return true;
+      if (["false", "0", "no"].includes(word)) return false;
+      ctx.addIssue({ code: "custom", message: "must be true or false" });
+      return z.NEVER;
+    }),
     sessionSecret: z.string().min(16, "must be at least 16 characters").optional(),
     queryTimeoutMs: wholeNumber(100, 3_600_000),
     reportConcurrency: wholeNumber(1, 64),
