@@ -297,6 +297,7 @@ describe("bad input, one table", () => {
     const res = await request();
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    if (status !== 431) expect(res.headers.get("cache-control")).toBe("max-age=10");
     const envelope = await res.json();
     expect(envelope).toMatchObject({ code: status, _id: expect.any(String), timestamp: expect.any(String) });
     expect(envelope.message).toMatch(message);
