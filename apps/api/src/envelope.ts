@@ -47,6 +47,8 @@ export function sendData(res: Response, data: unknown, message = "OK") {
 }
 
 export function sendError(res: Response, code: number, type: string, detail: string) {
+  // Short, so that a wiki's image proxy that cached a failure tries again soon.
+  res.set("Cache-Control", "max-age=10");
   res
     .status(code)
     .type("application/json")

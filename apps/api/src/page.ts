@@ -78,7 +78,9 @@ h1 { font-size: 1.5rem; margin: .5rem 0; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 a { color: var(--accent); }
 .lead, .note { color: var(--muted); }
-form.query { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; align-items: end; margin: 1rem 0; }
+form.query { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; align-items: start; margin: 1rem 0; }
+form.query button { margin-top: 1.6rem; }
+form.signin { max-width: 28rem; }
 label { display: flex; flex-direction: column; gap: .2rem; font-size: .9rem; min-width: 0; }
 input, select, textarea, button { font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .35rem .5rem; max-width: 100%; }
 button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
@@ -120,7 +122,7 @@ ${body}
 /** The usage page: works without JavaScript; the chart inline, the form, the table, downloads, embeds. */
 export function renderPage(model: PageModel): string {
   const r = model.result;
-  const title = r?.title ?? (model.args.title || "Unique users");
+  const title = r?.title ?? (model.args.title || "Distinct people");
   const field = (name: FormField, label: string, control: string) => {
     const error = model.error?.field === name ? model.error.message : undefined;
     const described = error ? ` aria-invalid="true" aria-describedby="${name}-error"` : "";
