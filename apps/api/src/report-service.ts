@@ -15,6 +15,7 @@ import {
 } from "@home-usage/core";
 import { DateTime } from "luxon";
 import type { Collection, MongoClient } from "mongodb";
+import type { RenderChart } from "./chart-renderer.js";
 import { createLimiter, type Limiter } from "./limiter.js";
 import { createReportCache, type ReportCache } from "./report-cache.js";
 
@@ -26,6 +27,8 @@ export interface ReportServiceOptions {
   limiter?: Limiter;
   /** @default a 64 MiB cache */
   cache?: ReportCache;
+  /** @default drawing in this thread */
+  render?: RenderChart;
 }
 
 /** How a chart looks; the data comes from the report's arguments. */
@@ -68,6 +71,7 @@ export function createReportService(options: ReportServiceOptions) {
   const limiter =
     options.limiter ?? createLimiter({ concurrency: config.reportConcurrency, queue: config.reportQueue });
   const cache = options.cache ?? createReportCache();
+  const render = options.render ?? renderChart;
   const zone = config.timezone;
 
   // The job touches its cookie whenever it writes a day, so the cookie versions the rollup.
@@ -127,7 +131,7 @@ export function createReportService(options: ReportServiceOptions) {
       ["svg", answer.report.rows, answer.report.missing, options],
       (flightSignal) =>
         limiter.run(flightSignal, async () => {
-          const svg = await renderChart(answer.report.rows, options);
+          const svg = await render(answer.report.rows, options);
           return { svg, etag: etagOf(svg) };
         }),
       { signal, size: (value) => value.svg.length * 2 },

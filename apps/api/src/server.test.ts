@@ -526,6 +526,12 @@ describe("home-usage-api, the process", () => {
     expect((await res.json()).data).toEqual([
       { timestamp: "2026-11-01T00:00:00.000Z", period: "2026-11", user: 4, logins: 6, partial: true },
     ]);
+    // The built server draws in worker threads.
+    const svg = await fetch(`${base}/usage/login/plot.svg?start=2026-11-16&end=2026-11-25&aggregate=d`);
+    expect(svg.status).toBe(200);
+    expect((await svg.text()).match(/<circle/g)).toHaveLength(9);
+    const png = await fetch(`${base}/usage/login/plot.png?start=2026-11-16&end=2026-11-25&aggregate=d`);
+    expect(png.headers.get("content-type")).toBe("image/png");
     const closed = new Promise((resolve) => child.on("close", resolve));
     child.kill("SIGTERM");
     expect(await closed).toBe(0);

@@ -2,6 +2,7 @@ import type { HomeUsageConfig, Logger } from "@home-usage/core";
 import express from "express";
 import type { MongoClient } from "mongodb";
 import { createAuth } from "./auth.js";
+import { createChartRenderer } from "./chart-renderer.js";
 import { errorHandler, sendError } from "./envelope.js";
 import { healthRoutes } from "./health-routes.js";
 import { requestLimits, requestLog, securityHeaders } from "./middleware.js";
@@ -25,7 +26,14 @@ export function createServer(options: ServerOptions): express.Express {
   const { client, config, logger } = options;
   const clock = options.clock ?? (() => config.now ?? new Date());
   const auth = createAuth({ tokens: config.apiTokens, sessionSecret: config.sessionSecret, clock });
-  const service = options.service ?? createReportService({ client, config, clock });
+  const service =
+    options.service ??
+    createReportService({
+      client,
+      config,
+      clock,
+      render: createChartRenderer({ workers: config.reportConcurrency }).render,
+    });
 
   const app = express();
   app.disable("x-powered-by");

@@ -19,8 +19,9 @@ let resvg: Promise<typeof import("@resvg/resvg-js")> | undefined;
  */
 export async function renderPng(svg: string, options: PngOptions = {}): Promise<Buffer> {
   resvg ??= import("@resvg/resvg-js");
-  const { Resvg } = await resvg;
-  const renderer = new Resvg(svg, {
+  const { renderAsync } = await resvg;
+  // On libuv's thread pool, so the event loop (and /healthz) keeps answering while a big chart rasterises.
+  const image = await renderAsync(svg, {
     fitTo: { mode: "zoom", value: options.scale ?? 1 },
     font: {
       loadSystemFonts: false,
@@ -31,5 +32,5 @@ export async function renderPng(svg: string, options: PngOptions = {}): Promise<
     shapeRendering: 2,
     textRendering: 1,
   });
-  return renderer.render().asPng();
+  return image.asPng();
 }
