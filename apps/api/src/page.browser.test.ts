@@ -168,7 +168,7 @@ describe("the usage page in Chromium", { timeout: 60_000 }, () => {
     expect(url.pathname).toBe("/usage/login");
     expect(await page.locator("select[name=aggregate]").inputValue()).toBe("month");
     expect(await page.locator("h1").textContent()).toBe("Distinct people per month");
-    expect(await page.locator("p.lead").textContent()).toContain("per month");
+    expect(await page.locator("p.lead").textContent()).toContain("per month;");
 
     const rows = await tableRows(page, "month");
     expect(rows.length).toBeLessThan(weeks.length);

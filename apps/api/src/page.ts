@@ -155,7 +155,7 @@ ${general}`;
   const header = `<header><h1>${e(title)}</h1>${signOut}</header>`;
   if (!r) return layout(title, `${header}\n${form}`, "../");
 
-  const summary = `<p class="lead">${e(METRIC_LABELS[r.metric])} per ${e(r.aggregate)}, ${e(r.range.start)} – ${e(r.range.end)} (${e(r.range.zone)}), as of ${e(r.range.asOf)}.</p>`;
+  const summary = `<p class="lead">From ${e(r.range.start)} to ${e(r.range.end)} (${e(r.range.zone)}), per ${e(r.aggregate)}; data as of ${e(r.range.asOf)}.</p>`;
   const missing = r.missing.length
     ? `<p class="note">Not processed, so no row: ${e(collapseRanges(r.missing, r.aggregate).join("; "))}. These lie before the first day the job processed, or in a gap it has not covered yet (<code>home-usage aggregate --start</code> fills gaps).</p>`
     : "";

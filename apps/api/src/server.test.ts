@@ -172,10 +172,8 @@ describe("the page", () => {
       [...doc.querySelectorAll("#data tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent).join(" | ")),
     ).toEqual(["16–22 Nov 2026 (W47) | 2 | 4 | complete", "23–29 Nov 2026 (W48) | 1 | 1 | incomplete"]);
     expect(doc.querySelector("#data tfoot")?.textContent).toContain("5");
-    expect(doc.querySelector(".lead")?.textContent).toBe(
-      "distinct people per week, 2026-11-16 – 2026-11-24 (UTC), as of " +
-        doc.querySelector(".lead")?.textContent?.match(/as of (.+)\.$/)?.[1] +
-        ".",
+    expect(doc.querySelector(".lead")?.textContent).toMatch(
+      /^From 2026-11-16 to 2026-11-24 \(UTC\), per week; data as of \d{4}-\d\d-\d\d \d\d:\d\d\.$/,
     );
     const links = [...doc.querySelectorAll("#data a")].map((a) => a.getAttribute("href"));
     expect(links).toEqual([
@@ -211,9 +209,9 @@ describe("the page", () => {
       new JSDOM(await (await get(`/usage/login?start=2026-11-16&end=${end}`)).text()).window.document.querySelector(
         ".lead",
       )?.textContent;
-    expect(await lead("2026-11-25T10:00")).toContain("2026-11-16 – 2026-11-25 10:00");
-    expect(await lead("2026-11-25T10:00:30")).toContain("2026-11-16 – 2026-11-25 10:00");
-    expect(await lead("2026-11-25")).toContain("2026-11-16 – 2026-11-24 (UTC)");
+    expect(await lead("2026-11-25T10:00")).toContain("From 2026-11-16 to 2026-11-25 10:00 (UTC)");
+    expect(await lead("2026-11-25T10:00:30")).toContain("From 2026-11-16 to 2026-11-25 10:00 (UTC)");
+    expect(await lead("2026-11-25")).toContain("From 2026-11-16 to 2026-11-24 (UTC)");
   });
 
   it("shows a bad argument next to its field, with the envelope's message, keeping what was typed", async () => {

@@ -297,6 +297,7 @@ describe("home-usage report, plot and embed-url", () => {
       /--title: must be at most 200 characters/,
     ],
     [["embed-url", "--metric", "constructor", "--base-url", "https://x.example"], /--metric: unknown "constructor"/],
+    [["embed-url"], /^home-usage: --base-url: say where the API is reached \(or set HOME_USAGE_PUBLIC_URL\)/],
   ])("%j is a usage error, exit 2", async (args, message) => {
     const result = await run(args, envFor("report", { HOME_USAGE_EMBED_SECRET: "cli-embed-secret-0123456789" }));
     expect(result.code).toBe(2);
@@ -349,6 +350,13 @@ describe("home-usage report, plot and embed-url", () => {
     });
     expect(() => verifyEmbedToken(token as string, { secret, now: new Date("2026-08-01T00:00:00Z") })).toThrow(
       /expired/,
+    );
+    const fromSetting = await run(
+      args.slice(0, -2),
+      envFor("report", { HOME_USAGE_EMBED_SECRET: secret, HOME_USAGE_PUBLIC_URL: "https://public.example.com/wiki/" }),
+    );
+    expect(fromSetting.stdout).toMatch(
+      /^https:\/\/public\.example\.com\/wiki\/usage\/login\/embed\/[\w-]+\.[\w-]+\.svg\n$/,
     );
     const bad = await run(
       [...args.slice(0, -2), "--base-url", "ftp://x"],

@@ -103,7 +103,10 @@ range(
   .option("--metric <name>", "what to draw, as plot --metric")
   .option("--expires <duration>", "lifetime, such as 30d, 12h or 1y; at most 10 years", "30d")
   .option("--png", "the PNG chart's URL instead of the SVG's")
-  .requiredOption("--base-url <url>", "where the API is reached, such as https://usage.example.com")
+  .option(
+    "--base-url <url>",
+    "where the API is reached, such as https://usage.example.com (default: HOME_USAGE_PUBLIC_URL)",
+  )
   .action((_options, command: Command) => embedUrl(command.optsWithGlobals()));
 
 function fail(code: number, message: string): never {

@@ -169,7 +169,7 @@ export async function renderChart(rows: readonly ChartRow[], options: ChartOptio
 
   // Title and subtitle wrap at the image's width; each line is counted so the frame starts below them.
   const titleLines = wrap(title, width - 24, TITLE_SIZE * 0.62, 2);
-  const subtitleLines = subtitle ? wrap(subtitle, width - 24, FONT_SIZE * 0.6, 2) : [];
+  const subtitleLines = subtitle ? wrapParts(subtitle.split(" · "), width - 24, FONT_SIZE * 0.6, 2) : [];
   const header = 10 + titleLines.length * TITLE_SIZE * 1.25 + subtitleLines.length * FONT_SIZE * 1.3;
   const margins = {
     marginLeft: MARGIN.left,
@@ -438,6 +438,24 @@ function wrap(text: string, room: number, charWidth: number, lines: number): str
     return kept;
   }
   return out.map((l) => (l.length > most ? `${l.slice(0, most - 1)}…` : l));
+}
+
+/** Like `wrap`, but breaks between the parts of a ` · `-separated line where it can. */
+function wrapParts(parts: string[], room: number, charWidth: number, lines: number): string[] {
+  const most = Math.max(8, Math.floor(room / charWidth));
+  const out: string[] = [];
+  let line = "";
+  for (const part of parts) {
+    const next = line ? `${line} · ${part}` : part;
+    if (next.length <= most || !line) {
+      line = next;
+    } else {
+      out.push(line);
+      line = part;
+    }
+  }
+  if (line) out.push(line);
+  return out.length > lines || out.some((l) => l.length > most) ? wrap(parts.join(" · "), room, charWidth, lines) : out;
 }
 
 function subtitleOf(range: NonNullable<ChartOptions["range"]>): string {

@@ -96,7 +96,7 @@ export async function plot(options: PlotOptions) {
 }
 
 export async function embedUrl(
-  options: RangeOptions & { title?: string; metric?: string; expires: string; baseUrl: string; png?: boolean },
+  options: RangeOptions & { title?: string; metric?: string; expires: string; baseUrl?: string; png?: boolean },
 ): Promise<void> {
   const config = await readConfig(options);
   if (!config.embedSecret) {
@@ -110,14 +110,18 @@ export async function embedUrl(
     throw new HomeUsageError("E_USAGE", `--title: must be at most ${MAX_TITLE_LENGTH} characters`);
   }
   const lifetime = parseDuration(options.expires, "--expires");
+  const baseUrl = options.baseUrl ?? config.publicUrl;
+  if (!baseUrl) {
+    throw new HomeUsageError("E_USAGE", "--base-url: say where the API is reached (or set HOME_USAGE_PUBLIC_URL)");
+  }
   let base: URL;
   try {
-    base = new URL(options.baseUrl);
+    base = new URL(baseUrl);
   } catch {
-    throw new HomeUsageError("E_USAGE", `--base-url: "${options.baseUrl}" is not a URL`);
+    throw new HomeUsageError("E_USAGE", `--base-url: "${baseUrl}" is not a URL`);
   }
   if (base.protocol !== "http:" && base.protocol !== "https:") {
-    throw new HomeUsageError("E_USAGE", `--base-url: "${options.baseUrl}" must be http or https`);
+    throw new HomeUsageError("E_USAGE", `--base-url: "${baseUrl}" must be http or https`);
   }
   const args = Object.fromEntries(
     Object.entries({
