@@ -433,6 +433,16 @@ describe("behind a proxy", () => {
       const cookie = (plain.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
       // The session opens the data too (the page's download links), and a forged one does not.
       expect((await fetch(`${served.base}/usage/login/raw`, { headers: { cookie } })).status).toBe(200);
+      // After signing in, only a path on this server: never another site.
+      for (const next of ["//evil.example", "/\\evil.example", "https://evil.example/", "/\t/evil.example"]) {
+        const res = await fetch(`${served.base}/signin`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ token: TOKEN, next }).toString(),
+        });
+        expect(res.headers.get("location"), next).toBe("./usage/login");
+      }
       const forged = `${cookie.slice(0, -3)}abc`;
       expect((await fetch(`${served.base}/usage/login/raw`, { headers: { cookie: forged } })).status).toBe(401);
     } finally {

@@ -46,5 +46,8 @@ export function signInRoutes({ config, auth }: { config: HomeUsageConfig; auth: 
 
 /** Where to go after signing in: a path on this server, never another site. */
 function nextPage(value: unknown): string {
-  return typeof value === "string" && /^\/(?![/\\])/.test(value) && !/[\r\n]/.test(value) ? value : "/usage/login";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+  return typeof value === "string" && /^\/(?![/\\])/.test(value) && !/[\u0000-\u001f\u007f]/.test(value)
+    ? value
+    : "/usage/login";
 }

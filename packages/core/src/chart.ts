@@ -648,7 +648,10 @@ function describe(points: readonly Point[], metric: ChartMetric, options: ChartO
   const complete = points.filter((p) => !p.partial && (metric === "lifecycle" || p.value !== undefined));
   const latest = complete.at(-1);
   if (!latest) {
-    parts.push(points.length ? "No complete period yet." : "No data.");
+    const none = metric !== "lifecycle" && points.length > 0 && points.every((p) => p.value === undefined);
+    parts.push(
+      none ? `The report has no ${METRICS[metric].noun} yet.` : points.length ? "No complete period yet." : "No data.",
+    );
     return parts.join(" ");
   }
   const noun = METRICS[metric].noun;
