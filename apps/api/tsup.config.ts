@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // The chart worker is a script of its own, started in worker threads (src/chart-renderer.ts).
+  entry: ["src/index.ts", "src/chart-worker.ts"],
   format: ["esm"],
   target: "node20",
   sourcemap: true,

@@ -1,11 +1,19 @@
-import { HomeUsageError, REPORT_FORMATS, type ReportFormat } from "@home-usage/core";
+import {
+  CHART_THEMES,
+  HomeUsageError,
+  MAX_TITLE_LENGTH,
+  parseMetric,
+  REPORT_FORMATS,
+  type ReportFormat,
+} from "@home-usage/core";
 import type { Request } from "express";
 
 /** The arguments of a request: query string, then form body, then JSON body (the last wins). */
 export function requestArguments(req: Request, allowed: readonly string[]): Record<string, unknown> {
   const body = req.body && typeof req.body === "object" && !Array.isArray(req.body) ? req.body : {};
-  if (req.body !== undefined && (typeof req.body !== "object" || Array.isArray(req.body))) {
-    throw new HomeUsageError("E_USAGE", "the request body must be a JSON object or a form");
+  if (req.body !== undefined && (req.body === null || typeof req.body !== "object" || Array.isArray(req.body))) {
+    const got = req.body === null ? "null" : Array.isArray(req.body) ? "a list" : `a ${typeof req.body}`;
+    throw new HomeUsageError("E_USAGE", `the request body must be a JSON object or a form, not ${got}`);
   }
   const args: Record<string, unknown> = { ...(req.query as Record<string, unknown>), ...body };
   for (const key of Object.keys(args)) {
@@ -32,6 +40,32 @@ export function optionalText(value: unknown, name: string, maxLength: number): s
   if (typeof value !== "string") throw new HomeUsageError("E_USAGE", `${name}: must be a string`);
   if (value.length > maxLength) throw new HomeUsageError("E_USAGE", `${name}: must be at most ${maxLength} characters`);
   return value;
+}
+
+/** One of a few words, looked up in a list (never as an object key). */
+export function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
+  const text = optionalText(value, name, 40);
+  if (text === undefined) return fallback;
+  const found = allowed.find((a) => a === text.trim().toLowerCase());
+  if (!found) throw new HomeUsageError("E_USAGE", `${name}: unknown "${text}" (use ${allowed.join(", ")})`);
+  return found;
+}
+
+/** How a chart looks, from a request's arguments. */
+export function chartLook(args: Record<string, unknown>) {
+  return {
+    title: optionalText(args.title, "title", MAX_TITLE_LENGTH),
+    width: boundedInteger(args.width, "width", 200, 2000),
+    height: boundedInteger(args.height, "height", 150, 1200),
+    metric: parseMetric(optionalText(args.metric, "metric", 40)),
+    theme: oneOf(args.theme, "theme", CHART_THEMES, "light"),
+    background: oneOf(args.background, "background", ["solid", "transparent"] as const, "solid"),
+  };
+}
+
+/** `scale=1|2` of a PNG. */
+export function pngScale(value: unknown): 1 | 2 {
+  return oneOf(value, "scale", ["1", "2"] as const, "1") === "2" ? 2 : 1;
 }
 
 const MEDIA: Record<string, ReportFormat> = {

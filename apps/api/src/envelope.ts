@@ -1,7 +1,27 @@
 import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
 import { type ErrorCode, HomeUsageError } from "@home-usage/core";
 import type { NextFunction, Request, Response } from "express";
-import { MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from "mongodb";
+import {
+  MongoNetworkError,
+  MongoOperationTimeoutError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from "mongodb";
+import { BusyError } from "./limiter.js";
+
+/** An HTTP failure that is neither the user's argument (E_USAGE) nor the database's: 414, 415, ... */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly type: string;
+  constructor(status: number, type: string, message: string) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.type = type;
+  }
+}
 
 /**
  * Every JSON answer, success or error, comes in this envelope; the original page reads `res["data"]`.
@@ -27,14 +47,36 @@ export function sendData(res: Response, data: unknown, message = "OK") {
 }
 
 export function sendError(res: Response, code: number, type: string, detail: string) {
-  const body: Envelope = {
-    _id: requestId(res),
-    timestamp: new Date().toISOString(),
-    code,
-    message: detail,
-    error: { type, detail },
-  };
-  res.status(code).type("application/json").send(JSON.stringify(body));
+  // Short, so that a wiki's image proxy that cached a failure tries again soon.
+  res.set("Cache-Control", "max-age=10");
+  res
+    .status(code)
+    .type("application/json")
+    .send(JSON.stringify(errorEnvelope(requestId(res), code, type, detail)));
+}
+
+function errorEnvelope(id: string, code: number, type: string, detail: string): Envelope {
+  return { _id: id, timestamp: new Date().toISOString(), code, message: detail, error: { type, detail } };
+}
+
+/**
+ * Requests Node refuses before Express sees them (headers or a URL beyond Node's header limit) get the
+ * envelope too, where the socket still takes an answer.
+ */
+export function answerClientErrors(server: Server): Server {
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [code, type, detail] =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "too_large", "the request's URL or headers are larger than the server accepts (16 kB)"]
+        : [400, "bad_request", "the request is not valid HTTP"];
+    const body = JSON.stringify(errorEnvelope(randomUUID(), code, type, detail));
+    socket.end(
+      `HTTP/1.1 ${code} ${code === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
 }
 
 const STATUS: Partial<Record<ErrorCode, [number, string]>> = {
@@ -48,7 +90,34 @@ const STATUS: Partial<Record<ErrorCode, [number, string]>> = {
 
 /** The one place errors become HTTP statuses. Never a stack trace to the client. */
 export function errorHandler(log: (message: string) => void) {
-  return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // The client hung up and its work was cancelled: nobody is left to answer.
+    if (res.destroyed || req.socket.destroyed) return;
+    if (res.headersSent) {
+      log(`request ${requestId(res)} failed after its headers were sent: ${String(error)}`);
+      res.end();
+      return;
+    }
+    if (error instanceof HttpError) {
+      sendError(res, error.status, error.type, error.message);
+      return;
+    }
+    if (error instanceof BusyError) {
+      res.set("Retry-After", String(error.retryAfterSeconds));
+      sendError(res, 503, "busy", error.message);
+      return;
+    }
+    if ((error instanceof MongoServerError && error.code === 50) || error instanceof MongoOperationTimeoutError) {
+      log(`request ${requestId(res)}: the query ran out of time: ${error.message.split("\n")[0]}`);
+      res.set("Retry-After", "60");
+      sendError(
+        res,
+        503,
+        "timeout",
+        "the report took longer than the server allows; ask for a shorter range or a longer aggregate",
+      );
+      return;
+    }
     if (error instanceof HomeUsageError && STATUS[error.code]) {
       const [code, type] = STATUS[error.code] as [number, string];
       if (code === 401) res.set("WWW-Authenticate", 'Bearer realm="home-usage"');
@@ -73,8 +142,22 @@ export function errorHandler(log: (message: string) => void) {
       sendError(res, 400, "bad_request", "the request body is not valid JSON");
       return;
     }
+    if (parserError.type === "encoding.unsupported" || parserError.type === "charset.unsupported") {
+      sendError(
+        res,
+        415,
+        "unsupported_media_type",
+        `the request body's encoding is not supported: ${(error as Error).message}`,
+      );
+      return;
+    }
     if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
-      sendError(res, parserError.status, "bad_request", "the request could not be read");
+      sendError(
+        res,
+        parserError.status,
+        "bad_request",
+        `the request body could not be read: ${(error as Error).message}`,
+      );
       return;
     }
     log(`request ${requestId(res)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

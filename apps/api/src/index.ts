@@ -1,5 +1,6 @@
 import { connectDatabase, createLogger, HomeUsageError, type LogFormat, loadConfig, redactUri } from "@home-usage/core";
 import { Command, CommanderError, Option } from "commander";
+import { answerClientErrors } from "./envelope.js";
 import { createServer } from "./server.js";
 
 const program = new Command()
@@ -10,6 +11,12 @@ const program = new Command()
   .option("--host <address>", "address to listen on (env HOST, default 127.0.0.1)")
   .option("--port <port>", "port to listen on (env PORT, default 5001)")
   .option("--insecure", "allow listening beyond loopback without HOME_USAGE_API_TOKENS")
+  .option("--public-url <url>", "where readers reach the API, for links and embeds (env HOME_USAGE_PUBLIC_URL)")
+  .option("--trust-proxy", "believe X-Forwarded-Proto/Host from a reverse proxy (env HOME_USAGE_TRUST_PROXY)")
+  .option("--session-secret <key>", "signs browser sessions (env HOME_USAGE_SESSION_SECRET; default: from the tokens)")
+  .option("--query-timeout-ms <ms>", "time budget of a report query (env HOME_USAGE_QUERY_TIMEOUT_MS, default 30000)")
+  .option("--report-concurrency <n>", "reports computed at once (env HOME_USAGE_REPORT_CONCURRENCY, default 2)")
+  .option("--report-queue <n>", "reports waiting beyond that, then 503 (env HOME_USAGE_REPORT_QUEUE, default 16)")
   .addOption(new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"]).default("text"))
   .exitOverride()
   .configureOutput({ outputError: () => {} });
@@ -23,12 +30,27 @@ async function main() {
     host?: string;
     port?: string;
     insecure?: boolean;
+    publicUrl?: string;
+    trustProxy?: boolean;
+    sessionSecret?: string;
+    queryTimeoutMs?: string;
+    reportConcurrency?: string;
+    reportQueue?: string;
     logFormat: LogFormat;
   }>();
   const config = await loadConfig({
     file: options.config,
     env: process.env,
-    flags: { host: options.host, port: options.port },
+    flags: {
+      host: options.host,
+      port: options.port,
+      publicUrl: options.publicUrl,
+      trustProxy: options.trustProxy ? "true" : undefined,
+      sessionSecret: options.sessionSecret,
+      queryTimeoutMs: options.queryTimeoutMs,
+      reportConcurrency: options.reportConcurrency,
+      reportQueue: options.reportQueue,
+    },
   });
   const logger = createLogger(options.logFormat);
   if (config.apiTokens.length === 0) {
@@ -45,7 +67,7 @@ async function main() {
     );
   }
   const client = await connectDatabase(config.mongodbUri, { appName: "home-usage-api" });
-  const server = createServer({ client, config, logger }).listen(config.port, config.host);
+  const server = answerClientErrors(createServer({ client, config, logger }).listen(config.port, config.host));
   server.on("listening", () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;

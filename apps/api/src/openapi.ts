@@ -16,12 +16,49 @@ export function openApiDocument() {
       ...string("Period: d|w|m|q|y, day|week|month|quarter|year, or D W M MS ME Q QS QE Y YS YE A. Default: w."),
     },
   ];
-  const chart = [
-    ...common,
-    { name: "title", in: "query", ...string("Title drawn on the chart (at most 200 characters).") },
+  const look = [
     { name: "width", in: "query", schema: { type: "integer", minimum: 200, maximum: 2000, default: 800 } },
     { name: "height", in: "query", schema: { type: "integer", minimum: 150, maximum: 1200, default: 400 } },
+    {
+      name: "theme",
+      in: "query",
+      schema: { type: "string", enum: ["light", "dark", "auto"], default: "light" },
+      description: "auto follows the viewer's prefers-color-scheme inside the SVG (a PNG draws it light).",
+    },
+    {
+      name: "background",
+      in: "query",
+      schema: { type: "string", enum: ["solid", "transparent"], default: "solid" },
+    },
   ];
+  const metric = {
+    name: "metric",
+    in: "query",
+    schema: {
+      type: "string",
+      enum: [
+        "users",
+        "logins",
+        "active7",
+        "active28",
+        "new",
+        "returning",
+        "resurrected",
+        "dormant",
+        "stickiness",
+        "lifecycle",
+      ],
+      default: "users",
+    },
+    description: "What to draw; lifecycle stacks new, returning and resurrected above zero and dormant below.",
+  };
+  const title = {
+    name: "title",
+    in: "query",
+    ...string("Title drawn on the chart (at most 200 characters). Default: what is drawn, per period."),
+  };
+  const chart = [...common, title, metric, ...look];
+  const scale = { name: "scale", in: "query", schema: { type: "integer", enum: [1, 2], default: 1 } };
   const envelope = {
     type: "object",
     required: ["_id", "timestamp", "code", "message"],
@@ -40,6 +77,14 @@ export function openApiDocument() {
       content: { "application/json": { schema: envelope } },
     },
     "401": { description: "Missing or wrong bearer token (when the server has tokens)." },
+    "415": {
+      description: "A body that is neither JSON nor a form.",
+      content: { "application/json": { schema: envelope } },
+    },
+    "503": {
+      description: "The database did not answer, the query ran out of time, or the server is busy (Retry-After).",
+      content: { "application/json": { schema: envelope } },
+    },
   };
   const both = (operation: object) => ({ get: operation, post: { ...operation, requestBody: body } });
   const body = {
@@ -54,11 +99,23 @@ export function openApiDocument() {
     "304": { description: "Not modified (If-None-Match)." },
     ...errors,
   };
+  const png = {
+    "200": {
+      description: "The chart as PNG, rasterised from the SVG with a shipped font.",
+      content: { "image/png": {} },
+    },
+    "304": { description: "Not modified (If-None-Match)." },
+    ...errors,
+  };
+  const token = { name: "token", in: "path", required: true, schema: { type: "string" } };
   return {
     openapi: "3.1.0",
     info: { title: "home-usage", version: "0.1.0", description: "Distinct people who log in to core4, per period." },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer" },
+        session: { type: "apiKey", in: "cookie", name: "home_usage_session", description: "From POST /signin." },
+      },
       schemas: {
         UsageRow: {
           type: "object",
@@ -72,11 +129,11 @@ export function openApiDocument() {
         },
       },
     },
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { session: [] }],
     paths: {
       "/usage/login": both({
-        summary: "The HTML page: chart, form, table, downloads, embed snippet.",
-        parameters: chart,
+        summary: "The HTML page: chart, form, table, downloads, embed snippets. Without a session: 303 to /signin.",
+        parameters: [...common, title, metric],
         responses: { "200": { description: "HTML", content: { "text/html": {} } }, ...errors },
       }),
       "/usage/login/raw": both({
@@ -110,17 +167,48 @@ export function openApiDocument() {
         parameters: chart,
         responses: svg,
       }),
+      "/usage/login/plot.png": both({
+        summary: "The chart as PNG, for wikis, chat and slides that take no SVG.",
+        parameters: [...chart, scale],
+        responses: png,
+      }),
       "/usage/login/embed/{token}.svg": {
         get: {
           summary: "The chart of a signed embed URL (home-usage embed-url); needs no bearer token.",
           security: [],
-          parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }],
+          parameters: [token, ...look],
           responses: { ...svg, "403": { description: "Tampered or expired token." } },
         },
       },
+      "/usage/login/embed/{token}.png": {
+        get: {
+          summary: "The same as PNG.",
+          security: [],
+          parameters: [token, ...look, scale],
+          responses: { ...png, "403": { description: "Tampered or expired token." } },
+        },
+      },
+      "/signin": {
+        get: { summary: "The sign-in form for browsers.", security: [], responses: { "200": { description: "HTML" } } },
+        post: {
+          summary: "Checks `token` (a form field) and sets a session cookie (HttpOnly, SameSite=Strict, 12 hours).",
+          security: [],
+          requestBody: {
+            content: {
+              "application/x-www-form-urlencoded": {
+                schema: { type: "object", properties: { token: { type: "string" }, next: { type: "string" } } },
+              },
+            },
+          },
+          responses: { "303": { description: "Signed in: to `next`." }, "401": { description: "HTML: wrong token." } },
+        },
+      },
+      "/signout": {
+        post: { summary: "Ends the session.", security: [], responses: { "303": { description: "To /signin." } } },
+      },
       "/healthz": {
         get: {
-          summary: "Pings the database.",
+          summary: 'Pings the database; says only "database unavailable" when it does not answer.',
           security: [],
           responses: { "200": { description: "ok" }, "503": { description: "database down" } },
         },

@@ -2,7 +2,14 @@
 import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type DemoDataSummary, loadConfig, runAggregation, writeDemoData } from "@home-usage/core";
+import { networkInterfaces } from "node:os";
+import {
+  type DemoDataSummary,
+  type HomeUsageConfig,
+  loadConfig,
+  runAggregation,
+  writeDemoData,
+} from "@home-usage/core";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import winston from "winston";
@@ -14,7 +21,8 @@ const CHROMIUM = "/usr/bin/chromium";
 const NOW = "2026-11-05T12:00:00Z";
 // The demo log's last day is the day before NOW, so the report's default range (90 days back) holds it all.
 const DEMO = { days: 60, users: 20, seed: 3, end: new Date("2026-11-04T00:00:00Z") };
-const SCREENSHOT = "/tmp/page-browser.png";
+const SCREENSHOTS = "/tmp";
+const TOKEN = "browser-token-0123456789abcdef";
 const BROWSER_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
@@ -27,7 +35,11 @@ const BROWSER_ARGS = [
 
 const t = useTestDatabase("page");
 
-let server: Server | undefined;
+const servers: Server[] = [];
+let config: HomeUsageConfig;
+/** The secured server's clock, moved forward to expire sessions. */
+let securedNow = new Date(NOW);
+let secured = "";
 /** The browser, or why it did not start. */
 let browser: Browser | Error | undefined;
 let base = "";
@@ -40,7 +52,7 @@ interface Count {
   logins: number;
 }
 
-/** A table row as the page shows it: timestamp, period, user, logins, partial. */
+/** A table row as the page shows it: its period label (data-period), then the cells: period, people, logins, status. */
 type Row = [string, string, string, string, string];
 
 beforeAll(async () => {
@@ -51,7 +63,7 @@ beforeAll(async () => {
         `the browser test needs Chromium at ${CHROMIUM} (Debian: apt-get install chromium); .ci/run installs it`,
       );
 
-  const config = await loadConfig({
+  config = await loadConfig({
     env: { ...databaseEnv(t), HOME_USAGE_NOW: NOW },
   });
   const log = t.db.collection("sys.log");
@@ -70,30 +82,40 @@ beforeAll(async () => {
     month: countBy(logins, (d) => d.toISOString().slice(0, 7)),
   };
 
-  const app = createServer({ client: t.client, config, logger: winston.createLogger({ silent: true }) });
-  const listening = app.listen(0, "127.0.0.1");
-  server = listening;
-  await new Promise<void>((resolve, reject) => {
-    listening.once("listening", resolve).once("error", reject);
-  });
-  base = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+  base = await listen(config, "127.0.0.1");
+  secured = await listen({ ...config, apiTokens: [TOKEN] }, "127.0.0.1", () => securedNow);
 }, 120_000);
 
 afterAll(async () => {
   if (browser && !(browser instanceof Error)) await browser.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
 });
 
+async function listen(settings: HomeUsageConfig, host: string, clock?: () => Date): Promise<string> {
+  const app = createServer({
+    client: t.client,
+    config: settings,
+    clock,
+    logger: winston.createLogger({ silent: true }),
+  });
+  const listening = app.listen(0, host);
+  servers.push(listening);
+  await new Promise<void>((resolve, reject) => {
+    listening.once("listening", resolve).once("error", reject);
+  });
+  return `http://${host}:${(listening.address() as AddressInfo).port}`;
+}
+
 describe("the usage page in Chromium", { timeout: 60_000 }, () => {
-  it("shows the weekly report by default: chart, table, downloads and an embed snippet", async () => {
+  it("shows the weekly report by default: chart, table, downloads and embed snippets", async () => {
     const { page, problems } = await open();
     await page.goto(`${base}/usage/login`);
 
-    expect(await page.title()).toBe("Unique users · home-usage");
+    expect(await page.title()).toBe("Distinct people per week · home-usage");
     expect(await page.locator("select[name=aggregate]").inputValue()).toBe("week");
-    const rows = await tableRows(page);
+    const rows = await tableRows(page, "week");
     // The demo log begins on 2026-09-06 (W36), NOW is in W45; W36 has no processed day, W37 only admin logins.
-    expect(rows.map((r) => r[1])).toEqual([
+    expect(rows.map((r) => r[0])).toEqual([
       "2026-W37",
       "2026-W38",
       "2026-W39",
@@ -104,15 +126,15 @@ describe("the usage page in Chromium", { timeout: 60_000 }, () => {
       "2026-W44",
       "2026-W45",
     ]);
+    expect(rows[0]?.[1]).toBe("7–13 Sept 2026 (W37)");
     expectCounts(rows, expected.week);
     // The first week has unprocessed days, the last contains now.
-    expect(rows.map((r) => r[4])).toEqual(["true", ...Array(7).fill("false"), "true"]);
+    expect(rows.map((r) => r[4])).toEqual(["incomplete", ...Array(7).fill("complete"), "incomplete"]);
     await expectChartMatches(page, rows);
     const ticks = await tickLabels(page);
     expect(ticks.length).toBeGreaterThanOrEqual(2);
     for (const tick of ticks) expect(tick).toMatch(/^2026-W\d\d$/);
-    expect(ticks).toContain("2026-W45");
-    expect(await page.locator("p.note").textContent()).toContain("2026-W32, 2026-W33, 2026-W34, 2026-W35, 2026-W36");
+    expect(await page.locator("p.note").textContent()).toContain("Not processed, so no row: 2026-W32 – 2026-W36.");
 
     // No arguments given, so the links carry none but their own.
     const links = await downloadLinks(page);
@@ -120,13 +142,15 @@ describe("the usage page in Chromium", { timeout: 60_000 }, () => {
       CSV: `${base}/usage/login/raw?content_type=csv`,
       JSON: `${base}/usage/login/raw?content_type=json`,
       SVG: `${base}/usage/login/plot.svg`,
+      PNG: `${base}/usage/login/plot.png?scale=2`,
     });
     await expectDownloadsMatch(links, rows);
-    const markdown = await page.locator("#embed textarea").first().inputValue();
-    expect(markdown).toBe(`![Unique users](${base}/usage/login/plot.svg)`);
+    const snippets = await page
+      .locator("#embed textarea")
+      .evaluateAll((all) => all.map((t) => (t as HTMLTextAreaElement).value));
+    expect(snippets[0]).toBe(`![Distinct people per week](${base}/usage/login/plot.svg)`);
+    expect(snippets[3]).toBe(`![Distinct people per week](${base}/usage/login/plot.png?scale=2)`);
     await expectSvg(`${base}/usage/login/plot.svg`, rows.length);
-
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(problems).toEqual([]);
     await page.context().close();
   });
@@ -134,7 +158,7 @@ describe("the usage page in Chromium", { timeout: 60_000 }, () => {
   it("switches to months through the form, and the page agrees with the raw JSON", async () => {
     const { page, problems } = await open();
     await page.goto(`${base}/usage/login`);
-    const weeks = await tableRows(page);
+    const weeks = await tableRows(page, "week");
 
     await page.locator("select[name=aggregate]").selectOption("month");
     await page.getByRole("button", { name: "Show" }).click();
@@ -142,39 +166,27 @@ describe("the usage page in Chromium", { timeout: 60_000 }, () => {
 
     const url = new URL(page.url());
     expect(url.pathname).toBe("/usage/login");
-    expect(url.searchParams.get("aggregate")).toBe("month");
     expect(await page.locator("select[name=aggregate]").inputValue()).toBe("month");
-    expect(await page.locator("h1").textContent()).toBe("Unique users");
-    expect(await page.locator("body > p").first().textContent()).toContain("per month");
+    expect(await page.locator("h1").textContent()).toBe("Distinct people per month");
+    expect(await page.locator("p.lead").textContent()).toContain("per month;");
 
-    const rows = await tableRows(page);
+    const rows = await tableRows(page, "month");
     expect(rows.length).toBeLessThan(weeks.length);
-    expect(rows.map((r) => [r[1], r[4]])).toEqual([
-      ["2026-09", "true"],
-      ["2026-10", "false"],
-      ["2026-11", "true"],
+    expect(rows.map((r) => [r[0], r[1], r[4]])).toEqual([
+      ["2026-09", "September 2026", "incomplete"],
+      ["2026-10", "October 2026", "complete"],
+      ["2026-11", "November 2026", "incomplete"],
     ]);
     expectCounts(rows, expected.month);
     await expectChartMatches(page, rows);
     expect(await tickLabels(page)).toEqual(["2026-09", "2026-10", "2026-11"]);
 
     const raw = await fetch(`${base}/usage/login/raw?aggregate=month`);
-    expect(raw.status).toBe(200);
-    const { data } = (await raw.json()) as {
-      data: { timestamp: string; period: string; user: number; logins: number; partial: boolean }[];
-    };
-    expect(rows).toEqual(data.map((r) => [r.timestamp, r.period, String(r.user), String(r.logins), String(r.partial)]));
-
+    const { data } = (await raw.json()) as { data: { period: string; user: number; logins: number }[] };
+    expect(rows.map((r) => [r[0], r[2], r[3]])).toEqual(data.map((r) => [r.period, String(r.user), String(r.logins)]));
     const links = await downloadLinks(page);
-    expect(links).toEqual({
-      CSV: `${base}/usage/login/raw?aggregate=month&content_type=csv`,
-      JSON: `${base}/usage/login/raw?aggregate=month&content_type=json`,
-      SVG: `${base}/usage/login/plot.svg?aggregate=month`,
-    });
+    expect(links.CSV).toBe(`${base}/usage/login/raw?aggregate=month&content_type=csv`);
     await expectDownloadsMatch(links, rows);
-    expect(await page.locator("#embed textarea").first().inputValue()).toBe(
-      `![Unique users](${base}/usage/login/plot.svg?aggregate=month)`,
-    );
     expect(problems).toEqual([]);
     await page.context().close();
   });
@@ -182,65 +194,195 @@ describe("the usage page in Chromium", { timeout: 60_000 }, () => {
   it("works with JavaScript off: chart, table and the form", async () => {
     const { page, problems } = await open({ javaScriptEnabled: false });
     await page.goto(`${base}/usage/login`);
-    const weeks = await tableRows(page);
+    const weeks = await tableRows(page, "week");
     expect(weeks).toHaveLength(9);
     await expectChartMatches(page, weeks);
-    const box = await page.locator("#chart > svg").boundingBox();
-    expect(box?.width).toBeGreaterThan(300);
-    expect(box?.height).toBeGreaterThan(150);
-
     await page.locator("select[name=aggregate]").selectOption("month");
     await page.getByRole("button", { name: "Show" }).click();
     await page.waitForURL((url) => url.searchParams.get("aggregate") === "month");
-    const months = await tableRows(page);
-    expect(months.map((r) => r[1])).toEqual(["2026-09", "2026-10", "2026-11"]);
+    const months = await tableRows(page, "month");
+    expect(months.map((r) => r[0])).toEqual(["2026-09", "2026-10", "2026-11"]);
     await expectChartMatches(page, months);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("shows a bad argument next to its field, in the page", async () => {
+    const { page } = await open();
+    await page.goto(`${base}/usage/login`);
+    await page.locator("input[name=start]").fill("soon");
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForURL((url) => url.searchParams.get("start") === "soon");
+    const error = page.locator("#start-error");
+    expect(await error.textContent()).toMatch(/^start: cannot read "soon" as a date/);
+    expect(await page.locator("input[name=start]").getAttribute("aria-invalid")).toBe("true");
+    // Beside its field: inside the same label.
+    expect(await error.evaluate((e) => e.parentElement?.querySelector("input")?.name)).toBe("start");
+    await page.screenshot({ path: `${SCREENSHOTS}/page-form-error.png` });
+    await page.context().close();
+  });
+});
+
+describe("the page's layout", { timeout: 60_000 }, () => {
+  it.each([
+    [390, "light"],
+    [390, "dark"],
+    [1280, "light"],
+    [1280, "dark"],
+  ] as const)(
+    "fits %s px in the %s scheme: no sideways scroll, the chart fills its column, legible text",
+    async (width, scheme) => {
+      const { page, problems } = await open({ viewport: { width, height: 900 }, colorScheme: scheme });
+      await page.goto(`${base}/usage/login?aggregate=day`);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow).toBe(0);
+      const chart = page.locator("#chart svg:visible");
+      expect(await chart.count()).toBe(1);
+      const box = await chart.boundingBox();
+      const column = await page.locator("#chart").boundingBox();
+      expect(box?.width).toBeCloseTo(column?.width ?? 0, 0);
+      // Drawn text size: the SVG's 12px scaled by how wide it is drawn.
+      const smallest = await chart.evaluate((svg) => {
+        const scale = svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width;
+        const sizes = [...svg.querySelectorAll("text")].map(
+          (t) => Number.parseFloat(getComputedStyle(t).fontSize) * scale,
+        );
+        return Math.min(...sizes);
+      });
+      expect(smallest).toBeGreaterThanOrEqual(11);
+      const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+      expect(background).toBe(scheme === "dark" ? "rgb(13, 17, 23)" : "rgb(255, 255, 255)");
+      const chartBackground = await chart.evaluate(
+        (svg) => getComputedStyle(svg.querySelector(".hu-background") as Element).fill,
+      );
+      expect(chartBackground).toBe(scheme === "dark" ? "rgb(13, 17, 23)" : "rgb(255, 255, 255)");
+      await page.screenshot({ path: `${SCREENSHOTS}/page-${width}-${scheme}.png`, fullPage: true });
+      await page.screenshot({ path: `${SCREENSHOTS}/page-${width}-${scheme}-top.png` });
+      expect(problems).toEqual([]);
+      await page.context().close();
+    },
+  );
+});
+
+describe("signing in with a browser", { timeout: 60_000 }, () => {
+  it("asks for a token, refuses a wrong one next to the field, lets the right one in, and signs out", async () => {
+    const { page } = await open();
+    await page.goto(`${secured}/usage/login?aggregate=month`);
+    expect(new URL(page.url()).pathname).toBe("/signin");
+    expect(await page.locator("h1").textContent()).toBe("Sign in");
+
+    await page.locator("input[name=token]").fill("not-the-token-at-all");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    expect(await page.locator("#token-error").textContent()).toBe("the API token is not valid");
+    expect(await page.context().cookies()).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/signin-wrong-token.png` });
+
+    await page.locator("input[name=token]").fill(TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => url.pathname === "/usage/login");
+    expect(new URL(page.url()).searchParams.get("aggregate")).toBe("month");
+    expect((await tableRows(page, "month")).map((r) => r[0])).toEqual(["2026-09", "2026-10", "2026-11"]);
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", secure: false });
+    expect(cookie?.value).not.toContain(TOKEN);
+    expect(cookie?.expires).toBeGreaterThan(0);
+    // The page's links work with the session; other clients still need the bearer token.
+    const links = await downloadLinks(page);
+    expect((await page.request.get(links.CSV as string)).status()).toBe(200);
+    expect((await fetch(links.CSV as string)).status).toBe(401);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL((url) => url.pathname === "/signin");
+    await page.goto(`${secured}/usage/login`);
+    expect(new URL(page.url()).pathname).toBe("/signin");
+    await page.context().close();
+  });
+
+  it("sends a browser whose session has expired back to the sign-in form, saying so", async () => {
+    const { page } = await open();
+    await page.goto(`${secured}/signin`);
+    await page.locator("input[name=token]").fill(TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => url.pathname === "/usage/login");
+    securedNow = new Date(new Date(NOW).getTime() + 13 * 3600_000);
+    try {
+      await page.reload();
+      expect(new URL(page.url()).pathname).toBe("/signin");
+      expect(await page.locator("[role=status]").textContent()).toBe("Your session has expired; sign in again.");
+    } finally {
+      securedNow = new Date(NOW);
+    }
+    await page.context().close();
+  });
+});
+
+describe("on a network address over plain HTTP", { timeout: 60_000 }, () => {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && !i.internal && i.family === "IPv4")?.address;
+
+  it.skipIf(!address)("the form works: no upgrade to https", async () => {
+    const lan = await listen(config, address as string);
+    const { page, problems } = await open();
+    const response = await page.goto(`${lan}/usage/login`);
+    expect(response?.headers()["content-security-policy"]).not.toContain("upgrade-insecure-requests");
+    await page.locator("select[name=aggregate]").selectOption("month");
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForURL((url) => url.searchParams.get("aggregate") === "month");
+    expect(page.url()).toBe(`${lan}/usage/login?start=&end=&aggregate=month&metric=users&title=`);
+    expect((await tableRows(page, "month")).map((r) => r[0])).toEqual(["2026-09", "2026-10", "2026-11"]);
     expect(problems).toEqual([]);
     await page.context().close();
   });
 });
 
 /** A page in a fresh context, with what went wrong on it: console errors, page errors, failed requests. */
-async function open(options: { javaScriptEnabled?: boolean } = {}): Promise<{ page: Page; problems: string[] }> {
+async function open(
+  options: {
+    javaScriptEnabled?: boolean;
+    viewport?: { width: number; height: number };
+    colorScheme?: "light" | "dark";
+  } = {},
+): Promise<{ page: Page; problems: string[] }> {
   if (browser instanceof Error) throw browser;
   if (!browser) throw new Error("the browser did not start");
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, ...options });
   const page = await context.newPage();
   const problems: string[] = [];
-  // Chromium asks for a favicon by itself; the page does not link one, and the 404 is no fault of the page.
-  const favicon = (url: string) => new URL(url).pathname === "/favicon.ico";
   page.on("console", (message) => {
-    if (message.type() === "error" && !favicon(message.location().url)) {
-      problems.push(`console: ${message.text()} (${message.location().url})`);
-    }
+    if (message.type() === "error") problems.push(`console: ${message.text()} (${message.location().url})`);
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("requestfailed", (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
   page.on("response", (response) => {
-    if (response.status() >= 400 && !favicon(response.url())) {
-      problems.push(`${response.status()}: ${response.url()}`);
-    }
+    if (response.status() >= 400) problems.push(`${response.status()}: ${response.url()}`);
   });
   return { page, problems };
 }
 
-async function tableRows(page: Page): Promise<Row[]> {
+async function tableRows(page: Page, aggregate: string): Promise<Row[]> {
   expect(await page.locator("#data table thead th").allTextContents()).toEqual([
-    "timestamp",
-    "period",
-    "user",
+    aggregate,
+    "distinct people",
     "logins",
-    "partial",
+    "status",
   ]);
   return page
     .locator("#data table tbody tr")
-    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent?.trim() ?? "")))
+    .evaluateAll((trs) =>
+      trs.map((tr) => [
+        tr.getAttribute("data-period") ?? "",
+        ...Array.from(tr.querySelectorAll("td"), (td) => td.textContent?.trim() ?? ""),
+      ]),
+    )
     .then((rows) => rows as Row[]);
 }
 
 /** Every table row has its dot, and each dot's tooltip gives that row's numbers. */
 async function expectChartMatches(page: Page, rows: Row[]): Promise<void> {
-  const svg = page.locator("#chart > svg");
+  const svg = page.locator("#chart svg:visible");
   expect(await svg.count()).toBe(1);
   const circles = svg.locator("circle");
   expect(await circles.count()).toBe(rows.length);
@@ -248,29 +390,33 @@ async function expectChartMatches(page: Page, rows: Row[]): Promise<void> {
   const fromDots = titles.map((title) => title.split("\n").slice(0, 3).join("|")).sort();
   const fromTable = rows
     .map(
-      ([, period, user, logins]) =>
-        `${period}|${user} distinct user${user === "1" ? "" : "s"}|${logins} login${logins === "1" ? "" : "s"}`,
+      ([period, , people, logins]) =>
+        `${period}|${people} distinct user${people === "1" ? "" : "s"}|${logins} login${logins === "1" ? "" : "s"}`,
     )
     .sort();
   expect(fromDots).toEqual(fromTable);
 }
 
 function tickLabels(page: Page): Promise<string[]> {
-  return page.locator('#chart svg g[aria-label="x-axis tick label"] text').allTextContents();
+  return page.locator('#chart svg:visible g[aria-label="x-axis tick label"] text').allTextContents();
 }
 
 function expectCounts(rows: Row[], counts: Map<string, Count>): void {
-  const periods = new Set(rows.map((r) => r[1]));
+  const periods = new Set(rows.map((r) => r[0]));
   for (const period of counts.keys()) expect(periods).toContain(period);
-  for (const [, period, user, logins] of rows) {
+  for (const [period, , people, logins] of rows) {
     const count = counts.get(period) ?? { user: 0, logins: 0 };
-    expect([period, Number(user), Number(logins)]).toEqual([period, count.user, count.logins]);
+    expect([period, Number(people.replace(/,/g, "")), Number(logins.replace(/,/g, ""))]).toEqual([
+      period,
+      count.user,
+      count.logins,
+    ]);
   }
 }
 
 async function downloadLinks(page: Page): Promise<Record<string, string>> {
   const anchors = page.locator("#data a");
-  expect(await anchors.allTextContents()).toEqual(["CSV", "JSON", "SVG"]);
+  expect(await anchors.allTextContents()).toEqual(["CSV", "JSON", "SVG", "PNG"]);
   const hrefs = await anchors.evaluateAll((as) => as.map((a) => [a.textContent ?? "", a.getAttribute("href") ?? ""]));
   return Object.fromEntries(hrefs);
 }
@@ -280,16 +426,20 @@ async function expectDownloadsMatch(links: Record<string, string>, rows: Row[]):
   const csv = await fetch(links.CSV as string);
   expect(csv.status).toBe(200);
   expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+  expect(csv.headers.get("content-disposition")).toMatch(/^attachment; filename=home-usage-\w+-[\d-]+-[\d-]+\.csv$/);
   const lines = (await csv.text()).trim().split("\n");
   expect(lines[0]).toBe("timestamp,period,user,logins,partial");
-  expect(lines.slice(1).map((line) => line.split(","))).toEqual(rows);
+  expect(lines.slice(1).map((line) => line.split(",").slice(1, 4))).toEqual(rows.map((r) => [r[0], r[2], r[3]]));
 
   const json = await fetch(links.JSON as string);
   expect(json.status).toBe(200);
   const { data } = (await json.json()) as { data: { period: string; user: number }[] };
-  expect(data.map((r) => [r.period, String(r.user)])).toEqual(rows.map((r) => [r[1], r[2]]));
+  expect(data.map((r) => [r.period, String(r.user)])).toEqual(rows.map((r) => [r[0], r[2]]));
 
   await expectSvg(links.SVG as string, rows.length);
+  const png = await fetch(links.PNG as string);
+  expect(png.status).toBe(200);
+  expect(png.headers.get("content-type")).toBe("image/png");
 }
 
 async function expectSvg(url: string, dots: number): Promise<void> {

@@ -1,91 +1,300 @@
-import { formatReport, type Period, type UsageReport } from "@home-usage/core";
+import { CHART_METRICS, type ChartMetric, type Period, periodKeys, type UsageRow } from "@home-usage/core";
+import { DateTime } from "luxon";
+import type { ReportRange } from "./report-service.js";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export interface PageModel {
-  /** The arguments as the user gave them, to refill the form and build links. */
-  args: { start?: string; end?: string; aggregate?: string; title?: string };
-  aggregate: Period;
-  range: { start: string; end: string };
-  timezone: string;
-  report: UsageReport;
-  svg: string;
-  /** Absolute URLs. */
-  links: { csv: string; json: string; svg: string };
-  /** A ready image URL for wikis, and whether it is signed. */
-  embed: { url: string; signed: boolean; expires?: string };
+const e = escapeHtml;
+
+/** The fields of the page's form; an error names one of them, or none. */
+export type FormField = "start" | "end" | "aggregate" | "metric" | "title";
+const FIELDS: readonly FormField[] = ["start", "end", "aggregate", "metric", "title"];
+
+/** A bad argument, shown next to its field. */
+export interface FormError {
+  field?: FormField;
+  message: string;
 }
 
-const AGGREGATES: [Period, string][] = [
-  ["day", "day"],
-  ["week", "week"],
-  ["month", "month"],
-  ["quarter", "quarter"],
-  ["year", "year"],
-];
+/** Which field an `E_USAGE` message is about: core's messages start with the argument's name. */
+export function formErrorOf(message: string): FormError {
+  const field = FIELDS.find((f) => message.startsWith(`${f}:`));
+  return field ? { field, message } : { message };
+}
 
-/** The usage page: works without JavaScript, the chart inline, the table, downloads and an embed snippet. */
-export function renderPage(model: PageModel): string {
-  const e = escapeHtml;
-  const title = model.args.title || "Unique users";
-  const options = AGGREGATES.map(
-    ([value, label]) => `<option value="${value}"${value === model.aggregate ? " selected" : ""}>${label}</option>`,
-  ).join("");
-  const markdown = `![${title.replace(/[[\]\\]/g, "\\$&")}](${model.embed.url})`;
-  const html = `<img src="${e(model.embed.url)}" alt="${e(title)}">`;
-  const missing = model.report.missing.length
-    ? `<p class="note">No processed days, so no row, for: ${e(model.report.missing.join(", "))}. These lie before the first day the job processed, or in a gap it has not covered yet (<code>home-usage aggregate --start</code> fills gaps).</p>`
-    : "";
+export interface PageModel {
+  /** The arguments as the user gave them, to refill the form. */
+  args: { start?: string; end?: string; aggregate?: string; title?: string; metric?: string };
+  /** Absent when the arguments were wrong: then `error` says why. */
+  result?: {
+    aggregate: Period;
+    metric: ChartMetric;
+    title: string;
+    range: ReportRange;
+    rows: UsageRow[];
+    missing: string[];
+    /** The chart for wide screens and the one for phones; the page's CSS shows one. */
+    svg: { wide: string; narrow: string };
+    /** Absolute URLs. */
+    links: { csv: string; json: string; svg: string; png: string };
+    /** Image URLs for wikis, and whether they are signed. */
+    embed: { svg: string; png: string; dark: string; light: string; signed: boolean; expires?: string };
+  };
+  error?: FormError;
+  /** Show the sign-out button. */
+  signedIn: boolean;
+}
+
+const AGGREGATES: Period[] = ["day", "week", "month", "quarter", "year"];
+const METRIC_LABELS: Record<ChartMetric, string> = {
+  users: "distinct people",
+  logins: "logins",
+  active7: "active in 7 days",
+  active28: "active in 28 days",
+  new: "new",
+  returning: "returning",
+  resurrected: "resurrected",
+  dormant: "dormant",
+  stickiness: "stickiness",
+  lifecycle: "lifecycle (stacked)",
+};
+
+/** A bar-chart icon, as a data-free SVG. */
+export const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0969da"/><rect x="6" y="17" width="5" height="9" fill="#fff"/><rect x="13.5" y="11" width="5" height="15" fill="#fff"/><rect x="21" y="6" width="5" height="20" fill="#fff"/></svg>`;
+
+const STYLE = `
+:root { color-scheme: light dark; --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #ffffff; --panel: #f6f8fa; --accent: #0969da; --error: #cf222e; }
+@media (prefers-color-scheme: dark) {
+  :root { --ink: #e6edf3; --muted: #9198a1; --line: #3d444d; --bg: #0d1117; --panel: #151b23; --accent: #4493f8; --error: #f85149; }
+}
+* { box-sizing: border-box; }
+html { background: var(--bg); color: var(--ink); }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0 auto; max-width: 980px; padding: 1rem; line-height: 1.45; }
+header { display: flex; justify-content: space-between; align-items: baseline; gap: 1rem; flex-wrap: wrap; }
+h1 { font-size: 1.5rem; margin: .5rem 0; }
+h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
+a { color: var(--accent); }
+.lead, .note { color: var(--muted); }
+form.query { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; align-items: start; margin: 1rem 0; }
+form.query button { margin-top: 1.6rem; }
+form.signin { max-width: 28rem; }
+label { display: flex; flex-direction: column; gap: .2rem; font-size: .9rem; min-width: 0; }
+input, select, textarea, button { font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .35rem .5rem; max-width: 100%; }
+button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
+button.link { background: none; color: var(--accent); border: none; padding: 0; text-decoration: underline; }
+[aria-invalid="true"] { border-color: var(--error); }
+.error { color: var(--error); font-size: .85rem; margin: 0; }
+p.error.form { font-size: 1rem; }
+figure { margin: 0; }
+#chart svg { width: 100%; height: auto; display: block; }
+#chart .narrow { display: none; }
+@media (max-width: 599px) { #chart .wide { display: none; } #chart .narrow { display: block; } }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+tfoot td { font-weight: 600; }
+textarea { width: 100%; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .8rem; }
+.embed label { margin-bottom: .75rem; }
+code { overflow-wrap: anywhere; }
+`;
+
+function layout(title: string, body: string, root: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>${e(title)} · home-usage</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 960px; padding: 0 1rem; color: #111; }
-form { display: flex; gap: 1rem; align-items: flex-end; flex-wrap: wrap; margin: 1rem 0; }
-label { display: flex; flex-direction: column; font-size: .9rem; }
-table { border-collapse: collapse; margin: 1rem 0; }
-.scroll { overflow-x: auto; }
-th, td { border-bottom: 1px solid #ddd; padding: .25rem .75rem; text-align: right; }
-textarea { width: 100%; font-family: monospace; }
-.note { color: #555; }
-figure { margin: 0; }
-svg { max-width: 100%; height: auto; }
-</style>
+<link rel="icon" type="image/svg+xml" href="${root}favicon.svg">
+<style>${STYLE}</style>
 </head>
 <body>
-<h1>${e(title)}</h1>
-<p>Distinct people who logged in per ${e(model.aggregate)}, from ${e(model.range.start)} to ${e(model.range.end)} (time zone ${e(model.timezone)}).</p>
-<form method="get" action="/usage/login">
-<label>start <input name="start" value="${e(model.args.start ?? "")}" placeholder="90 days ago"></label>
-<label>end <input name="end" value="${e(model.args.end ?? "")}" placeholder="now"></label>
-<label>aggregate <select name="aggregate">${options}</select></label>
-<label>title <input name="title" value="${e(model.args.title ?? "")}"></label>
-<button type="submit">Show</button>
-</form>
-<figure id="chart">${model.svg}</figure>
-${missing}
-<section id="data">
-<h2>Data</h2>
-<div class="scroll">${formatReport(model.report.rows, "html")}</div>
-<p>Download: <a href="${e(model.links.csv)}">CSV</a> · <a href="${e(model.links.json)}">JSON</a> · <a href="${e(model.links.svg)}">SVG</a></p>
-</section>
-<section id="embed">
-<h2>Embed</h2>
-<p>${
-    model.embed.signed
-      ? `A signed image URL, valid until ${e(model.embed.expires ?? "")}, that needs no token:`
-      : "An image URL (set HOME_USAGE_EMBED_SECRET on the server for signed URLs that work where the API needs a token):"
-  }</p>
-<label>Markdown <textarea rows="2" readonly>${e(markdown)}</textarea></label>
-<label>HTML <textarea rows="2" readonly>${e(html)}</textarea></label>
-</section>
+${body}
 </body>
 </html>
 `;
+}
+
+/** The usage page: works without JavaScript; the chart inline, the form, the table, downloads, embeds. */
+export function renderPage(model: PageModel): string {
+  const r = model.result;
+  const title = r?.title ?? (model.args.title || "Distinct people");
+  const field = (name: FormField, label: string, control: string) => {
+    const error = model.error?.field === name ? model.error.message : undefined;
+    const described = error ? ` aria-invalid="true" aria-describedby="${name}-error"` : "";
+    return `<label>${e(label)} ${control.replace("<CONTROL>", described)}${error ? `<span class="error" id="${name}-error">${e(error)}</span>` : ""}</label>`;
+  };
+  const aggregate = r?.aggregate ?? (AGGREGATES as string[]).find((a) => a === model.args.aggregate) ?? "week";
+  const metric = r?.metric ?? CHART_METRICS.find((m) => m === model.args.metric) ?? "users";
+  const aggregates = AGGREGATES.map(
+    (value) => `<option value="${value}"${value === aggregate ? " selected" : ""}>${value}</option>`,
+  ).join("");
+  const metrics = CHART_METRICS.map(
+    (value) => `<option value="${value}"${value === metric ? " selected" : ""}>${e(METRIC_LABELS[value])}</option>`,
+  ).join("");
+  const general =
+    model.error && !model.error.field ? `<p class="error form" role="alert">${e(model.error.message)}</p>` : "";
+
+  const form = `<form class="query" method="get" action="login">
+${field("start", "start", `<input name="start" value="${e(model.args.start ?? "")}" placeholder="90 days ago"<CONTROL>>`)}
+${field("end", "end (exclusive)", `<input name="end" value="${e(model.args.end ?? "")}" placeholder="now"<CONTROL>>`)}
+${field("aggregate", "per", `<select name="aggregate"<CONTROL>>${aggregates}</select>`)}
+${field("metric", "metric", `<select name="metric"<CONTROL>>${metrics}</select>`)}
+${field("title", "title", `<input name="title" value="${e(model.args.title ?? "")}" placeholder="${e(title)}"<CONTROL>>`)}
+<button type="submit">Show</button>
+</form>
+${general}`;
+
+  const signOut = model.signedIn
+    ? `<form method="post" action="../signout"><button class="link" type="submit">Sign out</button></form>`
+    : "";
+  const header = `<header><h1>${e(title)}</h1>${signOut}</header>`;
+  if (!r) return layout(title, `${header}\n${form}`, "../");
+
+  const summary = `<p class="lead">From ${e(r.range.start)} to ${e(r.range.end)} (${e(r.range.zone)}), per ${e(r.aggregate)}; data as of ${e(r.range.asOf)}.</p>`;
+  const missing = r.missing.length
+    ? `<p class="note">Not processed, so no row: ${e(collapseRanges(r.missing, r.aggregate).join("; "))}. These lie before the first day the job processed, or in a gap it has not covered yet (<code>home-usage aggregate --start</code> fills gaps).</p>`
+    : "";
+  const snippets = embedSnippets(title, r.embed);
+  return layout(
+    title,
+    `${header}
+${summary}
+${form}
+<figure id="chart"><div class="wide">${r.svg.wide}</div><div class="narrow">${r.svg.narrow}</div></figure>
+${missing}
+<section id="data">
+<h2>Data</h2>
+${renderTable(r.rows, r.aggregate)}
+<p>Download: <a href="${e(r.links.csv)}">CSV</a> · <a href="${e(r.links.json)}">JSON</a> · <a href="${e(r.links.svg)}">SVG</a> · <a href="${e(r.links.png)}">PNG</a></p>
+</section>
+<section id="embed" class="embed">
+<h2>Embed</h2>
+<p>${
+      r.embed.signed
+        ? `Signed image URLs, valid until ${e(r.embed.expires ?? "")}, that need no token:`
+        : "Image URLs (set HOME_USAGE_EMBED_SECRET on the server for signed URLs that work where the API needs a token):"
+    }</p>
+${snippets.map(([label, text]) => `<label>${e(label)} <textarea rows="${Math.min(5, text.split("\n").length + 1)}" readonly>${e(text)}</textarea></label>`).join("\n")}
+</section>`,
+    "../",
+  );
+}
+
+/** Markdown, HTML, GitHub's dark/light `<picture>`, and PNG for wikis without SVG. */
+export function embedSnippets(title: string, embed: NonNullable<PageModel["result"]>["embed"]): [string, string][] {
+  const alt = title.replace(/[[\]\\]/g, "\\$&");
+  // As one would type them into HTML: named entities, not the numeric ones `escapeHtml` writes.
+  const e = (text: string) =>
+    text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
+  return [
+    ["Markdown", `![${alt}](${embed.svg})`],
+    ["HTML", `<img src="${e(embed.svg)}" alt="${e(title)}">`],
+    [
+      "GitHub, following its dark or light theme",
+      `<picture>\n  <source media="(prefers-color-scheme: dark)" srcset="${e(embed.dark)}">\n  <img src="${e(embed.light)}" alt="${e(title)}">\n</picture>`,
+    ],
+    ["Markdown, PNG (wikis without SVG)", `![${alt}](${embed.png})`],
+  ];
+}
+
+function renderTable(rows: readonly UsageRow[], aggregate: Period): string {
+  const body = rows
+    .map(
+      (row) =>
+        `<tr data-period="${e(row.period)}"><td>${e(humanPeriod(row, aggregate))}</td><td>${row.user.toLocaleString("en-US")}</td><td>${row.logins.toLocaleString("en-US")}</td><td>${row.partial ? "incomplete" : "complete"}</td></tr>`,
+    )
+    .join("\n");
+  const logins = rows.reduce((sum, row) => sum + row.logins, 0);
+  // Logins add up; distinct people do not (one person counts in every period they logged in).
+  const foot = rows.length
+    ? `<tfoot><tr><td>total</td><td title="distinct people do not add up across periods">—</td><td>${logins.toLocaleString("en-US")}</td><td></td></tr></tfoot>`
+    : "";
+  return `<table>
+<thead><tr><th scope="col">${e(aggregate)}</th><th scope="col">distinct people</th><th scope="col">logins</th><th scope="col">status</th></tr></thead>
+<tbody>
+${body || `<tr><td colspan="4">No processed days in this range: run <code>home-usage aggregate</code>.</td></tr>`}
+</tbody>
+${foot}
+</table>`;
+}
+
+/** A period as people name it, in the report's zone: `Mon 16 Nov 2026`, `16–22 Nov 2026 (W47)`, `November 2026`. */
+export function humanPeriod(row: Pick<UsageRow, "timestamp" | "period">, aggregate: Period): string {
+  const start = DateTime.fromISO(row.timestamp, { setZone: true, locale: "en-GB" });
+  if (!start.isValid) return row.period;
+  switch (aggregate) {
+    case "day":
+      return start.toFormat("ccc d LLL yyyy");
+    case "week": {
+      const end = start.plus({ days: 6 });
+      const from =
+        start.month === end.month
+          ? start.toFormat("d")
+          : start.toFormat(start.year === end.year ? "d LLL" : "d LLL yyyy");
+      return `${from}–${end.toFormat("d LLL yyyy")} (W${String(start.weekNumber).padStart(2, "0")})`;
+    }
+    case "month":
+      return start.toFormat("LLLL yyyy");
+    case "quarter":
+      return `Q${start.quarter} ${start.year} (${start.toFormat("LLL")}–${start.plus({ months: 2 }).toFormat("LLL")})`;
+    case "year":
+      return String(start.year);
+  }
+}
+
+/** Consecutive period labels as ranges: `2026-W32 – 2026-W36, 2026-W40`. Labels come in period order. */
+export function collapseRanges(labels: readonly string[], aggregate: Period): string[] {
+  const out: string[] = [];
+  let first: string | undefined;
+  let last: string | undefined;
+  const flush = () => {
+    if (first !== undefined) out.push(first === last ? first : `${first} – ${last}`);
+  };
+  for (const label of labels) {
+    if (last !== undefined && nextLabel(last, aggregate) === label) {
+      last = label;
+      continue;
+    }
+    flush();
+    first = label;
+    last = label;
+  }
+  flush();
+  return out;
+}
+
+function nextLabel(label: string, aggregate: Period): string | undefined {
+  const start =
+    aggregate === "week"
+      ? DateTime.fromFormat(label, "kkkk-'W'WW", { zone: "UTC" })
+      : aggregate === "quarter"
+        ? DateTime.fromObject(
+            { year: Number(label.slice(0, 4)), month: (Number(label.slice(6)) - 1) * 3 + 1 },
+            { zone: "UTC" },
+          )
+        : DateTime.fromISO(label, { zone: "UTC" });
+  if (!start.isValid) return undefined;
+  return periodKeys(start.plus({ [`${aggregate}s`]: 1 }))[aggregate];
+}
+
+/** The sign-in form; `error` next to the field, `next` the page to return to. */
+export function renderSignIn(options: { next: string; error?: string; notice?: string }): string {
+  const error = options.error ? ` aria-invalid="true" aria-describedby="token-error"` : "";
+  return layout(
+    "Sign in",
+    `<header><h1>Sign in</h1></header>
+<p class="lead">This home-usage server needs one of its API tokens (HOME_USAGE_API_TOKENS). Your browser keeps a session for 12 hours; the token itself is not stored.</p>
+${options.notice ? `<p class="note" role="status">${e(options.notice)}</p>` : ""}
+<form class="signin" method="post" action="signin">
+<input type="hidden" name="next" value="${e(options.next)}">
+<label>API token <input name="token" type="password" autocomplete="current-password" required${error}>${options.error ? `<span class="error" id="token-error">${e(options.error)}</span>` : ""}</label>
+<p><button type="submit">Sign in</button></p>
+</form>`,
+    "./",
+  );
 }

@@ -275,7 +275,50 @@ describe("home-usage report, plot and embed-url", () => {
     expect(table.stdout.split("\n")[0]).toMatch(/^timestamp {17}period {3}user {2}logins {2}partial {2}previous/);
   });
 
-  it("plot writes an SVG file, and refuses an output that is not .svg", async () => {
+  it("plot writes a PNG at 1× and 2×, the same bytes each time", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "home-usage-png-"));
+    const args = ["plot", "--start", "2026-06-01", "--end", "2026-06-29", "--aggregate", "w", "--width", "600"];
+    const size = (png: Buffer) => [png.readUInt32BE(16), png.readUInt32BE(20)];
+    const one = await run([...args, "--out", join(dir, "a.png")], envFor("report"));
+    expect(one.code).toBe(0);
+    const again = await run([...args, "--out", join(dir, "b.png")], envFor("report"));
+    const two = await run([...args, "--scale", "2", "--theme", "dark", "--out", join(dir, "c.png")], envFor("report"));
+    expect(two.code).toBe(0);
+    const a = await readFile(join(dir, "a.png"));
+    expect(size(a)).toEqual([600, 400]);
+    expect((await readFile(join(dir, "b.png"))).equals(a)).toBe(true);
+    expect(again.code).toBe(0);
+    expect(size(await readFile(join(dir, "c.png")))).toEqual([1200, 800]);
+  }, 90_000);
+
+  it.each([
+    [["report", "--aggregate", "constructor"], /^home-usage: aggregate: unknown "constructor"/],
+    [["report", "--aggregate", "__proto__"], /^home-usage: aggregate: unknown "__proto__"/],
+    [["plot", "--metric", "mau", "--out", "/tmp/x.svg"], /^home-usage: --metric: unknown "mau" \(use users, logins/],
+    [["plot", "--theme", "pink", "--out", "/tmp/x.svg"], /^home-usage: --theme: unknown "pink"/],
+    [["plot", "--scale", "3", "--out", "/tmp/x.png"], /^home-usage: --scale: must be 1 or 2/],
+    [
+      ["embed-url", "--aggregate", "constructor", "--base-url", "https://x.example"],
+      /aggregate: unknown "constructor"/,
+    ],
+    [
+      ["embed-url", "--expires", "999999999y", "--base-url", "https://x.example"],
+      /--expires: "999999999y" is longer than 10 years/,
+    ],
+    [
+      ["embed-url", "--title", "x".repeat(300), "--base-url", "https://x.example"],
+      /--title: must be at most 200 characters/,
+    ],
+    [["embed-url", "--metric", "constructor", "--base-url", "https://x.example"], /--metric: unknown "constructor"/],
+    [["embed-url"], /^home-usage: --base-url: say where the API is reached \(or set HOME_USAGE_PUBLIC_URL\)/],
+  ])("%j is a usage error, exit 2", async (args, message) => {
+    const result = await run(args, envFor("report", { HOME_USAGE_EMBED_SECRET: "cli-embed-secret-0123456789" }));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("plot writes an SVG file, and refuses an output that is not .svg or .png", async () => {
     const dir = await mkdtemp(join(tmpdir(), "home-usage-plot-"));
     const out = join(dir, "usage.svg");
     const result = await run(
@@ -287,9 +330,9 @@ describe("home-usage report, plot and embed-url", () => {
     const svg = await readFile(out, "utf8");
     expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain(">June<");
-    const bad = await run(["plot", "--out", join(dir, "usage.png")], envFor("report"));
+    const bad = await run(["plot", "--out", join(dir, "usage.gif")], envFor("report"));
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe(`home-usage: --out: ${join(dir, "usage.png")} must end in .svg\n`);
+    expect(bad.stderr).toBe(`home-usage: --out: ${join(dir, "usage.gif")} must end in .svg or .png\n`);
   });
 
   it("embed-url prints a URL whose token the API will accept, and needs the secret", async () => {
@@ -320,6 +363,13 @@ describe("home-usage report, plot and embed-url", () => {
     });
     expect(() => verifyEmbedToken(token as string, { secret, now: new Date("2026-08-01T00:00:00Z") })).toThrow(
       /expired/,
+    );
+    const fromSetting = await run(
+      args.slice(0, -2),
+      envFor("report", { HOME_USAGE_EMBED_SECRET: secret, HOME_USAGE_PUBLIC_URL: "https://public.example.com/wiki/" }),
+    );
+    expect(fromSetting.stdout).toMatch(
+      /^https:\/\/public\.example\.com\/wiki\/usage\/login\/embed\/[\w-]+\.[\w-]+\.svg\n$/,
     );
     const bad = await run(
       [...args.slice(0, -2), "--base-url", "ftp://x"],

@@ -79,7 +79,8 @@ const range = (command: Command) =>
     .option("--end <date>", "exclusive end (default: now)")
     .option("--aggregate <period>", "d, w, m, q or y (or day, week, ...; default w)");
 
-range(program.command("report").description("unique users per period, from the rollup"))
+range(program.command("report").description("distinct people per period with every metric, from the rollup"))
+  .option("--metric <name>", "show only this metric's columns: as plot --metric")
   .addOption(
     new Option("--format <format>", "output format").choices(["table", "csv", "json", "markdown"]).default("table"),
   )
@@ -89,17 +90,30 @@ range(program.command("users").description("everybody known to the rollup or wit
   .addOption(new Option("--format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
   .action((_options, command: Command) => users(command.optsWithGlobals()));
 
-range(program.command("plot").description("write the chart of unique users per period as an SVG file"))
-  .option("--title <text>", "title drawn on the chart")
-  .option("--width <px>", "width", integer(200, 2000))
-  .option("--height <px>", "height", integer(150, 1200))
-  .requiredOption("--out <file.svg>", "where to write the SVG (replaced whole)")
+range(program.command("plot").description("write the chart of unique users per period as an SVG or PNG file"))
+  .option("--title <text>", "title drawn on the chart (default: what is drawn, per period)")
+  .option("--width <px>", "width, 200 to 2000 (default 800)", integer(200, 2000))
+  .option("--height <px>", "height, 150 to 1200 (default 400)", integer(150, 1200))
+  .option(
+    "--metric <name>",
+    "users (default), logins, active7, active28, new, returning, resurrected, dormant, stickiness or lifecycle",
+  )
+  .option("--theme <theme>", "light (default), dark, or auto (SVG only: follows the viewer's colour scheme)")
+  .option("--scale <n>", "PNG pixels per unit: 1 (default) or 2")
+  .requiredOption("--out <file>", "required: where to write the chart, .svg or .png (replaced whole)")
   .action((_options, command: Command) => plot(command.optsWithGlobals()));
 
-range(program.command("embed-url").description("print a signed chart URL that needs no API token (for wikis)"))
-  .option("--title <text>", "title drawn on the chart")
-  .option("--expires <duration>", "lifetime, such as 30d, 12h or 1y", "30d")
-  .requiredOption("--base-url <url>", "where the API is reached, such as https://usage.example.com")
+range(
+  program.command("embed-url").description("print signed chart URLs (SVG and PNG) that need no API token (for wikis)"),
+)
+  .option("--title <text>", "title drawn on the chart (at most 200 characters)")
+  .option("--metric <name>", "what to draw, as plot --metric")
+  .option("--expires <duration>", "lifetime, such as 30d, 12h or 1y; at most 10 years", "30d")
+  .option("--png", "the PNG chart's URL instead of the SVG's")
+  .option(
+    "--base-url <url>",
+    "where the API is reached, such as https://usage.example.com (default: HOME_USAGE_PUBLIC_URL)",
+  )
   .action((_options, command: Command) => embedUrl(command.optsWithGlobals()));
 
 function fail(code: number, message: string): never {

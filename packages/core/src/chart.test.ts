@@ -1,7 +1,7 @@
 import { JSDOM } from "jsdom";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { renderChart } from "./chart.js";
+import { type ChartRow, calendarTicks, parseMetric, renderChart } from "./chart.js";
 import { type Period, periodKeys, startOfPeriod } from "./periods.js";
 import type { UsageRow } from "./usage-report.js";
 
@@ -73,10 +73,9 @@ describe("renderChart", () => {
     expect(root.getAttribute("height")).toBe("300");
     expect(root.getAttribute("viewBox")).toBe("0 0 640 300");
     // Readable as an <img>, where no page stylesheet applies.
-    expect(root.getAttribute("style")).toMatch(/background: white/);
+    expect(root.getAttribute("color")).toBe("#1f2328");
     expect(root.getAttribute("font-family")).toMatch(/sans-serif$/);
-    expect(root.firstElementChild?.localName).toBe("rect");
-    expect(root.firstElementChild?.getAttribute("fill")).toBe("white");
+    expect(root.querySelector(":scope > rect.hu-background")?.getAttribute("fill")).toBe("#ffffff");
   });
 
   it("defaults to 800 by 400", async () => {
@@ -89,7 +88,7 @@ describe("renderChart", () => {
     const circles = [...doc.querySelectorAll("circle")];
     expect(circles).toHaveLength(weeks.length);
     for (const circle of circles) expect(circle.getElementsByTagName("title")).toHaveLength(1);
-    expect(doc.getElementsByTagName("title")).toHaveLength(weeks.length);
+    expect(doc.querySelectorAll("circle > title")).toHaveLength(weeks.length);
     expect(texts(doc, "circle > title")).toContain("2026-W48\n123 distinct users\n369 logins");
   });
 
@@ -103,7 +102,7 @@ describe("renderChart", () => {
     const rows = series("week", "2026-10-05", [120, 135, 128, 140, 150, 90, 145, 123], (i) => i === 0 || i === 7);
     const doc = parse(await renderChart(rows, { aggregate: "week" }));
     const fillOf = (circle: Element) => circle.getAttribute("fill") ?? circle.parentElement?.getAttribute("fill");
-    const hollow = [...doc.querySelectorAll("circle")].filter((c) => fillOf(c) === "white");
+    const hollow = [...doc.querySelectorAll("circle")].filter((c) => fillOf(c) === "#ffffff");
     expect(hollow.map((c) => c.textContent)).toEqual([
       "2026-W41\n120 distinct users\n360 logins\n(incomplete)",
       "2026-W48\n123 distinct users\n369 logins\n(incomplete)",
@@ -116,7 +115,7 @@ describe("renderChart", () => {
   it("draws no dashes and no hollow dots when every period is complete", async () => {
     const doc = parse(await renderChart(weeks, { aggregate: "week" }));
     expect(doc.querySelectorAll("[stroke-dasharray]")).toHaveLength(0);
-    expect([...doc.querySelectorAll("circle")].some((c) => c.parentElement?.getAttribute("fill") === "white")).toBe(
+    expect([...doc.querySelectorAll("circle")].some((c) => c.parentElement?.getAttribute("fill") === "#ffffff")).toBe(
       false,
     );
     expect(doc.documentElement.textContent).not.toContain("incomplete");
@@ -145,7 +144,8 @@ describe("renderChart", () => {
     const labels = xTickLabels(doc);
     expect(labels.length).toBeGreaterThan(3);
     expect(labels.length).toBeLessThanOrEqual(800 / 90);
-    expect(labels.at(-1)).toBe(rows.at(-1)?.period);
+    // Calendar steps: on ten years of days, the starts of years.
+    for (const label of labels) expect(label).toMatch(/-01-01$/);
     const xs = [...doc.querySelectorAll('g[aria-label="x-axis tick label"] text')].map(translateX);
     for (let i = 1; i < xs.length; i++) expect((xs[i] ?? 0) - (xs[i - 1] ?? 0)).toBeGreaterThanOrEqual(70);
   });
@@ -223,8 +223,8 @@ describe("renderChart", () => {
     const doc = parse(await renderChart(rows, { aggregate: "month", width: 800 }));
     const circle = doc.querySelector("circle");
     expect(circle?.textContent).toBe("2026-11\n42 distinct users\n126 logins\n(incomplete)");
-    // Halfway between the 52px left and 32px right margins.
-    expect(Number(circle?.getAttribute("cx"))).toBeCloseTo((52 + 800 - 32) / 2, 0);
+    // Halfway between the 52px left and 28px right margins.
+    expect(Number(circle?.getAttribute("cx"))).toBeCloseTo((52 + 800 - 28) / 2, 0);
     expect(xTickLabels(doc)).toEqual(["2026-11"]);
   });
 
@@ -237,5 +237,117 @@ describe("renderChart", () => {
     );
     const svg = await renderChart(rows, { aggregate: "day" });
     expect(parse(svg).querySelectorAll("circle")).toHaveLength(3650);
+  });
+
+  it("is an accessible image: role img, a <title>, and a <desc> with the range, the latest complete value and its change", async () => {
+    const rows = series("week", "2026-10-05", [120, 135, 128, 140], (i) => i === 3);
+    const range = { start: "2026-10-05", end: "2026-11-01", zone: ZONE, asOf: "2026-11-01 06:00" };
+    const root = parse(await renderChart(rows, { aggregate: "week", range })).documentElement;
+    expect(root.getAttribute("role")).toBe("img");
+    expect(root.firstElementChild?.localName).toBe("title");
+    expect(root.firstElementChild?.textContent).toBe("Distinct people per week");
+    expect(root.querySelector(":scope > desc")?.textContent).toBe(
+      "Distinct people per week. From 2026-10-05 to 2026-11-01 (Europe/Berlin), as of 2026-11-01 06:00. " +
+        "Latest complete week, 2026-W43: 128 distinct people, down 7 (-5%) from 2026-W42 (135).",
+    );
+    // The subtitle says the same range, zone and time.
+    expect(texts(root.ownerDocument, "text")).toContain(
+      "2026-10-05 – 2026-11-01 · Europe/Berlin · as of 2026-11-01 06:00",
+    );
+  });
+
+  it("writes no text smaller than 11px, at the root's 12px", async () => {
+    const doc = parse(await renderChart(weeks, { aggregate: "week", width: 360, height: 300 }));
+    expect(doc.documentElement.getAttribute("font-size")).toBe("12");
+    for (const element of doc.querySelectorAll("[font-size]")) {
+      expect(Number.parseFloat(element.getAttribute("font-size") ?? "")).toBeGreaterThanOrEqual(11);
+    }
+  });
+
+  it.each([
+    ["light", "#ffffff", "#1f2328"],
+    ["dark", "#0d1117", "#e6edf3"],
+  ] as const)("draws the %s theme in its own colours", async (theme, background, ink) => {
+    const root = parse(await renderChart(weeks, { aggregate: "week", theme })).documentElement;
+    expect(root.getAttribute("color")).toBe(ink);
+    expect(root.querySelector(".hu-background")?.getAttribute("fill")).toBe(background);
+    expect(root.querySelector("style")?.textContent).not.toContain("prefers-color-scheme");
+  });
+
+  it("follows the viewer's colour scheme with theme auto, and leaves the background out when transparent", async () => {
+    const root = parse(
+      await renderChart(weeks, { aggregate: "week", theme: "auto", background: "transparent" }),
+    ).documentElement;
+    const style = root.querySelector("style")?.textContent ?? "";
+    expect(style).toContain("@media (prefers-color-scheme: dark)");
+    expect(style).toContain(".hu-chart .hu-background { fill: none; }");
+    expect(root.querySelector(".hu-background")?.getAttribute("fill")).toBe("none");
+  });
+
+  it.each([
+    ["day", "2026-08-03", "2026-10-30", /^2026-(08|09|10)-01$/],
+    ["day", "2026-11-01", "2026-11-28", /^2026-11-(02|09|16|23)$/],
+    ["week", "2024-08-26", "2026-11-23", /^20\d\d-W\d\d$/],
+    ["month", "2020-01-01", "2026-11-01", /^20\d\d-01$/],
+  ] as const)("puts %s ticks at calendar steps (%s to %s)", async (aggregate, from, to, pattern) => {
+    const ticks = calendarTicks(aggregate, [new Date(from), new Date(to)], 700);
+    expect(ticks.length).toBeGreaterThan(1);
+    for (const tick of ticks)
+      expect(periodKeys(DateTime.fromJSDate(tick, { zone: "UTC" }))[aggregate]).toMatch(pattern);
+    if (aggregate === "week") {
+      // Weeks over two years: the first week of every third month.
+      for (const tick of ticks) {
+        expect(tick.getUTCDate()).toBeLessThanOrEqual(7);
+        expect(tick.getUTCMonth() % 3).toBe(0);
+      }
+    }
+  });
+
+  const lifecycle: ChartRow[] = series("week", "2026-10-05", [50, 60, 55]).map((row, i) => ({
+    ...row,
+    new: 5 + i,
+    returning: 40,
+    resurrected: 2,
+    dormant: 7 - i,
+    previous: 45,
+    stickiness: 0.2 + i / 10,
+  }));
+
+  it("stacks new, returning and resurrected above zero and dormant below for metric lifecycle", async () => {
+    const doc = parse(await renderChart(lifecycle, { aggregate: "week", metric: "lifecycle" }));
+    for (const kind of ["new", "returning", "resurrected", "dormant"]) {
+      expect(doc.querySelectorAll(`g.hu-${kind} rect`), kind).toHaveLength(3);
+    }
+    const zero = Number(
+      [...doc.querySelectorAll('g[aria-label="y-axis tick label"] text')]
+        .find((t) => t.textContent === "0")
+        ?.getAttribute("transform")
+        ?.match(/,([-\d.]+)\)/)?.[1],
+    );
+    const [dormant] = doc.querySelectorAll("g.hu-dormant rect");
+    const [fresh] = doc.querySelectorAll("g.hu-new rect");
+    // SVG's y grows downwards: dormant starts at zero and goes down, new ends at zero and goes up.
+    expect(Number(dormant?.getAttribute("y"))).toBeCloseTo(zero, 0);
+    expect(Number(fresh?.getAttribute("y")) + Number(fresh?.getAttribute("height"))).toBeCloseTo(zero, 0);
+    expect(doc.querySelector("desc")?.textContent).toContain(
+      "2026-W43: 7 new, 40 returning, 2 resurrected, 5 dormant.",
+    );
+  });
+
+  it("draws another metric as a line, and the previous period faintly beside distinct people", async () => {
+    const sticky = parse(await renderChart(lifecycle, { aggregate: "week", metric: "stickiness" }));
+    expect(texts(sticky, 'g[aria-label="y-axis tick label"] text').at(-1)).toMatch(/%$/);
+    expect(sticky.querySelector("title")?.textContent).toBe("Stickiness per week");
+    expect(sticky.querySelector(".hu-previous")).toBeNull();
+    const users = parse(await renderChart(lifecycle, { aggregate: "week" }));
+    expect(users.querySelectorAll(".hu-previous path")).toHaveLength(1);
+  });
+
+  it("reads metric names from a list, and names the allowed ones otherwise", () => {
+    expect(parseMetric(undefined)).toBe("users");
+    expect(parseMetric(" Lifecycle ")).toBe("lifecycle");
+    for (const word of ["__proto__", "constructor", "toString", "mau"]) {
+      expect(() => parseMetric(word)).toThrow(/^metric: unknown ".*" \(use users, logins, active7/);
+    }
   });
 });

@@ -1,29 +1,114 @@
 import type * as PlotModule from "@observablehq/plot";
 import { DateTime } from "luxon";
-import type { Period } from "./periods.js";
+import { HomeUsageError } from "./errors.js";
+import { type Period, periodKeys } from "./periods.js";
 import type { UsageRow } from "./usage-report.js";
+
+/** What a chart can draw: the row field behind each, and how people call it. */
+const METRICS = {
+  users: { field: "user", noun: "distinct people", title: "Distinct people" },
+  logins: { field: "logins", noun: "logins", title: "Logins" },
+  active7: { field: "active7", noun: "people active in 7 days", title: "People active in the last 7 days" },
+  active28: { field: "active28", noun: "people active in 28 days", title: "People active in the last 28 days" },
+  new: { field: "new", noun: "new people", title: "New people" },
+  returning: { field: "returning", noun: "returning people", title: "Returning people" },
+  resurrected: { field: "resurrected", noun: "resurrected people", title: "Resurrected people" },
+  dormant: { field: "dormant", noun: "dormant people", title: "Dormant people" },
+  stickiness: { field: "stickiness", noun: "stickiness", title: "Stickiness" },
+  lifecycle: { field: "user", noun: "people", title: "New, returning, resurrected and dormant people" },
+} as const;
+
+/** The chart's `metric=` values. `lifecycle` stacks new, returning and resurrected above zero, dormant below. */
+export type ChartMetric = keyof typeof METRICS;
+export const CHART_METRICS = Object.keys(METRICS) as ChartMetric[];
+// A Map, so that a user's word such as `constructor` finds nothing.
+const METRIC_NAMES = new Map<string, ChartMetric>(CHART_METRICS.map((m) => [m, m]));
+
+/** Reads `metric=`; an `E_USAGE` error naming the allowed values otherwise. */
+export function parseMetric(input: string | undefined, name = "metric"): ChartMetric {
+  if (input === undefined || input.trim() === "") return "users";
+  const metric = METRIC_NAMES.get(input.trim().toLowerCase());
+  if (!metric) {
+    throw new HomeUsageError("E_USAGE", `${name}: unknown "${input}" (use ${CHART_METRICS.join(", ")})`);
+  }
+  return metric;
+}
+
+/**
+ * A report row as the chart reads it: today's fields, and the lifecycle fields a report may carry.
+ * Fields a row lacks are drawn as gaps.
+ */
+export type ChartRow = Pick<UsageRow, "timestamp" | "period" | "user" | "logins" | "partial"> & Partial<UsageRow>;
+
+export type ChartTheme = "light" | "dark" | "auto";
+export const CHART_THEMES: readonly ChartTheme[] = ["light", "dark", "auto"];
 
 export interface ChartOptions {
   /** The kind of period each row is. */
   aggregate: Period;
-  /** Drawn as a text mark at the top; any string, escaped. */
+  /** @default "users" */
+  metric?: ChartMetric;
+  /** @default what is drawn, per aggregate: "Distinct people per week" */
   title?: string;
+  /** The range, zone and time the report stands for: the subtitle and the description say them. */
+  range?: { start: string; end: string; zone: string; asOf: string };
   /** @default 800, bounded 200..2000 by the caller */
   width?: number;
   /** @default 400, bounded 150..1200 by the caller */
   height?: number;
+  /** `auto` follows the viewer's `prefers-color-scheme` inside the SVG. @default "light" */
+  theme?: ChartTheme;
+  /** @default "solid" */
+  background?: "solid" | "transparent";
 }
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const SERIES = "#2563eb";
-const INK = "#1f2328";
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
+// DejaVu Sans is the face the PNG renderer ships with, so a browser that has it draws the same widths.
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Helvetica, Arial, sans-serif";
+const FONT_SIZE = 12;
 const TITLE_SIZE = 16;
-// Wide enough for the widest label, an ISO day such as 2026-11-28, with air between neighbours.
-const TICK_SPACING = 90;
-const MARGIN = { left: 52, right: 32, bottom: 32, top: 32, title: 28 };
-const LEGENDS = ["hollow dot, dashed line: incomplete period", "hollow/dashed: incomplete", "○ incomplete"];
+const MARGIN = { left: 52, right: 28, bottom: 32, top: 34 };
 const DURATION_UNIT = { day: "days", week: "weeks", month: "months", quarter: "quarters", year: "years" } as const;
+const LIFECYCLE = ["new", "returning", "resurrected", "dormant"] as const;
+type LifecycleKey = (typeof LIFECYCLE)[number];
+
+interface Palette {
+  background: string;
+  ink: string;
+  muted: string;
+  series: string;
+  previous: string;
+  new: string;
+  returning: string;
+  resurrected: string;
+  dormant: string;
+}
+
+const PALETTES: Record<"light" | "dark", Palette> = {
+  // GitHub's Primer colours: they read on both of GitHub's themes, where these charts often end up.
+  light: {
+    background: "#ffffff",
+    ink: "#1f2328",
+    muted: "#59636e",
+    series: "#0969da",
+    previous: "#8c959f",
+    new: "#0969da",
+    returning: "#1a7f37",
+    resurrected: "#9a6700",
+    dormant: "#cf222e",
+  },
+  dark: {
+    background: "#0d1117",
+    ink: "#e6edf3",
+    muted: "#9198a1",
+    series: "#4493f8",
+    previous: "#6e7681",
+    new: "#4493f8",
+    returning: "#3fb950",
+    resurrected: "#d29922",
+    dormant: "#f85149",
+  },
+};
 
 let renderer: Promise<{ Plot: typeof PlotModule; document: Document }> | undefined;
 
@@ -41,129 +126,272 @@ function loadRenderer() {
 
 interface Point {
   x: Date;
-  user: number;
+  /** The next period's start: where a bar ends. */
+  x2: Date;
+  value: number | undefined;
+  previous: number | undefined;
+  lifecycle: Record<LifecycleKey, number | undefined>;
   label: string;
   partial: boolean;
   title: string;
 }
 
-/** Renders the distinct users per period as a standalone SVG document (no XML declaration, so it inlines into HTML). */
-export async function renderChart(rows: readonly UsageRow[], options: ChartOptions): Promise<string> {
+/** The default title: what is drawn, per what. */
+export function chartTitle(aggregate: Period, metric: ChartMetric = "users"): string {
+  return `${METRICS[metric].title} per ${aggregate}`;
+}
+
+/**
+ * Renders a report as a standalone SVG document (no XML declaration, so it inlines into HTML): the metric
+ * per period, with a title, a subtitle, calendar ticks, and `role="img"`, `<title>` and `<desc>` for
+ * screen readers.
+ */
+export async function renderChart(rows: readonly ChartRow[], options: ChartOptions): Promise<string> {
   const { Plot, document } = await loadRenderer();
   const width = clampSize(options.width, 800, 200, 2000);
   const height = clampSize(options.height, 400, 150, 1200);
-  const title = options.title === undefined ? "" : oneLine(options.title);
-  const points = toPoints(rows);
-  const partial = points.some((p) => p.partial);
+  const metric = options.metric ?? "users";
+  const theme = options.theme ?? "light";
+  const colours = PALETTES[theme === "dark" ? "dark" : "light"];
+  const title = oneLine(options.title ?? "") || chartTitle(options.aggregate, metric);
+  const subtitle = options.range ? subtitleOf(options.range) : "";
+  const points = toPoints(rows, metric, options.aggregate);
+
+  // Title and subtitle wrap at the image's width; each line is counted so the frame starts below them.
+  const titleLines = wrap(title, width - 24, TITLE_SIZE * 0.62, 2);
+  const subtitleLines = subtitle ? wrapParts(subtitle.split(" · "), width - 24, FONT_SIZE * 0.6, 2) : [];
+  const header = 10 + titleLines.length * TITLE_SIZE * 1.25 + subtitleLines.length * FONT_SIZE * 1.3;
   const margins = {
     marginLeft: MARGIN.left,
     marginRight: MARGIN.right,
     marginBottom: MARGIN.bottom,
-    marginTop: MARGIN.top + (title ? MARGIN.title : 0),
+    marginTop: Math.round(header + MARGIN.top),
   };
+  const plotWidth = width - margins.marginLeft - margins.marginRight;
+  const plotHeight = Math.max(20, height - margins.marginTop - margins.marginBottom);
 
-  const marks: PlotModule.Markish[] = [];
-  if (title) {
-    // Pinned to the top-left corner of the image, not of the frame, so the title lines up with the edge.
+  const marks: PlotModule.Markish[] = [
+    // Pinned to the top-left corner of the image, not of the frame, so the text lines up with the edge.
+    Plot.text([titleLines.join("\n")], {
+      frameAnchor: "top-left",
+      dx: 12 - margins.marginLeft,
+      dy: 10 - margins.marginTop,
+      lineAnchor: "top",
+      textAnchor: "start",
+      fontSize: TITLE_SIZE,
+      fontWeight: "bold",
+      className: "hu-ink",
+    }),
+  ];
+  if (subtitleLines.length) {
     marks.push(
-      Plot.text([title], {
+      Plot.text([subtitleLines.join("\n")], {
         frameAnchor: "top-left",
         dx: 12 - margins.marginLeft,
-        dy: 10 - margins.marginTop,
+        dy: 10 + titleLines.length * TITLE_SIZE * 1.25 + 2 - margins.marginTop,
         lineAnchor: "top",
         textAnchor: "start",
-        fontSize: TITLE_SIZE,
-        fontWeight: "bold",
-        // In ems of Helvetica; bold, and wider faces such as DejaVu Sans, need the slack.
-        lineWidth: (width - 24) / TITLE_SIZE / 1.25,
-        textOverflow: "ellipsis",
+        fill: colours.muted,
+        className: "hu-muted",
       }),
     );
   }
 
+  const description = describe(points, metric, options, title);
+  // The accessible name and description are the <title> and <desc> elements `serialize` adds: the HTML
+  // serialiser would leave a `<` in an aria-label attribute unescaped, which XML forbids.
+  const plotOptions = { document, width, height, ...margins };
+
   if (points.length === 0) {
-    marks.push(Plot.text(["no data"], { frameAnchor: "middle", fontSize: 14, fill: "#6e7781" }));
-    return serialize(Plot.plot({ document, width, height, ...margins, ariaLabel: "no data", marks }), width, height);
+    marks.push(
+      Plot.text(["no data"], { frameAnchor: "middle", fontSize: 14, fill: colours.muted, className: "hu-muted" }),
+    );
+    return serialize(Plot.plot({ ...plotOptions, marks }), { width, height, theme, options, title, description });
   }
 
-  const first = points[0] as Point;
-  const last = points[points.length - 1] as Point;
-  const plotWidth = width - margins.marginLeft - margins.marginRight;
-  const plotHeight = height - margins.marginTop - margins.marginBottom;
-  const labels = new Map(points.map((p) => [p.x.getTime(), p.label]));
-  const { top, ticks: yTicks } = userScale(
-    points.reduce((max, p) => Math.max(max, p.user || 0), 0),
-    plotHeight,
-  );
-  // Plot puts the y label at the very top of the image, where the title is, so it is drawn here instead,
-  // just above the frame.
+  const lifecycle = metric === "lifecycle";
+  const extent = lifecycle ? lifecycleExtent(points) : valueExtent(points);
+  const { domain: yDomain, ticks: yTicks } = numberScale(extent, plotHeight, metric === "stickiness");
   marks.push(
-    Plot.text(["↑ distinct users"], {
+    Plot.text([`↑ ${METRICS[metric].noun}`], {
       frameAnchor: "top-left",
       dx: 3 - margins.marginLeft,
-      dy: -17,
+      dy: -20,
       lineAnchor: "top",
       textAnchor: "start",
+      className: "hu-ink",
     }),
   );
 
-  const dot = { x: "x", y: "user", r: dotRadius(points.length, plotWidth), stroke: SERIES, strokeWidth: 1.5 };
-  if (partial) {
-    // Underneath the whole series; the solid line drawn over it hides it wherever both ends are complete.
-    marks.push(Plot.line(points, { x: "x", y: "user", stroke: SERIES, strokeWidth: 1.5, strokeDasharray: "4,4" }));
+  const first = points[0] as Point;
+  const last = points[points.length - 1] as Point;
+  let domain: [Date, Date];
+  if (lifecycle) {
+    domain = [first.x, last.x2];
+    marks.push(...lifecycleMarks(Plot, points, colours, plotWidth));
+  } else {
+    // A single period has no extent of its own; its length either side centres it.
+    domain = points.length === 1 ? [new Date(2 * first.x.getTime() - first.x2.getTime()), first.x2] : [first.x, last.x];
+    marks.push(...lineMarks(Plot, points, colours, plotWidth));
   }
-  marks.push(
-    // A partial period's undefined y breaks the line, so segments touching it stay dashed.
-    Plot.line(points, { x: "x", y: (p: Point) => (p.partial ? Number.NaN : p.user), stroke: SERIES, strokeWidth: 2 }),
-    Plot.dot(points, { ...dot, fill: SERIES, title: "title", filter: (p: Point) => !p.partial }),
-  );
-  if (partial) {
-    marks.push(
-      // After the filled dots, so an incomplete period stays visible where dots crowd.
-      Plot.dot(points, { ...dot, fill: "white", title: "title", filter: (p: Point) => p.partial }),
-      Plot.text([legendFor(plotWidth)], {
-        frameAnchor: "top-right",
-        dy: -17,
-        lineAnchor: "top",
-        textAnchor: "end",
-        fill: "#57606a",
-      }),
-    );
-  }
-
-  // A single period has no extent of its own; its length either side centres it.
-  const end = DateTime.fromJSDate(first.x, { zone: "UTC" }).plus({ [DURATION_UNIT[options.aggregate]]: 1 });
-  const domain =
-    points.length === 1 ? [new Date(2 * first.x.getTime() - end.toMillis()), end.toJSDate()] : [first.x, last.x];
 
   return serialize(
     Plot.plot({
-      document,
-      width,
-      height,
-      ...margins,
-      ariaLabel: `distinct users per ${options.aggregate}`,
+      ...plotOptions,
       x: {
         type: "utc",
         domain,
-        inset: 12,
-        ticks: thinTicks(points, plotWidth),
-        tickFormat: (d: Date) => labels.get(d.getTime()) ?? "",
+        inset: lifecycle ? 2 : 12,
+        ticks: calendarTicks(options.aggregate, [first.x, last.x], plotWidth),
+        tickFormat: (d: Date) => labelOf(d, options.aggregate),
         label: null,
       },
       y: {
-        domain: [0, top],
+        domain: yDomain,
         ticks: yTicks,
-        tickFormat: (n: number) => n.toLocaleString("en-US"),
+        tickFormat: (n: number) =>
+          metric === "stickiness" ? `${Math.round(n * 100)}%` : Math.abs(n).toLocaleString("en-US"),
         label: null,
         grid: true,
         insetTop: 4,
       },
       marks,
     }),
-    width,
-    height,
+    { width, height, theme, options, title, description },
   );
+}
+
+function lineMarks(
+  Plot: typeof PlotModule,
+  points: Point[],
+  colours: Palette,
+  plotWidth: number,
+): PlotModule.Markish[] {
+  const marks: PlotModule.Markish[] = [];
+  const partial = points.some((p) => p.partial);
+  if (points.some((p) => p.previous !== undefined)) {
+    // The same periods a period earlier, faint: is this week above or below the last?
+    marks.push(
+      Plot.line(points, {
+        x: "x",
+        y: (p: Point) => p.previous ?? Number.NaN,
+        stroke: colours.previous,
+        strokeWidth: 1.5,
+        strokeOpacity: 0.7,
+        className: "hu-previous",
+      }),
+    );
+  }
+  const dot = { x: "x", y: "value", r: dotRadius(points.length, plotWidth), stroke: colours.series, strokeWidth: 1.5 };
+  if (partial) {
+    // Underneath the whole series; the solid line drawn over it hides it wherever both ends are complete.
+    marks.push(
+      Plot.line(points, {
+        x: "x",
+        y: (p: Point) => p.value ?? Number.NaN,
+        stroke: colours.series,
+        strokeWidth: 1.5,
+        strokeDasharray: "4,4",
+        className: "hu-series",
+      }),
+    );
+  }
+  marks.push(
+    // A partial period's undefined y breaks the line, so segments touching it stay dashed.
+    Plot.line(points, {
+      x: "x",
+      y: (p: Point) => (p.partial || p.value === undefined ? Number.NaN : p.value),
+      stroke: colours.series,
+      strokeWidth: 2,
+      className: "hu-series",
+    }),
+    Plot.dot(points, {
+      ...dot,
+      fill: colours.series,
+      title: "title",
+      filter: (p: Point) => !p.partial && p.value !== undefined,
+      className: "hu-dot",
+    }),
+  );
+  if (partial) {
+    marks.push(
+      // After the filled dots, so an incomplete period stays visible where dots crowd.
+      Plot.dot(points, {
+        ...dot,
+        fill: colours.background,
+        title: "title",
+        filter: (p: Point) => p.partial && p.value !== undefined,
+        className: "hu-hollow",
+      }),
+      Plot.text([plotWidth >= 330 ? "○ incomplete period" : "○ incomplete"], {
+        frameAnchor: "top-right",
+        dy: -20,
+        lineAnchor: "top",
+        textAnchor: "end",
+        fill: colours.muted,
+        className: "hu-muted",
+      }),
+    );
+  }
+  return marks;
+}
+
+function lifecycleMarks(
+  Plot: typeof PlotModule,
+  points: Point[],
+  colours: Palette,
+  plotWidth: number,
+): PlotModule.Markish[] {
+  // Stacked by hand, one mark per kind, so each kind keeps a constant colour the dark theme can restyle.
+  const bars = LIFECYCLE.map((key) => ({
+    key,
+    rects: [] as { x1: Date; x2: Date; y1: number; y2: number; title: string }[],
+  }));
+  for (const p of points) {
+    let top = 0;
+    for (const bar of bars) {
+      const n = p.lifecycle[bar.key] ?? 0;
+      if (bar.key === "dormant") {
+        bar.rects.push({ x1: p.x, x2: p.x2, y1: 0, y2: -n, title: p.title });
+      } else {
+        bar.rects.push({ x1: p.x, x2: p.x2, y1: top, y2: top + n, title: p.title });
+        top += n;
+      }
+    }
+  }
+  const gap = Math.min(2, plotWidth / points.length / 6);
+  const marks: PlotModule.Markish[] = bars.map(({ key, rects }) =>
+    Plot.rectY(rects, {
+      x1: "x1",
+      x2: "x2",
+      y1: "y1",
+      y2: "y2",
+      fill: colours[key],
+      insetLeft: gap,
+      insetRight: gap,
+      title: "title",
+      fillOpacity: 0.9,
+      className: `hu-${key}`,
+    }),
+  );
+  marks.push(Plot.ruleY([0], { className: "hu-ink" }));
+  // A legend in the text's own colours, right-aligned above the frame.
+  let dx = 0;
+  for (const key of [...LIFECYCLE].reverse()) {
+    marks.push(
+      Plot.text([`■ ${key}`], {
+        frameAnchor: "top-right",
+        dx: -dx,
+        dy: -20,
+        lineAnchor: "top",
+        textAnchor: "end",
+        fill: colours[key],
+        className: `hu-${key}`,
+      }),
+    );
+    dx += (key.length + 3) * FONT_SIZE * 0.6;
+  }
+  return marks;
 }
 
 function clampSize(value: number | undefined, fallback: number, min: number, max: number): number {
@@ -177,6 +405,51 @@ function oneLine(text: string): string {
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
     .replace(/\s+/g, " ")
     .trim();
+}
+
+/** Breaks text into at most `lines` lines of about `room` px, the last one cut with an ellipsis. */
+function wrap(text: string, room: number, charWidth: number, lines: number): string[] {
+  const most = Math.max(8, Math.floor(room / charWidth));
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (next.length <= most || !line) {
+      line = next;
+    } else {
+      out.push(line);
+      line = word;
+    }
+  }
+  if (line) out.push(line);
+  if (out.length > lines) {
+    const kept = out.slice(0, lines);
+    kept[lines - 1] = `${(kept[lines - 1] ?? "").slice(0, most - 1)}…`;
+    return kept;
+  }
+  return out.map((l) => (l.length > most ? `${l.slice(0, most - 1)}…` : l));
+}
+
+/** Like `wrap`, but breaks between the parts of a ` · `-separated line where it can. */
+function wrapParts(parts: string[], room: number, charWidth: number, lines: number): string[] {
+  const most = Math.max(8, Math.floor(room / charWidth));
+  const out: string[] = [];
+  let line = "";
+  for (const part of parts) {
+    const next = line ? `${line} · ${part}` : part;
+    if (next.length <= most || !line) {
+      line = next;
+    } else {
+      out.push(line);
+      line = part;
+    }
+  }
+  if (line) out.push(line);
+  return out.length > lines || out.some((l) => l.length > most) ? wrap(parts.join(" · "), room, charWidth, lines) : out;
+}
+
+function subtitleOf(range: NonNullable<ChartOptions["range"]>): string {
+  return oneLine(`${range.start} – ${range.end} · ${range.zone} · as of ${range.asOf}`);
 }
 
 // The date and time before the offset; read by hand because luxon's ISO parser was a quarter of the
@@ -194,17 +467,38 @@ function wallClockAsUtc(timestamp: string): Date | undefined {
   return date.toISOString().startsWith(timestamp.slice(0, 10)) ? date : undefined;
 }
 
-function toPoints(rows: readonly UsageRow[]): Point[] {
+const finite = (n: unknown): number | undefined => (typeof n === "number" && Number.isFinite(n) ? n : undefined);
+
+function toPoints(rows: readonly ChartRow[], metric: ChartMetric, aggregate: Period): Point[] {
   const points: Point[] = [];
+  const field = METRICS[metric].field;
   for (const row of rows) {
     const x = wallClockAsUtc(row.timestamp);
     if (!x) continue;
+    const x2 = DateTime.fromJSDate(x, { zone: "UTC" })
+      .plus({ [DURATION_UNIT[aggregate]]: 1 })
+      .toJSDate();
     const label = oneLine(row.period);
+    const value = finite(row[field]);
+    const lifecycle = {
+      new: finite(row.new),
+      returning: finite(row.returning),
+      resurrected: finite(row.resurrected),
+      dormant: finite(row.dormant),
+    };
     const lines = [label, plural(row.user, "distinct user"), plural(row.logins, "login")];
+    if (metric === "lifecycle") {
+      for (const key of LIFECYCLE) if (lifecycle[key] !== undefined) lines.push(`${lifecycle[key]} ${key}`);
+    } else if (field !== "user" && field !== "logins") {
+      lines.push(`${METRICS[metric].noun}: ${formatValue(value, metric)}`);
+    }
     if (row.partial) lines.push("(incomplete)");
     points.push({
       x,
-      user: row.user,
+      x2,
+      value,
+      previous: metric === "users" ? finite(row.previous) : undefined,
+      lifecycle,
       label,
       partial: row.partial,
       title: lines.join("\n"),
@@ -213,32 +507,119 @@ function toPoints(rows: readonly UsageRow[]): Point[] {
   return points.sort((a, b) => a.x.getTime() - b.x.getTime());
 }
 
+function formatValue(value: number | undefined, metric: ChartMetric): string {
+  if (value === undefined) return "none";
+  return metric === "stickiness" ? `${Math.round(value * 100)}%` : value.toLocaleString("en-US");
+}
+
 function plural(n: number, noun: string): string {
   return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
 }
 
-// Counted back from the newest period, the one people look for, so it always has its label.
-function thinTicks(points: readonly Point[], plotWidth: number): Date[] {
-  const most = Math.max(1, Math.floor(plotWidth / TICK_SPACING));
-  const every = Math.ceil(points.length / most);
-  return points.filter((_, i) => (points.length - 1 - i) % every === 0).map((p) => p.x);
+/** The label of the period starting at `d` (a wall-clock time read as UTC), as the report labels it. */
+function labelOf(d: Date, aggregate: Period): string {
+  return periodKeys(DateTime.fromJSDate(d, { zone: "UTC" }))[aggregate];
+}
+
+// Each kind of label's width at 12 px, with air between neighbours.
+const TICK_SPACING: Record<Period, number> = { day: 84, week: 72, month: 64, quarter: 68, year: 44 };
+
+/**
+ * Ticks at calendar steps, the finest that fits: days, Mondays, then month starts every 1, 2, 3, 6 or 12
+ * months; weeks, every other week, then the first week of every 1, 2, 3, 6 or 12 months; and so on.
+ */
+export function calendarTicks(aggregate: Period, domain: readonly [Date, Date], plotWidth: number): Date[] {
+  const most = Math.max(1, Math.floor(plotWidth / TICK_SPACING[aggregate]));
+  const from = domain[0];
+  const to = domain[1].getTime();
+  // Plain UTC dates, not luxon: a twenty-year daily range has 7,305 candidates, each tried by every step.
+  const y = from.getUTCFullYear();
+  const m = from.getUTCMonth();
+  const d = from.getUTCDate();
+  const nth: (i: number) => Date = {
+    day: (i: number) => new Date(Date.UTC(y, m, d + i)),
+    week: (i: number) => new Date(Date.UTC(y, m, d + 7 * i)),
+    month: (i: number) => new Date(Date.UTC(y, m + i, 1)),
+    quarter: (i: number) => new Date(Date.UTC(y, m + 3 * i, 1)),
+    year: (i: number) => new Date(Date.UTC(y + i, 0, 1)),
+  }[aggregate];
+  const all: Date[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const at = nth(i);
+    if (at.getTime() > to) break;
+    all.push(at);
+  }
+  const monthly = (n: number) => (t: Date) => t.getUTCMonth() % n === 0;
+  const yearly = (n: number) => (t: Date) => t.getUTCFullYear() % n === 0;
+  const steps: ((t: Date) => boolean)[] = {
+    day: [
+      () => true,
+      (t: Date) => t.getUTCDay() === 1,
+      ...[1, 2, 3, 6, 12].map((n) => (t: Date) => t.getUTCDate() === 1 && monthly(n)(t)),
+      ...[2, 5, 10].map((n) => (t: Date) => t.getUTCDate() === 1 && t.getUTCMonth() === 0 && yearly(n)(t)),
+    ],
+    week: [
+      () => true,
+      (t: Date) => isoWeekNumber(t) % 2 === 1,
+      ...[1, 2, 3, 6, 12].map((n) => (t: Date) => t.getUTCDate() <= 7 && monthly(n)(t)),
+      ...[2, 5, 10].map((n) => (t: Date) => t.getUTCMonth() === 0 && t.getUTCDate() <= 7 && yearly(n)(t)),
+    ],
+    month: [
+      ...[1, 2, 3, 6, 12].map(monthly),
+      ...[2, 5, 10].map((n) => (t: Date) => t.getUTCMonth() === 0 && yearly(n)(t)),
+    ],
+    quarter: [
+      ...[1, 2, 4].map((n) => monthly(3 * n)),
+      ...[2, 5, 10].map((n) => (t: Date) => t.getUTCMonth() === 0 && yearly(n)(t)),
+    ],
+    year: [1, 2, 5, 10, 20, 50].map(yearly),
+  }[aggregate];
+  for (const step of steps) {
+    const ticks = all.filter(step);
+    if (ticks.length <= most && ticks.length > 0) return ticks;
+  }
+  // Even the coarsest step is too many, or none falls in a short range: the last period alone.
+  return [all.at(-1) ?? from];
+}
+
+/** The ISO 8601 week number of a UTC date: its Thursday decides. */
+function isoWeekNumber(t: Date): number {
+  const thursday = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate() + 4 - (t.getUTCDay() || 7)));
+  const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  return Math.ceil(((thursday.getTime() - yearStart) / 86_400_000 + 1) / 7);
+}
+
+function valueExtent(points: readonly Point[]): [number, number] {
+  let max = 0;
+  for (const p of points) max = Math.max(max, p.value ?? 0, p.previous ?? 0);
+  return [0, max];
+}
+
+function lifecycleExtent(points: readonly Point[]): [number, number] {
+  let max = 0;
+  let min = 0;
+  for (const p of points) {
+    max = Math.max(max, (p.lifecycle.new ?? 0) + (p.lifecycle.returning ?? 0) + (p.lifecycle.resurrected ?? 0));
+    min = Math.min(min, -(p.lifecycle.dormant ?? 0));
+  }
+  return [min, max];
 }
 
 // People are counted in whole numbers; Plot's own ticks would show 0.5 users on a quiet chart.
-function userScale(max: number, plotHeight: number): { top: number; ticks: number[] } {
+function numberScale(
+  [min, max]: [number, number],
+  plotHeight: number,
+  fraction: boolean,
+): { domain: [number, number]; ticks: number[] } {
   const count = Math.max(2, Math.floor(plotHeight / 50));
-  const rough = Math.max(1, max) / count;
+  const rough = Math.max(fraction ? 0.01 : 1, max - min) / count;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step = Math.max(1, ([1, 2, 5, 10].find((m) => m * magnitude >= rough) ?? 10) * magnitude);
+  const step = Math.max(fraction ? 0.01 : 1, ([1, 2, 5, 10].find((m) => m * magnitude >= rough) ?? 10) * magnitude);
   const top = Math.max(step, Math.ceil(max / step) * step);
-  return { top, ticks: Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step) };
-}
-
-// The note ends at the frame's right edge, on the line of the y label, which takes the first 100px; at
-// about 6px a character, narrow charts get a shorter wording.
-function legendFor(plotWidth: number): string {
-  const room = MARGIN.left + plotWidth - 100;
-  return LEGENDS.find((legend) => legend.length * 6 <= room) ?? (LEGENDS.at(-1) as string);
+  const bottom = Math.min(0, Math.floor(min / step) * step);
+  const ticks: number[] = [];
+  for (let i = 0; bottom + i * step <= top + step / 1000; i++) ticks.push(Number((bottom + i * step).toFixed(6)));
+  return { domain: [bottom, top], ticks };
 }
 
 // Dense series (years of days) would otherwise merge into a band of overlapping circles.
@@ -246,20 +627,114 @@ function dotRadius(count: number, plotWidth: number): number {
   return Math.min(3.5, Math.max(1.5, plotWidth / count / 2));
 }
 
-function serialize(figure: Element, width: number, height: number): string {
+/** What a screen reader says: the range, the latest complete value, and its change from the one before. */
+function describe(points: readonly Point[], metric: ChartMetric, options: ChartOptions, title: string): string {
+  const parts = [`${title}.`];
+  if (options.range) {
+    parts.push(
+      `From ${options.range.start} to ${options.range.end} (${options.range.zone}), as of ${options.range.asOf}.`,
+    );
+  }
+  const complete = points.filter((p) => !p.partial && (metric === "lifecycle" || p.value !== undefined));
+  const latest = complete.at(-1);
+  if (!latest) {
+    const none = metric !== "lifecycle" && points.length > 0 && points.every((p) => p.value === undefined);
+    parts.push(
+      none ? `The report has no ${METRICS[metric].noun} yet.` : points.length ? "No complete period yet." : "No data.",
+    );
+    return parts.join(" ");
+  }
+  const noun = METRICS[metric].noun;
+  if (metric === "lifecycle") {
+    const l = latest.lifecycle;
+    parts.push(
+      `Latest complete ${options.aggregate}, ${latest.label}: ${l.new ?? 0} new, ${l.returning ?? 0} returning, ${l.resurrected ?? 0} resurrected, ${l.dormant ?? 0} dormant.`,
+    );
+    return parts.join(" ");
+  }
+  parts.push(`Latest complete ${options.aggregate}, ${latest.label}: ${formatValue(latest.value, metric)} ${noun}`);
+  const before = points[points.indexOf(latest) - 1];
+  if (before?.value !== undefined && latest.value !== undefined) {
+    const change = latest.value - before.value;
+    const percent = before.value ? ` (${change >= 0 ? "+" : ""}${Math.round((change / before.value) * 100)}%)` : "";
+    const amount =
+      metric === "stickiness"
+        ? `${Math.round(Math.abs(change) * 100)} points`
+        : Math.abs(change).toLocaleString("en-US");
+    parts[parts.length - 1] +=
+      change === 0
+        ? `, the same as ${before.label}.`
+        : `, ${change > 0 ? "up" : "down"} ${amount}${percent} from ${before.label} (${formatValue(before.value, metric)}).`;
+  } else {
+    parts[parts.length - 1] += ".";
+  }
+  return parts.join(" ");
+}
+
+interface SerializeOptions {
+  width: number;
+  height: number;
+  theme: ChartTheme;
+  options: ChartOptions;
+  title: string;
+  description: string;
+}
+
+function serialize(figure: Element, { width, height, theme, options, title, description }: SerializeOptions): string {
+  const document = figure.ownerDocument;
+  const colours = PALETTES[theme === "dark" ? "dark" : "light"];
+  const transparent = options.background === "transparent";
   // The HTML serialiser writes no namespace; without it the file is not an SVG image.
   figure.setAttribute("xmlns", SVG_NS);
-  // Images and wiki embeds show no page stylesheet, so colours and font travel on the root.
-  figure.setAttribute("style", `background: white; color: ${INK}`);
+  figure.setAttribute("role", "img");
   figure.setAttribute("font-family", FONT);
-  const document = figure.ownerDocument;
+  figure.setAttribute("font-size", String(FONT_SIZE));
+  figure.setAttribute("class", `${figure.getAttribute("class") ?? ""} hu-chart`.trim());
+  // Images and wiki embeds show no page stylesheet, so colours travel on the root; `color` is what
+  // Plot's axes draw with (currentColor).
+  figure.setAttribute("color", colours.ink);
+  figure.removeAttribute("style");
+  const style = figure.querySelector("style");
+  if (style) style.textContent = chartStyle(theme, transparent);
+
+  const titleElement = document.createElementNS(SVG_NS, "title");
+  titleElement.textContent = title;
+  const desc = document.createElementNS(SVG_NS, "desc");
+  desc.textContent = description;
   const background = document.createElementNS(SVG_NS, "rect");
+  background.setAttribute("class", "hu-background");
   background.setAttribute("width", String(width));
   background.setAttribute("height", String(height));
-  background.setAttribute("fill", "white");
+  background.setAttribute("fill", transparent ? "none" : colours.background);
   figure.insertBefore(background, figure.firstChild);
+  figure.insertBefore(desc, figure.firstChild);
+  figure.insertBefore(titleElement, figure.firstChild);
   // `&nbsp;` is the one entity the HTML serialiser emits that XML does not define; `oneLine` already
   // turns U+00A0 into a space, this covers text Plot formats itself. A literal "&nbsp;" typed by a user
   // comes out as `&amp;nbsp;` and is left alone.
   return figure.outerHTML.replaceAll("&nbsp;", "&#160;");
+}
+
+// Plot's own style block, plus the dark palette for `auto`. Selectors are scoped to `.hu-chart`, since an
+// SVG inlined into a page shares the page's stylesheet. Presentation attributes carry the light (or dark)
+// colours for renderers without CSS, such as the PNG rasteriser; these rules override them in browsers.
+function chartStyle(theme: ChartTheme, transparent: boolean): string {
+  const base = `.hu-chart { display: block; height: auto; max-width: 100%; }
+.hu-chart text, .hu-chart tspan { white-space: pre; }`;
+  if (theme !== "auto") return base;
+  const d = PALETTES.dark;
+  return `${base}
+@media (prefers-color-scheme: dark) {
+  .hu-chart { color: ${d.ink}; }
+  .hu-chart .hu-background { fill: ${transparent ? "none" : d.background}; }
+  .hu-chart .hu-muted { fill: ${d.muted}; }
+  .hu-chart .hu-series { stroke: ${d.series}; }
+  .hu-chart .hu-dot { stroke: ${d.series}; fill: ${d.series}; }
+  .hu-chart .hu-hollow { stroke: ${d.series}; fill: ${d.background}; }
+  .hu-chart .hu-previous { stroke: ${d.previous}; }
+  .hu-chart .hu-new { fill: ${d.new}; }
+  .hu-chart .hu-returning { fill: ${d.returning}; }
+  .hu-chart .hu-resurrected { fill: ${d.resurrected}; }
+  .hu-chart .hu-dormant { fill: ${d.dormant}; }
+}`;
 }

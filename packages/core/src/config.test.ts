@@ -87,4 +87,43 @@ describe("loadConfig", () => {
     const lease = await file("l.yaml", "lockLeaseSeconds: 1\n");
     await expect(loadConfig({ file: lease })).rejects.toThrow(`${lease}: lockLeaseSeconds:`);
   });
+
+  it("reads the API's settings: public URL, proxy trust, sessions, query budget and concurrency", async () => {
+    expect(await loadConfig()).toMatchObject({
+      trustProxy: false,
+      queryTimeoutMs: 30_000,
+      reportConcurrency: 2,
+      reportQueue: 16,
+    });
+    const config = await loadConfig({
+      env: {
+        HOME_USAGE_PUBLIC_URL: "https://usage.example.com/tools/",
+        HOME_USAGE_TRUST_PROXY: "true",
+        HOME_USAGE_SESSION_SECRET: "session-secret-0123456789",
+        HOME_USAGE_QUERY_TIMEOUT_MS: "5000",
+        HOME_USAGE_REPORT_CONCURRENCY: "4",
+        HOME_USAGE_REPORT_QUEUE: "0",
+      },
+      flags: { queryTimeoutMs: "7000" },
+    });
+    expect(config).toMatchObject({
+      publicUrl: "https://usage.example.com/tools",
+      trustProxy: true,
+      sessionSecret: "session-secret-0123456789",
+      queryTimeoutMs: 7000,
+      reportConcurrency: 4,
+      reportQueue: 0,
+    });
+  });
+
+  it.each([
+    [{ HOME_USAGE_PUBLIC_URL: "usage.example.com" }, /^HOME_USAGE_PUBLIC_URL: "usage.example.com" must be an http/],
+    [{ HOME_USAGE_PUBLIC_URL: "https://x.example/?a=1" }, /must have no query or fragment/],
+    [{ HOME_USAGE_TRUST_PROXY: "maybe" }, /^HOME_USAGE_TRUST_PROXY: "maybe" must be true or false/],
+    [{ HOME_USAGE_QUERY_TIMEOUT_MS: "10" }, /^HOME_USAGE_QUERY_TIMEOUT_MS: "10" must be a whole number from 100/],
+    [{ HOME_USAGE_REPORT_CONCURRENCY: "0" }, /must be a whole number from 1 to 64/],
+    [{ HOME_USAGE_SESSION_SECRET: "short" }, /^HOME_USAGE_SESSION_SECRET: must be at least 16 characters/],
+  ])("refuses %j naming the variable", async (env, message) => {
+    await expect(loadConfig({ env })).rejects.toThrow(message);
+  });
 });

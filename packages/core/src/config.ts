@@ -52,6 +52,18 @@ export interface HomeUsageConfig {
   apiTokens: string[];
   /** The key that signs embed URLs; embed URLs are off without it. */
   embedSecret?: string;
+  /** The API's public base URL (`https://usage.example.com/`) for absolute links and embed snippets. */
+  publicUrl?: string;
+  /** Believe X-Forwarded-Proto/Host from a reverse proxy. @default false */
+  trustProxy: boolean;
+  /** The key that signs browser sessions; derived from the API tokens when absent. */
+  sessionSecret?: string;
+  /** The time budget of each report query, in milliseconds. @default 30000 */
+  queryTimeoutMs: number;
+  /** Reports computed at once; more wait in the queue. @default 2 */
+  reportConcurrency: number;
+  /** Reports that may wait for a slot; beyond that the API answers 503. @default 16 */
+  reportQueue: number;
 }
 
 /** Where a setting may come from, in rising precedence. */
@@ -82,6 +94,12 @@ const SETTINGS = {
   port: { env: "PORT", flag: "--port" },
   apiTokens: { env: "HOME_USAGE_API_TOKENS", flag: "--api-tokens" },
   embedSecret: { env: "HOME_USAGE_EMBED_SECRET", flag: "--embed-secret" },
+  publicUrl: { env: "HOME_USAGE_PUBLIC_URL", flag: "--public-url" },
+  trustProxy: { env: "HOME_USAGE_TRUST_PROXY", flag: "--trust-proxy" },
+  sessionSecret: { env: "HOME_USAGE_SESSION_SECRET", flag: "--session-secret" },
+  queryTimeoutMs: { env: "HOME_USAGE_QUERY_TIMEOUT_MS", flag: "--query-timeout-ms" },
+  reportConcurrency: { env: "HOME_USAGE_REPORT_CONCURRENCY", flag: "--report-concurrency" },
+  reportQueue: { env: "HOME_USAGE_REPORT_QUEUE", flag: "--report-queue" },
 } as const;
 
 type FlagKey = keyof typeof SETTINGS;
@@ -92,6 +110,26 @@ const namespace = z
   .transform((value): Namespace => {
     const dot = value.indexOf(".");
     return { db: value.slice(0, dot), collection: value.slice(dot + 1) };
+  });
+
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`);
+
+// An origin and an optional path prefix; kept without a trailing slash so paths append to it.
+const publicUrl = z
+  .string()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), {
+    message: "must be an http:// or https:// URL",
+    abort: true,
+  })
+  .refine((v) => !new URL(v).search && !new URL(v).hash, "must have no query or fragment")
+  .transform((v) => {
+    const url = new URL(v);
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
   });
 
 const instant = z
@@ -120,6 +158,12 @@ const fileSchema = z
     port: z.union([z.number(), z.string()]),
     apiTokens: z.union([z.array(z.string()), z.string()]),
     embedSecret: z.string(),
+    publicUrl: z.string(),
+    trustProxy: z.union([z.boolean(), z.string()]),
+    sessionSecret: z.string(),
+    queryTimeoutMs: z.union([z.number(), z.string()]),
+    reportConcurrency: z.union([z.number(), z.string()]),
+    reportQueue: z.union([z.number(), z.string()]),
   })
   .partial()
   .strict();
@@ -163,6 +207,19 @@ const configSchema = z
       .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((t) => t.trim()).filter(Boolean))
       .refine((tokens) => tokens.every((t) => t.length >= 16), "each token must be at least 16 characters"),
     embedSecret: z.string().min(16, "must be at least 16 characters").optional(),
+    publicUrl: publicUrl.optional(),
+    trustProxy: z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+      if (typeof v === "boolean") return v;
+      const word = v.trim().toLowerCase();
+      if (["true", "1", "yes"].includes(word)) return true;
+      if (["false", "0", "no"].includes(word)) return false;
+      ctx.addIssue({ code: "custom", message: "must be true or false" });
+      return z.NEVER;
+    }),
+    sessionSecret: z.string().min(16, "must be at least 16 characters").optional(),
+    queryTimeoutMs: wholeNumber(100, 3_600_000),
+    reportConcurrency: wholeNumber(1, 64),
+    reportQueue: wholeNumber(0, 10_000),
   })
   .transform(
     ({ login, ...c }): HomeUsageConfig => ({
@@ -187,6 +244,10 @@ const DEFAULTS = {
   host: "127.0.0.1",
   port: 5001,
   apiTokens: [],
+  trustProxy: false,
+  queryTimeoutMs: 30_000,
+  reportConcurrency: 2,
+  reportQueue: 16,
 };
 
 const clone = (signal: LoginSignal): LoginSignal => ({
@@ -237,7 +298,7 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<HomeUsage
     const key = String(issue?.path[0] ?? "config");
     const where = origin[key] ?? key;
     // Secrets are never repeated back.
-    const secret = key === "apiTokens" || key === "embedSecret" || key === "mongodbUri";
+    const secret = key === "apiTokens" || key === "embedSecret" || key === "sessionSecret" || key === "mongodbUri";
     const value = typeof raw[key] === "string" && !secret ? ` "${raw[key]}"` : "";
     const detail = issue?.path.length && issue.path.length > 1 ? `${issue.path.slice(1).join(".")} ` : "";
     throw new HomeUsageError("E_USAGE", `${where}:${value} ${detail}${describeIssue(issue)}`);

@@ -7,6 +7,7 @@ export interface EmbedArguments {
   end?: string;
   aggregate?: string;
   title?: string;
+  metric?: string;
 }
 
 interface Payload extends EmbedArguments {
@@ -14,11 +15,23 @@ interface Payload extends EmbedArguments {
   exp: number;
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** The longest lifetime an embed URL may have. */
+export const MAX_EMBED_LIFETIME_MS = 10 * 365 * 86_400_000;
+/** The longest title a chart takes, as the API checks it. */
+export const MAX_TITLE_LENGTH = 200;
+
 const b64 = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 const sign = (body: string, secret: string) => createHmac("sha256", secret).update(body).digest();
 
 /** A URL-safe token `<payload>.<signature>` for the chart arguments, valid until `expires`. */
 export function signEmbedToken(args: EmbedArguments, options: { secret: string; expires: Date }): string {
+  if (!Number.isFinite(options.expires.getTime())) {
+    throw new HomeUsageError("E_USAGE", "expires: not a valid date");
+  }
+  if (args.title !== undefined && args.title.length > MAX_TITLE_LENGTH) {
+    throw new HomeUsageError("E_USAGE", `title: must be at most ${MAX_TITLE_LENGTH} characters`);
+  }
   const payload: Payload = { ...args, exp: Math.floor(options.expires.getTime() / 1000) };
   const body = b64(JSON.stringify(payload));
   return `${body}.${b64(sign(body, options.secret))}`;
@@ -30,13 +43,20 @@ export function signEmbedToken(args: EmbedArguments, options: { secret: string; 
  */
 export function verifyEmbedToken(token: string, options: { secret: string; now: Date }): EmbedArguments {
   const [body, signature, extra] = token.split(".");
-  if (!body || !signature || extra !== undefined) throw new HomeUsageError("E_FORBIDDEN", "malformed embed token");
+  if (!body || !signature || extra !== undefined || !BASE64URL.test(body) || !BASE64URL.test(signature)) {
+    throw new HomeUsageError("E_FORBIDDEN", "malformed embed token");
+  }
   const expected = sign(body, options.secret);
+  // Node's decoder forgives padding, `+`, `/` and stray final bits; only the one spelling this server
+  // signs may verify, so a token cannot be varied into many URLs (and cache entries).
+  if (signature !== b64(expected)) {
+    throw new HomeUsageError("E_FORBIDDEN", "the embed token's signature does not match");
+  }
   const given = Buffer.from(signature, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new HomeUsageError("E_FORBIDDEN", "the embed token's signature does not match");
   }
-  const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Payload;
+  const payload = readPayload(body);
   if (!(payload.exp * 1000 > options.now.getTime())) {
     throw new HomeUsageError("E_FORBIDDEN", `the embed token expired at ${new Date(payload.exp * 1000).toISOString()}`);
   }
@@ -51,5 +71,17 @@ export function parseDuration(input: string, name: string): number {
   if (!match) throw new HomeUsageError("E_USAGE", `${name}: "${input}" is not a duration such as 30d, 12h or 1y`);
   const ms = Number(match[1]) * units[match[2] as keyof typeof units];
   if (ms <= 0) throw new HomeUsageError("E_USAGE", `${name}: "${input}" must be longer than zero`);
+  if (ms > MAX_EMBED_LIFETIME_MS) throw new HomeUsageError("E_USAGE", `${name}: "${input}" is longer than 10 years`);
   return ms;
+}
+
+// Signed by us, so well-formed unless the secret leaked; still read defensively, as a 403 and not a 500.
+function readPayload(body: string): Payload {
+  try {
+    const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Payload;
+    if (payload && typeof payload === "object" && typeof payload.exp === "number") return payload;
+  } catch {
+    // fall through
+  }
+  throw new HomeUsageError("E_FORBIDDEN", "malformed embed token");
 }

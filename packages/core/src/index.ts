@@ -6,13 +6,32 @@ export {
   type RunDates,
   runAggregation,
 } from "./aggregation.js";
-export { type ChartOptions, renderChart } from "./chart.js";
+export {
+  CHART_METRICS,
+  CHART_THEMES,
+  type ChartMetric,
+  type ChartOptions,
+  type ChartRow,
+  type ChartTheme,
+  calendarTicks,
+  chartTitle,
+  parseMetric,
+  renderChart,
+} from "./chart.js";
+export { type PngOptions, renderPng } from "./chart-png.js";
 export { type ConfigSources, type HomeUsageConfig, loadConfig, type Namespace } from "./config.js";
 export { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./cookie.js";
 export { connectDatabase, formatNamespace, redactUri } from "./database.js";
 export { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
 export { type DemoDataOptions, type DemoDataSummary, writeDemoData } from "./demo-data.js";
-export { type EmbedArguments, parseDuration, signEmbedToken, verifyEmbedToken } from "./embed-token.js";
+export {
+  type EmbedArguments,
+  MAX_EMBED_LIFETIME_MS,
+  MAX_TITLE_LENGTH,
+  parseDuration,
+  signEmbedToken,
+  verifyEmbedToken,
+} from "./embed-token.js";
 export { type ErrorCode, HomeUsageError } from "./errors.js";
 export { acquireLock, type LockDocument, lockId, readLock } from "./lock.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
@@ -28,7 +47,7 @@ export {
   periodOf,
   startOfDay,
 } from "./periods.js";
-export { formatReport, REPORT_FORMATS, type ReportFormat } from "./report-format.js";
+export { formatReport, formatTable, REPORT_FORMATS, type ReportFormat } from "./report-format.js";
 export {
   createRollupStore,
   type DayDocument,

@@ -79,30 +79,33 @@ export function coverDays(from: DateTime, to: DateTime): PeriodSpan[] {
   return pieces;
 }
 
-const PERIOD_ALIASES: Record<string, Period> = {
-  d: "day",
-  day: "day",
-  w: "week",
-  week: "week",
-  m: "month",
-  ms: "month",
-  me: "month",
-  month: "month",
-  q: "quarter",
-  qs: "quarter",
-  qe: "quarter",
-  quarter: "quarter",
-  y: "year",
-  ys: "year",
-  ye: "year",
-  a: "year",
-  year: "year",
-};
+// A Map, not an object: a user's word such as `constructor` or `__proto__` must not find Object's own keys.
+const PERIOD_ALIASES = new Map<string, Period>(
+  Object.entries({
+    d: "day",
+    day: "day",
+    w: "week",
+    week: "week",
+    m: "month",
+    ms: "month",
+    me: "month",
+    month: "month",
+    q: "quarter",
+    qs: "quarter",
+    qe: "quarter",
+    quarter: "quarter",
+    y: "year",
+    ys: "year",
+    ye: "year",
+    a: "year",
+    year: "year",
+  }) as [string, Period][],
+);
 
 /**
  * Reads an aggregate as people write it: `d|w|m|q|y`, `day|week|month|quarter|year`, or pandas-style
  * frequencies (`D W M MS ME Q QS QE Y YS YE A`), in any case. Null when it is none of these.
  */
 export function parsePeriod(input: string): Period | null {
-  return PERIOD_ALIASES[input.trim().toLowerCase()] ?? null;
+  return PERIOD_ALIASES.get(input.trim().toLowerCase()) ?? null;
 }

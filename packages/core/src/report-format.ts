@@ -29,36 +29,51 @@ const columnsOf = (rows: readonly UsageRow[]) =>
   COLUMNS.filter((c) => (c !== "active7" && c !== "active28") || rows.some((r) => r[c] !== undefined));
 
 /** The report's rows as a bare table in one of the text formats (JSON is the rows themselves). */
-export function formatReport(rows: readonly UsageRow[], format: ReportFormat): string {
-  return `${render(rows, format).trimEnd()}\n`;
+export function formatReport(
+  rows: readonly UsageRow[],
+  format: ReportFormat,
+  columns?: readonly (keyof UsageRow)[],
+): string {
+  return formatTable(rows, columns ?? columnsOf(rows), format);
 }
 
-function render(rows: readonly UsageRow[], format: ReportFormat): string {
-  const columns = columnsOf(rows);
-  const table = columnTable(Object.fromEntries(columns.map((c) => [c, rows.map((r) => r[c])])));
-  switch (format) {
-    case "json":
-      return JSON.stringify(rows, null, 2);
-    case "csv":
-      return table.toCSV();
-    case "markdown":
-      return table.toMarkdown();
-    case "html":
-      return table.toHTML({ limit: Number.POSITIVE_INFINITY });
-    case "text":
-      return formatText(rows);
-  }
+/**
+ * Rows of any kind as a table in one of the formats, with these columns in this order (JSON keeps the
+ * rows whole). Text aligns the columns, numbers to the right, and writes booleans as yes/no.
+ */
+export function formatTable<Row extends object, Column extends keyof Row & string>(
+  rows: readonly Row[],
+  columns: readonly Column[],
+  format: ReportFormat,
+): string {
+  const table = columnTable(Object.fromEntries(columns.map((c) => [c, rows.map((r) => r[c] ?? null)])));
+  const render = () => {
+    switch (format) {
+      case "json":
+        return JSON.stringify(rows, null, 2);
+      case "csv":
+        return table.toCSV();
+      case "markdown":
+        return table.toMarkdown();
+      case "html":
+        return table.toHTML({ limit: Number.POSITIVE_INFINITY });
+      case "text":
+        return formatText(rows, columns);
+    }
+  };
+  return `${render().trimEnd()}\n`;
 }
 
 /** Aligned columns for a terminal; numbers right-aligned. */
-function formatText(rows: readonly UsageRow[]): string {
-  const columns = columnsOf(rows);
-  const cells = [
-    [...columns],
-    ...rows.map((r) => columns.map((c) => (c === "partial" ? (r.partial ? "yes" : "no") : String(r[c])))),
-  ];
+function formatText<Row extends object, Column extends keyof Row & string>(
+  rows: readonly Row[],
+  columns: readonly Column[],
+): string {
+  const text = (v: unknown) =>
+    typeof v === "boolean" ? (v ? "yes" : "no") : v === null || v === undefined ? "" : String(v);
+  const cells = [[...columns] as string[], ...rows.map((r) => columns.map((c) => text(r[c])))];
   const widths = columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
-  const numeric = columns.map((c) => c !== "timestamp" && c !== "period" && c !== "partial");
+  const numeric = columns.map((c) => rows.some((r) => typeof r[c] === "number"));
   return cells
     .map((row) =>
       row

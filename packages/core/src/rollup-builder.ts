@@ -69,7 +69,7 @@ export class RollupBuilder {
     // Days: the 27 before `day` (the activity windows), and those of the open week and month.
     const from = DateTime.min(day.minus({ days: 27 }).startOf("day"), spans.week.start, spans.month.start);
     const days: { day: DateTime; entries: DayEntry[] | null }[] = [];
-    for (let d = from; d < day; d = nextDay(d)) days.push({ day: d, entries: null });
+    for (let d: DateTime = from; d < day; d = nextDay(d)) days.push({ day: d, entries: null });
     await inBatches(days, async (d) => {
       d.entries = (await loadDay(periodOf(d.day, "day")))?.users ?? null;
     });

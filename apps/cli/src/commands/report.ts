@@ -1,12 +1,20 @@
 import { rename, writeFile } from "node:fs/promises";
 import {
+  CHART_THEMES,
+  type ChartMetric,
+  type ChartTheme,
   createUsageService,
   formatReport,
+  formatTable,
   HomeUsageError,
+  MAX_TITLE_LENGTH,
   parseDuration,
+  parseMetric,
   parseUsageArguments,
   renderChart,
+  renderPng,
   signEmbedToken,
+  type UsageRow,
 } from "@home-usage/core";
 import { type GlobalOptions, readConfig, withDatabase } from "../context.js";
 
@@ -16,22 +24,40 @@ export interface RangeOptions extends GlobalOptions {
   aggregate?: string;
 }
 
-/** The same query the API answers, for the terminal. */
+/** The same query the API answers, for the terminal, in the rollup's time zone. */
 async function query(options: RangeOptions) {
   const config = await readConfig(options);
   const now = config.now ?? new Date();
   const { query: usage, report: result } = await withDatabase(config, (client) =>
     createUsageService({ client, config }).report(options, now),
   );
-  return { usage, result };
+  return { usage, result, config, now };
 }
 
-export async function report(options: RangeOptions & { format: "table" | "csv" | "json" | "markdown" }) {
+/** The row fields that show a metric: the lifecycle is four of them. */
+const METRIC_COLUMNS: Record<ChartMetric, (keyof UsageRow)[]> = {
+  users: ["user"],
+  logins: ["logins"],
+  active7: ["active7"],
+  active28: ["active28"],
+  new: ["new"],
+  returning: ["returning"],
+  resurrected: ["resurrected"],
+  dormant: ["dormant"],
+  stickiness: ["stickiness"],
+  lifecycle: ["new", "returning", "resurrected", "dormant"],
+};
+
+export async function report(
+  options: RangeOptions & { format: "table" | "csv" | "json" | "markdown"; metric?: string },
+) {
+  const metric = options.metric === undefined ? undefined : parseMetric(options.metric, "--metric");
   const { result } = await query(options);
   if (!result.asOf && options.format === "table") {
     throw new HomeUsageError("E_STATE", "the rollup is empty: run home-usage aggregate first");
   }
-  process.stdout.write(formatReport(result.rows, options.format === "table" ? "text" : options.format));
+  const columns = metric && ["timestamp" as const, "period" as const, ...METRIC_COLUMNS[metric], "partial" as const];
+  process.stdout.write(formatReport(result.rows, options.format === "table" ? "text" : options.format, columns));
   if (result.missing.length && options.format === "table") {
     process.stderr.write(`no processed days, so no row, for: ${result.missing.join(", ")}\n`);
   }
@@ -42,58 +68,66 @@ export async function users(options: RangeOptions & { format: "table" | "csv" | 
   const config = await readConfig(options);
   const now = config.now ?? new Date();
   const { rows } = await withDatabase(config, (client) => createUsageService({ client, config }).people(options, now));
-  if (options.format === "json") {
-    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    return;
-  }
-  const cells = [
-    ["user", "logins", "days", "firstSeen", "lastSeen", "account"],
-    ...rows.map((r) => [
-      r.user,
-      String(r.logins),
-      String(r.days),
-      r.firstSeen ?? "",
-      r.lastSeen ?? "",
-      r.account ?? "",
-    ]),
-  ];
-  if (options.format === "csv") {
-    const quote = (cell: string) => (/[",\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
-    process.stdout.write(`${cells.map((row) => row.map(quote).join(",")).join("\n")}\n`);
-    return;
-  }
-  const widths = cells[0]?.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length))) ?? [];
-  const numeric = [false, true, true, false, false, false];
-  process.stdout.write(
-    `${cells
-      .map((row) =>
-        row
-          .map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-          .join("  ")
-          .trimEnd(),
-      )
-      .join("\n")}\n`,
-  );
+  const columns = ["user", "logins", "days", "firstSeen", "lastSeen", "account"] as const;
+  process.stdout.write(formatTable(rows, columns, options.format === "table" ? "text" : options.format));
 }
 
-export async function plot(options: RangeOptions & { title?: string; width?: number; height?: number; out: string }) {
-  if (!options.out.endsWith(".svg")) throw new HomeUsageError("E_USAGE", `--out: ${options.out} must end in .svg`);
-  const { usage, result } = await query(options);
+export interface PlotOptions extends RangeOptions {
+  title?: string;
+  width?: number;
+  height?: number;
+  metric?: string;
+  theme?: string;
+  scale?: string;
+  out: string;
+}
+
+export async function plot(options: PlotOptions) {
+  const format = /\.(svg|png)$/i.exec(options.out)?.[1]?.toLowerCase();
+  if (!format) throw new HomeUsageError("E_USAGE", `--out: ${options.out} must end in .svg or .png`);
+  const metric = parseMetric(options.metric, "--metric");
+  const theme = (options.theme ?? "light") as ChartTheme;
+  if (!CHART_THEMES.includes(theme)) {
+    throw new HomeUsageError("E_USAGE", `--theme: unknown "${options.theme}" (use ${CHART_THEMES.join(", ")})`);
+  }
+  if (options.scale !== undefined && options.scale !== "1" && options.scale !== "2") {
+    throw new HomeUsageError("E_USAGE", `--scale: must be 1 or 2`);
+  }
+  if (options.scale !== undefined && format !== "png") throw new HomeUsageError("E_USAGE", "--scale: only for .png");
+  const { usage, result, now } = await query(options);
+  const end = usage.end;
   const svg = await renderChart(result.rows, {
     aggregate: usage.aggregate,
+    metric,
     title: options.title,
     width: options.width,
     height: options.height,
+    // A PNG cannot follow the viewer's colour scheme.
+    theme: format === "png" && theme === "auto" ? "light" : theme,
+    range: {
+      start: usage.start.toFormat("yyyy-MM-dd"),
+      end: end.equals(end.startOf("day"))
+        ? end.minus({ days: 1 }).toFormat("yyyy-MM-dd")
+        : end.toFormat("yyyy-MM-dd HH:mm"),
+      zone: result.timezone,
+      // When the job last wrote; Swedish writes dates as ISO 8601 does.
+      asOf: new Intl.DateTimeFormat("sv-SE", {
+        timeZone: result.timezone,
+        dateStyle: "short",
+        timeStyle: "short",
+      }).format(result.asOf ?? now),
+    },
   });
+  const bytes = format === "png" ? await renderPng(svg, { scale: options.scale === "2" ? 2 : 1 }) : svg;
   // Written beside the target and renamed over it, so a wiki never serves half a file.
   const partial = `${options.out}.${process.pid}.tmp`;
-  await writeFile(partial, svg);
+  await writeFile(partial, bytes);
   await rename(partial, options.out);
   process.stdout.write(`wrote ${options.out}: ${result.rows.length} ${usage.aggregate}s\n`);
 }
 
 export async function embedUrl(
-  options: RangeOptions & { title?: string; expires: string; baseUrl: string },
+  options: RangeOptions & { title?: string; metric?: string; expires: string; baseUrl?: string; png?: boolean },
 ): Promise<void> {
   const config = await readConfig(options);
   if (!config.embedSecret) {
@@ -102,15 +136,23 @@ export async function embedUrl(
   const now = config.now ?? new Date();
   // Checked now so a bad URL is not discovered in a wiki; stored as given, so ranges without a start roll.
   parseUsageArguments(options, { zone: config.timezone, now });
+  if (options.metric !== undefined) parseMetric(options.metric, "--metric");
+  if (options.title !== undefined && options.title.length > MAX_TITLE_LENGTH) {
+    throw new HomeUsageError("E_USAGE", `--title: must be at most ${MAX_TITLE_LENGTH} characters`);
+  }
   const lifetime = parseDuration(options.expires, "--expires");
+  const baseUrl = options.baseUrl ?? config.publicUrl;
+  if (!baseUrl) {
+    throw new HomeUsageError("E_USAGE", "--base-url: say where the API is reached (or set HOME_USAGE_PUBLIC_URL)");
+  }
   let base: URL;
   try {
-    base = new URL(options.baseUrl);
+    base = new URL(baseUrl);
   } catch {
-    throw new HomeUsageError("E_USAGE", `--base-url: "${options.baseUrl}" is not a URL`);
+    throw new HomeUsageError("E_USAGE", `--base-url: "${baseUrl}" is not a URL`);
   }
   if (base.protocol !== "http:" && base.protocol !== "https:") {
-    throw new HomeUsageError("E_USAGE", `--base-url: "${options.baseUrl}" must be http or https`);
+    throw new HomeUsageError("E_USAGE", `--base-url: "${baseUrl}" must be http or https`);
   }
   const args = Object.fromEntries(
     Object.entries({
@@ -118,8 +160,10 @@ export async function embedUrl(
       end: options.end,
       aggregate: options.aggregate,
       title: options.title,
+      metric: options.metric,
     }).filter(([, v]) => v !== undefined),
   );
   const token = signEmbedToken(args, { secret: config.embedSecret, expires: new Date(now.getTime() + lifetime) });
-  process.stdout.write(`${base.origin}${base.pathname.replace(/\/$/, "")}/usage/login/embed/${token}.svg\n`);
+  const url = `${base.origin}${base.pathname.replace(/\/$/, "")}/usage/login/embed/${token}`;
+  process.stdout.write(`${url}.${options.png ? "png" : "svg"}\n`);
 }

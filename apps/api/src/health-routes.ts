@@ -1,0 +1,42 @@
+import type { HomeUsageConfig, Logger } from "@home-usage/core";
+import { type Response, Router } from "express";
+import type { MongoClient } from "mongodb";
+import { sendData, sendError } from "./envelope.js";
+import { FAVICON } from "./page.js";
+
+/** `/healthz`, `/`, the favicon: what needs no sign-in. */
+export function healthRoutes({
+  client,
+  config,
+  logger,
+}: {
+  client: MongoClient;
+  config: HomeUsageConfig;
+  logger: Logger;
+}): Router {
+  const router = Router();
+
+  // Never behind the report limiter, and bounded in time: it must answer promptly during a burst.
+  router.get("/healthz", async (_req, res) => {
+    try {
+      await client.db(config.target.db).command({ ping: 1 }, { timeoutMS: 2000 });
+      sendData(res, { status: "ok" });
+    } catch (error) {
+      // Anyone may ask; the database's address and the driver's words stay in the log.
+      logger.warn(`healthz: the database does not answer: ${(error as Error).message.split("\n")[0]}`);
+      sendError(res, 503, "unavailable", "database unavailable");
+    }
+  });
+
+  router.get("/", (_req, res) => {
+    res.redirect(302, "usage/login");
+  });
+
+  const icon = (_req: unknown, res: Response) => {
+    res.set("Cache-Control", "public, max-age=86400");
+    res.type("image/svg+xml").send(FAVICON);
+  };
+  router.get("/favicon.svg", icon);
+  router.get("/favicon.ico", icon);
+  return router;
+}

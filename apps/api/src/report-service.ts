@@ -1,0 +1,177 @@
+import { createHash } from "node:crypto";
+import {
+  type ChartMetric,
+  type ChartTheme,
+  type Cookie,
+  createUsageService,
+  type HomeUsageConfig,
+  type PersonRow,
+  parseUsageArguments,
+  renderChart,
+  renderPng,
+  type UsageArguments,
+  type UsageQuery,
+  type UsageReport,
+} from "@home-usage/core";
+import { DateTime } from "luxon";
+import type { MongoClient } from "mongodb";
+import type { RenderChart } from "./chart-renderer.js";
+import { createLimiter, type Limiter } from "./limiter.js";
+import { createReportCache, type ReportCache } from "./report-cache.js";
+
+export interface ReportServiceOptions {
+  client: MongoClient;
+  config: HomeUsageConfig;
+  clock: () => Date;
+  /** @default one from config.reportConcurrency and config.reportQueue */
+  limiter?: Limiter;
+  /** @default a 64 MiB cache */
+  cache?: ReportCache;
+  /** @default drawing in this thread */
+  render?: RenderChart;
+}
+
+/** How a chart looks; the data comes from the report's arguments. */
+export interface ChartLook {
+  title?: string;
+  width?: number;
+  height?: number;
+  metric: ChartMetric;
+  theme: ChartTheme;
+  background: "solid" | "transparent";
+}
+
+/** The range and freshness of a report as people read them, for subtitles and the page. */
+export interface ReportRange {
+  /** The first day. */
+  start: string;
+  /** The last day (the exclusive end's day before, at midnight), or the end's date and time. */
+  end: string;
+  zone: string;
+  /** When the job last wrote the rollup. */
+  asOf: string;
+}
+
+export interface ReportAnswer {
+  /** This request's own query, never a cached one's. */
+  query: UsageQuery;
+  report: UsageReport;
+  range: ReportRange;
+}
+
+/**
+ * The one place the API counts, draws and rasterises: parse → count (cached, single-flight, bounded in
+ * time and in concurrency) → draw. Every database query carries `maxTimeMS` and the request's abort
+ * signal, so a request the client gave up stops its query.
+ */
+export function createReportService(options: ReportServiceOptions) {
+  const { client, config, clock } = options;
+  const usage = createUsageService({ client, config, maxTimeMS: config.queryTimeoutMs });
+  const cookies = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
+  const limiter =
+    options.limiter ?? createLimiter({ concurrency: config.reportConcurrency, queue: config.reportQueue });
+  const cache = options.cache ?? createReportCache();
+  const render = options.render ?? renderChart;
+
+  // The job touches its cookie whenever it writes a day, so the cookie versions the rollup.
+  const version = async (signal?: AbortSignal) => {
+    const cookie = await cookies.findOne({ _id: config.jobName }, { maxTimeMS: config.queryTimeoutMs, signal });
+    const run = cookie?.lastRun;
+    const written = run?.finished ?? run?.started;
+    return {
+      key: JSON.stringify([cookie?.offset, run?.started, run?.days, run?.finished]),
+      asOf: written instanceof Date ? written : undefined,
+    };
+  };
+
+  async function report(args: UsageArguments, signal?: AbortSignal): Promise<ReportAnswer> {
+    const now = clock();
+    // Periods are cut in the rollup's own zone (a zone set to another one is refused there).
+    const { zone } = await usage.settings(signal);
+    const query = parseUsageArguments(args, { zone, now });
+    const rollupVersion = await version(signal);
+    // A report counts whole days: within one minute, neither `end` nor "now" changes which days it
+    // reads or which periods are partial, unless `end` falls exactly on a midnight.
+    const minute = (ms: number) => Math.floor(ms / 60_000);
+    const key = [
+      "report",
+      rollupVersion.key,
+      query.aggregate,
+      query.start.startOf("day").toISO(),
+      minute(query.end.toMillis()),
+      query.end.equals(query.end.startOf("day")),
+      minute(now.getTime()),
+    ];
+    const result = await cache.get(
+      key,
+      (flightSignal) => limiter.run(flightSignal, async () => (await usage.report(args, now, flightSignal)).report),
+      { signal, size: reportSize },
+    );
+    const written = result.asOf ?? rollupVersion.asOf;
+    const asOf = written ? DateTime.fromJSDate(written).setZone(zone) : undefined;
+    return {
+      query,
+      report: result,
+      range: {
+        start: readable(query.start),
+        end: args.end === undefined || args.end === "" ? query.end.toFormat("yyyy-MM-dd") : lastDay(query.end),
+        zone,
+        asOf: asOf ? asOf.toFormat("yyyy-MM-dd HH:mm") : "the job has not run yet",
+      },
+    };
+  }
+
+  async function chart(args: UsageArguments, look: ChartLook, signal?: AbortSignal) {
+    const answer = await report(args, signal);
+    const options = { aggregate: answer.query.aggregate, ...look, range: answer.range };
+    const drawn = await cache.get(
+      ["svg", answer.report.rows, answer.report.missing, options],
+      (flightSignal) =>
+        limiter.run(flightSignal, async () => {
+          const svg = await render(answer.report.rows, options);
+          return { svg, etag: etagOf(svg) };
+        }),
+      { signal, size: (value) => value.svg.length * 2 },
+    );
+    return { ...answer, ...drawn };
+  }
+
+  async function png(args: UsageArguments, look: ChartLook, scale: 1 | 2, signal?: AbortSignal) {
+    // A PNG cannot follow the viewer's colour scheme: `auto` is drawn light.
+    const { svg } = await chart(args, { ...look, theme: look.theme === "auto" ? "light" : look.theme }, signal);
+    return cache.get(
+      ["png", etagOf(svg), scale],
+      (flightSignal) =>
+        limiter.run(flightSignal, async () => {
+          const bytes = await renderPng(svg, { scale });
+          return { png: bytes, etag: etagOf(bytes) };
+        }),
+      { signal, size: (value) => value.png.length },
+    );
+  }
+
+  /** Everybody known to the rollup or with an account: never cached, since names are personal data. */
+  async function people(args: UsageArguments, signal?: AbortSignal): Promise<{ query: UsageQuery; rows: PersonRow[] }> {
+    const now = clock();
+    return limiter.run(signal, () => usage.people(args, now, signal));
+  }
+
+  return { report, chart, png, people, limiter, cache };
+}
+
+export type ReportService = ReturnType<typeof createReportService>;
+
+/** Same bytes, same tag: a strong ETag lets wikis and browsers revalidate cheaply. */
+function etagOf(data: string | Buffer): string {
+  return `"${createHash("sha256").update(data).digest("base64url").slice(0, 27)}"`;
+}
+
+// About what a row costs as JS objects; an estimate is enough to keep the cache's memory bounded.
+const reportSize = (report: UsageReport) => 256 + report.rows.length * 200 + report.missing.length * 48;
+
+/** A range end as people read it: the day alone at midnight, else day and minute. */
+const readable = (dt: DateTime) => dt.toFormat(dt.equals(dt.startOf("day")) ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm");
+
+/** The last day an exclusive end covers: the day before a midnight, else the end itself. */
+const lastDay = (end: DateTime) =>
+  end.equals(end.startOf("day")) ? end.minus({ days: 1 }).toFormat("yyyy-MM-dd") : readable(end);
