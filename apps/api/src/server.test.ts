@@ -141,6 +141,70 @@ describe("GET/POST /usage/login/raw", () => {
   });
 });
 
+describe("GET/POST /usage/login/users", () => {
+  it("lists the people of the range, as JSON and as a CSV download", async () => {
+    const res = await get("/usage/login/users?start=2026-11-16&end=2026-11-23");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    expect((await res.json()).data).toEqual([
+      {
+        user: "ann",
+        logins: 2,
+        days: 2,
+        firstSeen: "2026-11-16T08:00:00.000Z",
+        lastSeen: "2026-11-22T08:00:00.000Z",
+        account: null,
+      },
+      {
+        user: "bob",
+        logins: 2,
+        days: 1,
+        firstSeen: "2026-11-18T08:00:00.000Z",
+        lastSeen: "2026-11-18T09:00:00.000Z",
+        account: null,
+      },
+      {
+        user: "cid",
+        logins: 0,
+        days: 0,
+        firstSeen: "2026-11-24T08:00:00.000Z",
+        lastSeen: "2026-11-24T08:00:00.000Z",
+        account: null,
+      },
+    ]);
+    const csv = await get("/usage/login/users?start=2026-11-16&end=2026-11-23&content_type=csv");
+    expect(csv.headers.get("content-disposition")).toBe(
+      "attachment; filename=home-usage-users-2026-11-16-2026-11-23.csv",
+    );
+    expect(await csv.text()).toMatch(/^user,logins,days,firstSeen,lastSeen,account\nann,2,2,2026-11-16T08:00:00.000Z,/);
+  });
+
+  it("is refused without a token when tokens are configured, and answers with one", async () => {
+    const refused = await fetch(`${secured.base}/usage/login/users`);
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).data).toBeUndefined();
+    const allowed = await fetch(`${secured.base}/usage/login/users`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(allowed.status).toBe(200);
+    expect((await allowed.json()).data.map((r: { user: string }) => r.user)).toEqual(["ann", "bob", "cid"]);
+  });
+});
+
+describe("the rollup's time zone", () => {
+  it("answers in the rollup's zone when none is set, and 409 naming both zones when another is set", async () => {
+    const env = { ...databaseEnv(t), HOME_USAGE_NOW: NOW };
+    const berlin = await serve(await loadConfig({ env: { ...env, HOME_USAGE_TIMEZONE: "Europe/Berlin" } }));
+    try {
+      const res = await fetch(`${berlin.base}/usage/login/raw?aggregate=d`);
+      expect(res.status).toBe(409);
+      expect((await res.json()).message).toContain("built in time zone UTC, but the time zone is set to Europe/Berlin");
+      const chart = await fetch(`${berlin.base}/usage/login/plot.svg`);
+      expect(chart.status).toBe(409);
+    } finally {
+      await berlin.close();
+    }
+  });
+});
+
 describe("the chart", () => {
   it("is a standalone SVG with a strong ETag, and answers If-None-Match with 304", async () => {
     const res = await get(`/usage/login/plot.svg?${RANGE}&aggregate=d`);
