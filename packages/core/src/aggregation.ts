@@ -282,6 +282,8 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
 
     if (range) run = await begin(range);
     const cursor = source.find(filter, { projection: matcher.projection }).sort({ created: 1 }).batchSize(10_000);
+    // The end of the day being read, as a number: most records fall in it, and need no calendar at all.
+    let dayEnd = Number.NEGATIVE_INFINITY;
     for await (const record of readAhead(cursor, 20_000)) {
       stopIfAsked();
       counts.records++;
@@ -291,10 +293,13 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         skippedTime++;
         continue;
       }
-      run ??= await begin(
-        rangeOf(startOfDay(created, zone), `the oldest login record (created ${created.toISOString()})`),
-      );
-      await completeUntil(run, startOfDay(created, zone));
+      if (!run || created.getTime() >= dayEnd) {
+        run ??= await begin(
+          rangeOf(startOfDay(created, zone), `the oldest login record (created ${created.toISOString()})`),
+        );
+        await completeUntil(run, startOfDay(created, zone));
+        dayEnd = nextDay(run.current?.day ?? run.days.first).toMillis();
+      }
       const user = matcher.userOf(record);
       if (user === null) {
         counts.skipped++;
