@@ -1,3 +1,10 @@
+/** The metrics' definitions, as the README gives them (each field's own line is in its description). */
+const METRICS_DEFINED = [
+  'For a period P of kind K (day, week, month, quarter, year) in the rollup\'s zone, U(P) = people with a login in P, P′ = the period of the same kind just before P, and "seen before P" = a login on any processed day before P starts.',
+  "So new + returning + resurrected = user.",
+  'A period cut by the requested range (only the first and the last can be) is computed over its part inside the range: user, logins, days, dailyAverage, stickiness, new, returning, resurrected and dormant count the people with a login in that part; previous and P′ are the whole previous period, and "seen before P" still means before P\'s own start. Such a row is partial. Days are never cut.',
+].join(" ");
+
 /** The API described for people and tools: every route and argument. */
 export function openApiDocument() {
   const string = (description: string, extra: object = {}) => ({ schema: { type: "string", ...extra }, description });
@@ -119,12 +126,51 @@ export function openApiDocument() {
       schemas: {
         UsageRow: {
           type: "object",
+          description: METRICS_DEFINED,
           properties: {
-            timestamp: { type: "string", description: "Period start, ISO 8601 in the configured zone." },
+            timestamp: { type: "string", description: "The period's start, ISO 8601 in the rollup's zone." },
             period: { type: "string", examples: ["2026-11-28", "2026-W48", "2026-11", "2026-Q4", "2026"] },
-            user: { type: "integer", description: "Distinct users." },
-            logins: { type: "integer" },
+            user: { type: "integer", description: "|U(P)| (unchanged)." },
+            logins: { type: "integer", description: "Logins in P (unchanged)." },
             partial: { type: "boolean", description: "Contains now, is cut by the range, or has unprocessed days." },
+            previous: { type: "integer", description: "|U(P′)|, even when P′ lies before the requested range." },
+            new: { type: "integer", description: "People in U(P) not seen before P." },
+            returning: { type: "integer", description: "People in U(P) also in U(P′)." },
+            resurrected: { type: "integer", description: "People in U(P), not in U(P′), seen before P." },
+            dormant: { type: "integer", description: "People in U(P′) not in U(P)." },
+            dailyAverage: {
+              type: "number",
+              description: "The mean, over the processed days of P, of each day's distinct people.",
+            },
+            stickiness: { type: "number", description: "dailyAverage / user (0 when user is 0), between 0 and 1." },
+            active7: {
+              type: "integer",
+              description: "Days only: the distinct people with a login in the 7 days ending with that day.",
+            },
+            active28: {
+              type: "integer",
+              description: "Days only: the distinct people with a login in the 28 days ending with that day.",
+            },
+            days: { type: "integer", description: "Processed days of P within the range." },
+            unprocessedDays: {
+              type: "integer",
+              description: "Days of P within the range, up to today, that the job has not processed.",
+            },
+          },
+        },
+        PersonRow: {
+          type: "object",
+          properties: {
+            user: { type: "string" },
+            logins: { type: "integer", description: "Logins within the range." },
+            days: { type: "integer", description: "Days with a login within the range." },
+            firstSeen: { type: ["string", "null"], description: "First login ever (ISO instant), null if never." },
+            lastSeen: { type: ["string", "null"], description: "Last login ever (ISO instant), null if never." },
+            account: {
+              type: ["string", "null"],
+              enum: ["active", "disabled", null],
+              description: "The core4 account (sys.role with a name and an email); null when there is none.",
+            },
           },
         },
       },
@@ -157,6 +203,27 @@ export function openApiDocument() {
               "text/plain": {},
               "text/markdown": {},
             },
+          },
+          ...errors,
+        },
+      }),
+      "/usage/login/users": both({
+        summary:
+          "Everybody known to the rollup or with a core4 account, with logins and days within the range. Names are personal data: needs a token whenever tokens are configured; never cached.",
+        parameters: [
+          common.find((p) => p.name === "start"),
+          common.find((p) => p.name === "end"),
+          {
+            name: "content_type",
+            in: "query",
+            schema: { type: "string", enum: ["json", "csv", "html", "text", "markdown"] },
+            description: "Else the Accept header; JSON by default.",
+          },
+        ],
+        responses: {
+          "200": {
+            description: "One PersonRow per person; JSON in the envelope, other formats bare.",
+            content: { "application/json": { schema: envelope }, "text/csv": {}, "text/html": {} },
           },
           ...errors,
         },
