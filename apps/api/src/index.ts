@@ -1,4 +1,13 @@
-import { connectDatabase, createLogger, HomeUsageError, type LogFormat, loadConfig, redactUri } from "@home-usage/core";
+import {
+  connectDatabase,
+  createLogger,
+  HomeUsageError,
+  type LogFormat,
+  loadConfig,
+  redactUri,
+  type SettingKey,
+  settingOptions,
+} from "@home-usage/core";
 import { Command, CommanderError, Option } from "commander";
 import { createServer } from "./server.js";
 
@@ -7,28 +16,24 @@ const program = new Command()
   .description("Serves unique users per period as JSON, CSV, HTML, text and SVG charts.")
   .version("0.1.0")
   .option("--config <file>", "a JSON or YAML configuration file")
-  .option("--host <address>", "address to listen on (env HOST, default 127.0.0.1)")
-  .option("--port <port>", "port to listen on (env PORT, default 5001)")
   .option("--insecure", "allow listening beyond loopback without HOME_USAGE_API_TOKENS")
   .addOption(new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"]).default("text"))
   .exitOverride()
   .configureOutput({ outputError: () => {} });
+for (const { flag, help } of settingOptions("api")) program.option(flag, help);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 async function main() {
   program.parse(process.argv);
-  const options = program.opts<{
-    config?: string;
-    host?: string;
-    port?: string;
-    insecure?: boolean;
-    logFormat: LogFormat;
-  }>();
+  const options = program.opts<
+    Partial<Record<SettingKey, string | boolean>> & { config?: string; insecure?: boolean; logFormat: LogFormat }
+  >();
   const config = await loadConfig({
     file: options.config,
     env: process.env,
-    flags: { host: options.host, port: options.port },
+    // Commander names each option after its flag, which SETTINGS names after the setting.
+    flags: Object.fromEntries(settingOptions("api").map(({ key }) => [key, options[key]])),
   });
   const logger = createLogger(options.logFormat);
   if (config.apiTokens.length === 0) {

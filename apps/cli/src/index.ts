@@ -1,4 +1,4 @@
-import { type ErrorCode, HomeUsageError } from "@home-usage/core";
+import { type ErrorCode, HomeUsageError, settingOptions } from "@home-usage/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { aggregate } from "./commands/aggregate.js";
 import { demoData } from "./commands/demo-data.js";
@@ -31,17 +31,11 @@ const program = new Command()
   .description("Counts the distinct people who log in to a core4 system, per day, week, month, quarter and year.")
   .version("0.1.0")
   .option("--config <file>", "a JSON or YAML configuration file")
-  .option("--mongodb-uri <uri>", "the MongoDB server (env MONGODB_URI)")
-  .option("--source <db.collection>", "the core4 log (env HOME_USAGE_SOURCE, default core4.sys.log)")
-  .option("--target <db.collection>", "the daily rollup (env HOME_USAGE_TARGET, default home.login)")
-  .option("--cookies <db.collection>", "job cookies and the lock (env HOME_USAGE_COOKIES, default home.sys.cookie)")
-  .option("--timezone <zone>", "IANA zone whose midnight starts a day (env HOME_USAGE_TIMEZONE, default UTC)")
-  .option("--login-preset <name>", "which records are logins: seed or core4 (env HOME_USAGE_LOGIN_PRESET)")
-  .option("--now <iso>", "pretend it is this instant, for tests and reproducible runs (env HOME_USAGE_NOW)")
   .addOption(new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"]).default("text"))
   .showHelpAfterError(false)
   .exitOverride()
   .configureOutput({ outputError: () => {} });
+for (const { flag, help } of settingOptions("cli")) program.option(flag, help);
 
 program
   .command("aggregate")

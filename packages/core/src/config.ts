@@ -1,222 +1,109 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { IANAZone } from "luxon";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { HomeUsageError } from "./errors.js";
-import { LOGIN_PRESETS, type LoginPreset, type LoginSignal, loginSignalSchema } from "./login-signal.js";
+import { type LoginSignal, loginPreset } from "./login-signal.js";
+import { SETTINGS, type Setting, type SettingKey, type Settings } from "./settings.js";
 
-/** A MongoDB collection named as `database.collection` (the database is the part before the first dot). */
-export interface Namespace {
-  db: string;
-  collection: string;
-}
+export type { Namespace } from "./settings.js";
 
-export interface HomeUsageConfig {
-  /** @default "mongodb://127.0.0.1:27017" */
-  mongodbUri: string;
-  /** The core4 log. @default core4.sys.log */
-  source: Namespace;
-  /** The daily rollup. @default home.login */
-  target: Namespace;
-  /** Job cookies and the lock. @default home.sys.cookie */
-  cookies: Namespace;
-  /** IANA zone whose midnight starts a day. @default "UTC" */
-  timezone: string;
-  /** First day to process when there is no cookie; by default the day of the oldest login record. */
-  start?: string;
-  /** The login signal's preset name, or "custom" when the config file spells the signal out. */
-  loginPreset: LoginPreset | "custom";
+/** The configuration of both programs: every setting of SETTINGS, and the login signal in effect. */
+export interface HomeUsageConfig extends Omit<Settings, "login"> {
+  /** The signal of the preset, or the file's own when `loginPreset` is `custom`. */
   login: LoginSignal;
-  /** The cookie's _id, and the lock's name. @default "home-usage.aggregate" */
-  jobName: string;
-  /** Seconds a run's lock lasts without a heartbeat. @default 60 */
-  lockLeaseSeconds: number;
-  /** The current time, fixed: for tests and reproducible runs; the wall clock when absent. */
-  now?: Date;
-  /** Where the API listens. @default "127.0.0.1" */
-  host: string;
-  /** @default 5001 */
-  port: number;
-  /** Bearer tokens the API accepts; none means no authentication (and loopback only). */
-  apiTokens: string[];
-  /** The key that signs embed URLs; embed URLs are off without it. */
-  embedSecret?: string;
 }
 
 /** Where a setting may come from, in rising precedence. */
 export interface ConfigSources {
   /** A JSON or YAML file's path (`--config`). */
   file?: string;
-  /** Environment variables; only the HOME_USAGE_* ones and MONGODB_URI are read. */
+  /** Environment variables; only those of SETTINGS are read. */
   env?: Record<string, string | undefined>;
-  /** Command-line flags, already parsed, by config key. */
-  flags?: Partial<Record<FlagKey, string>>;
+  /** Command-line flags, already parsed, by setting name. */
+  flags?: Partial<Record<SettingKey, string | boolean>>;
 }
 
-/** The settings that may come from the environment or a flag, with their names there. */
-const SETTINGS = {
-  mongodbUri: { env: "MONGODB_URI", flag: "--mongodb-uri" },
-  source: { env: "HOME_USAGE_SOURCE", flag: "--source" },
-  target: { env: "HOME_USAGE_TARGET", flag: "--target" },
-  cookies: { env: "HOME_USAGE_COOKIES", flag: "--cookies" },
-  timezone: { env: "HOME_USAGE_TIMEZONE", flag: "--timezone" },
-  start: { env: "HOME_USAGE_START", flag: "--start" },
-  loginPreset: { env: "HOME_USAGE_LOGIN_PRESET", flag: "--login-preset" },
-  now: { env: "HOME_USAGE_NOW", flag: "--now" },
-  host: { env: "HOST", flag: "--host" },
-  port: { env: "PORT", flag: "--port" },
-  apiTokens: { env: "HOME_USAGE_API_TOKENS", flag: "--api-tokens" },
-  embedSecret: { env: "HOME_USAGE_EMBED_SECRET", flag: "--embed-secret" },
-} as const;
+const KEYS = Object.keys(SETTINGS) as SettingKey[];
+const table: Record<SettingKey, Setting> = SETTINGS;
 
-type FlagKey = keyof typeof SETTINGS;
-
-const namespace = z
-  .string()
-  .regex(/^[^.\s/\\"$]+\.[^\s$]+$/, "must be database.collection, such as core4.sys.log")
-  .transform((value): Namespace => {
-    const dot = value.indexOf(".");
-    return { db: value.slice(0, dot), collection: value.slice(dot + 1) };
-  });
-
-const instant = z
-  .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO 8601 date-time")
-  .transform((v) => new Date(v));
-
+// Values are checked by each setting's schema afterwards; the file schema only knows the keys.
 const fileSchema = z
-  .object({
-    mongodbUri: z.string(),
-    source: z.string(),
-    target: z.string(),
-    cookies: z.string(),
-    timezone: z.string(),
-    start: z.string(),
-    loginPreset: z.string(),
-    login: loginSignalSchema,
-    jobName: z.string(),
-    lockLeaseSeconds: z.number(),
-    now: z.string(),
-    host: z.string(),
-    port: z.union([z.number(), z.string()]),
-    apiTokens: z.union([z.array(z.string()), z.string()]),
-    embedSecret: z.string(),
-  })
+  .object(Object.fromEntries(KEYS.map((key) => [key, z.unknown()])))
   .partial()
   .strict();
-
-const configSchema = z
-  .object({
-    mongodbUri: z.string().regex(/^mongodb(\+srv)?:\/\//, "must be a mongodb:// or mongodb+srv:// URI"),
-    source: namespace,
-    target: namespace,
-    cookies: namespace,
-    timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), "is not an IANA time zone"),
-    start: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD")
-      .optional(),
-    loginPreset: z.enum(["seed", "core4", "custom"]),
-    login: loginSignalSchema.optional(),
-    jobName: z.string().min(1),
-    lockLeaseSeconds: z.number().int().min(5).max(3600),
-    now: instant.optional(),
-    host: z.string().min(1),
-    port: z.coerce
-      .number({ message: "must be a TCP port number" })
-      .int("must be a TCP port number")
-      .min(0, "must be a TCP port number")
-      .max(65535, "must be a TCP port number"),
-    apiTokens: z
-      .union([z.array(z.string()), z.string()])
-      .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((t) => t.trim()).filter(Boolean))
-      .refine((tokens) => tokens.every((t) => t.length >= 16), "each token must be at least 16 characters"),
-    embedSecret: z.string().min(16, "must be at least 16 characters").optional(),
-  })
-  .transform(
-    ({ login, ...c }): HomeUsageConfig => ({
-      ...c,
-      // loadConfig makes sure a custom preset comes with its login section.
-      login: c.loginPreset === "custom" ? (login as LoginSignal) : clone(LOGIN_PRESETS[c.loginPreset]),
-    }),
-  );
-
-const DEFAULTS = {
-  mongodbUri: "mongodb://127.0.0.1:27017",
-  source: "core4.sys.log",
-  target: "home.login",
-  cookies: "home.sys.cookie",
-  timezone: "UTC",
-  loginPreset: "seed",
-  jobName: "home-usage.aggregate",
-  lockLeaseSeconds: 60,
-  host: "127.0.0.1",
-  port: 5001,
-  apiTokens: [],
-};
-
-const clone = (signal: LoginSignal): LoginSignal => ({
-  pattern: signal.pattern,
-  user: { ...signal.user },
-  exclude: [...signal.exclude],
-});
 
 /**
  * Builds the configuration from defaults, a file, environment variables and flags, in that order of
  * precedence. A bad value is an `E_USAGE` error naming the variable, flag or file key it came from.
  */
 export async function loadConfig(sources: ConfigSources = {}): Promise<HomeUsageConfig> {
-  const raw: Record<string, unknown> = { ...DEFAULTS };
+  const given: Record<string, unknown> = {};
   const origin: Record<string, string> = {};
   if (sources.file) {
     const content = await readConfigFile(sources.file);
     for (const [key, value] of Object.entries(content)) {
-      raw[key] = value;
+      given[key] = value;
       origin[key] = `${sources.file}: ${key}`;
     }
     // A file that spells out its own login signal means it, unless it also names a preset.
-    if (content.login && content.loginPreset === undefined) raw.loginPreset = "custom";
+    if (content.login !== undefined && content.loginPreset === undefined) given.loginPreset = "custom";
   }
-  const keys = Object.keys(SETTINGS) as FlagKey[];
-  for (const key of keys) {
-    const value = sources.env?.[SETTINGS[key].env];
-    if (value !== undefined && value !== "") {
-      raw[key] = value;
-      origin[key] = SETTINGS[key].env;
+  for (const key of KEYS) {
+    const name = table[key].env;
+    const value = name ? sources.env?.[name] : undefined;
+    if (name && value !== undefined && value !== "") {
+      given[key] = value;
+      origin[key] = name;
     }
   }
-  for (const key of keys) {
+  for (const key of KEYS) {
     const value = sources.flags?.[key];
     if (value !== undefined) {
-      raw[key] = value;
-      origin[key] = SETTINGS[key].flag;
+      given[key] = value;
+      origin[key] = table[key].flag?.split(" ")[0] ?? key;
     }
   }
-  if (raw.loginPreset === "custom" && !raw.login) {
+
+  const parsed: Record<string, unknown> = {};
+  const raw: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    const s = table[key];
+    raw[key] = key in given ? given[key] : typeof s.default === "function" ? s.default(raw) : s.default;
+    const result = s.schema.safeParse(raw[key]);
+    if (!result.success) throw usageError(key, raw[key], origin[key], result.error.issues[0]);
+    if (result.data !== undefined) parsed[key] = result.data;
+  }
+  const { login, ...settings } = parsed as Settings;
+  if (settings.loginPreset === "custom" && !login) {
     throw new HomeUsageError("E_USAGE", `${origin.loginPreset ?? "loginPreset"}: "custom" needs a login section`);
   }
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = String(issue?.path[0] ?? "config");
-    const where = origin[key] ?? key;
-    // Secrets are never repeated back.
-    const secret = key === "apiTokens" || key === "embedSecret" || key === "mongodbUri";
-    const value = typeof raw[key] === "string" && !secret ? ` "${raw[key]}"` : "";
-    const detail = issue?.path.length && issue.path.length > 1 ? `${issue.path.slice(1).join(".")} ` : "";
-    throw new HomeUsageError("E_USAGE", `${where}:${value} ${detail}${describeIssue(issue)}`);
-  }
-  return parsed.data;
+  return {
+    ...settings,
+    login: settings.loginPreset === "custom" ? (login as LoginSignal) : loginPreset(settings.loginPreset),
+  };
+}
+
+function usageError(key: SettingKey, value: unknown, where: string | undefined, issue: z.core.$ZodIssue | undefined) {
+  // Secrets are never repeated back.
+  const shown = typeof value === "string" && !table[key].secret ? ` "${value}"` : "";
+  const detail = issue?.path.length ? `${issue.path.join(".")} ` : "";
+  return new HomeUsageError("E_USAGE", `${where ?? key}:${shown} ${detail}${describeIssue(issue)}`);
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (!issue) return "is not valid";
   if (issue.code === "invalid_value") return `must be one of ${issue.values.map((v) => String(v)).join(", ")}`;
+  if (issue.code === "invalid_union") {
+    // A login section matches neither form: say what is wrong with the form it was closest to.
+    const inner = issue.errors.map((e) => e[0]).find((e) => e && e.code !== "invalid_type") ?? issue.errors[0]?.[0];
+    if (inner) return `${inner.path.length ? `${inner.path.join(".")} ` : ""}${describeIssue(inner)}`;
+  }
+  if (issue.code === "unrecognized_keys") return `unknown key ${issue.keys.join(", ")}`;
   return issue.message;
 }
 
-async function readConfigFile(path: string): Promise<z.infer<typeof fileSchema>> {
+async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, "utf8");

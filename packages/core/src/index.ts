@@ -16,10 +16,29 @@ export { type EmbedArguments, parseDuration, signEmbedToken, verifyEmbedToken } 
 export { type ErrorCode, HomeUsageError } from "./errors.js";
 export { acquireLock, type LockDocument, lockId, readLock } from "./lock.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
-export { compileLoginSignal, LOGIN_PRESETS, type LoginPreset, type LoginSignal } from "./login-signal.js";
+export {
+  checkLoginSignalOnDatabase,
+  compileLoginSignal,
+  frequentMessages,
+  LOGIN_PRESETS,
+  type LoginMatcher,
+  type LoginPattern,
+  type LoginPreset,
+  type LoginSignal,
+  loginPreset,
+} from "./login-signal.js";
 export { PERIODS, type Period, type PeriodKeys, parsePeriod, periodKeys, startOfDay } from "./periods.js";
 export { formatReport, REPORT_FORMATS, type ReportFormat } from "./report-format.js";
 export { createRollupStore, type RollupDay, type UserDay } from "./rollup.js";
+export {
+  describeSetting,
+  type Program,
+  SETTINGS,
+  type Setting,
+  type SettingKey,
+  settingOptions,
+  settingsTable,
+} from "./settings.js";
 export { readStatus, type Status } from "./status.js";
 export { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
 export { type UsageQuery, type UsageReport, type UsageRow, uniqueUsers } from "./usage-query.js";
