@@ -5,7 +5,8 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { verifyEmbedToken, writeDemoData } from "@home-usage/core";
+import { verifyEmbedToken } from "@home-usage/core";
+import { writeDemoData } from "@home-usage/demo";
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 
@@ -116,7 +117,7 @@ describe("home-usage aggregate", () => {
       "an unknown preset",
       ["aggregate"],
       { HOME_USAGE_LOGIN_PRESET: "ldap" },
-      /^home-usage: HOME_USAGE_LOGIN_PRESET: "ldap" must be one of seed, core4/,
+      /^home-usage: HOME_USAGE_LOGIN_PRESET: "ldap" must be one of auto, seed, core4/,
     ],
     [
       "a bad start day",

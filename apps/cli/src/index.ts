@@ -54,7 +54,9 @@ program
 
 program
   .command("demo-data")
-  .description("write reproducible synthetic core4 log records (logins in both styles, and noise) into the source")
+  .description(
+    "write reproducible synthetic core4 log records (logins in three styles, and noise) into the source, and accounts into roles",
+  )
   .option("--days <n>", "days of log", integer(1, 36_600), 90)
   .option("--users <n>", "people who may log in", integer(1, 100_000), 50)
   .option("--seed <s>", "random seed", integer(0, 2 ** 31 - 1), 1)

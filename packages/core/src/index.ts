@@ -11,7 +11,6 @@ export { type ConfigSources, type HomeUsageConfig, loadConfig, type Namespace } 
 export { type Cookie, createCookieStore, type RunRecord } from "./cookie.js";
 export { connectDatabase, formatNamespace, redactUri } from "./database.js";
 export { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
-export { type DemoDataOptions, type DemoDataSummary, writeDemoData } from "./demo-data.js";
 export { type EmbedArguments, parseDuration, signEmbedToken, verifyEmbedToken } from "./embed-token.js";
 export { type ErrorCode, HomeUsageError } from "./errors.js";
 export { acquireLock, type LockDocument, lockId, readLock } from "./lock.js";

@@ -218,7 +218,7 @@ export function messageShape(message: string): string {
     .replace(/\[[^\]]*\]/g, "[...]")
     .replace(/"[^"]*"|'[^']*'/g, '"..."')
     .replace(/\b[0-9a-f]{12,}\b/gi, "<id>")
-    .replace(/\b\d+(\.\d+)?\b/g, "<n>")
+    .replace(/\d+(\.\d+)*/g, "<n>")
     .slice(0, 160);
 }
 
