@@ -21,6 +21,15 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ outputError: () => {} });
 for (const { flag, help } of settingOptions("api")) program.option(flag, help);
+program.addHelpText(
+  "after",
+  `
+Examples:
+  $ MONGODB_URI=mongodb://127.0.0.1:27017 home-usage-api          # http://127.0.0.1:5001/usage/login
+  $ HOME_USAGE_API_TOKENS=a-token-of-16-chars-or-more home-usage-api --host 0.0.0.0 --port 8080
+  $ home-usage-api --config /etc/home-usage.yaml --log-format json
+`,
+);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -49,7 +58,10 @@ async function main() {
         : `no HOME_USAGE_API_TOKENS and --insecure: anyone who reaches ${config.host} may read the API`,
     );
   }
-  const client = await connectDatabase(config.mongodbUri, { appName: "home-usage-api" });
+  const client = await connectDatabase(config.mongodbUri, {
+    appName: "home-usage-api",
+    onWaiting: (message) => logger.info(message),
+  });
   const server = createServer({ client, config, logger }).listen(config.port, config.host);
   server.on("listening", () => {
     const address = server.address();

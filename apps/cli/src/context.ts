@@ -29,7 +29,9 @@ export function readConfig(options: GlobalOptions): Promise<HomeUsageConfig> {
 
 /** Runs `work` with a connected client, and closes it whatever happens. */
 export async function withDatabase<T>(config: HomeUsageConfig, work: (client: MongoClient) => Promise<T>): Promise<T> {
-  const client = await connectDatabase(config.mongodbUri);
+  const client = await connectDatabase(config.mongodbUri, {
+    onWaiting: (message) => process.stderr.write(`home-usage: ${message}\n`),
+  });
   try {
     return await work(client);
   } finally {

@@ -34,22 +34,48 @@ const program = new Command()
   .addOption(new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"]).default("text"))
   .showHelpAfterError(false)
   .exitOverride()
-  .configureOutput({ outputError: () => {} });
+  .configureOutput({ outputError: () => {} })
+  // Each command's help lists the settings too, with the environment variable each reads.
+  .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
 for (const { flag, help } of settingOptions("cli")) program.option(flag, help);
+program.addHelpText(
+  "after",
+  examples([
+    "MONGODB_URI=mongodb://core4-db:27017 home-usage aggregate        # from the checkpoint through today",
+    "home-usage status",
+    "home-usage report --aggregate m --format csv",
+  ]),
+);
+
+/** The examples that end a command's help. */
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
+}
 
 program
   .command("aggregate")
-  .description("read new login records into the daily rollup, from the cookie's offset (or --start) through --end")
-  .option("--start <date>", "first day: YYYY-MM-DD, an ISO date-time, today or yesterday")
-  .option("--end <date>", "last day, inclusive (default: today)")
-  .option("--reset", "forget the cookie and the rollup and start again from the configured start")
+  .description(
+    "read new login records into the daily rollup, from the checkpoint (or --start) through --end; both days are included",
+  )
+  .option("--start <date>", "first day, included: YYYY-MM-DD, an ISO date-time, today or yesterday")
+  .option("--end <date>", "last day, included (inclusive; default: today)")
+  .option("--reset", "forget the checkpoint and the rollup and start again from HOME_USAGE_START or the oldest login")
   .option("--dry-run", "say what would be processed and write nothing")
+  .addHelpText(
+    "after",
+    examples([
+      "home-usage aggregate",
+      "home-usage aggregate --start 2026-01-01 --end 2026-06-30   # both days included",
+      "home-usage aggregate --reset --log-format json              # rebuild, JSON lines for cron",
+    ]),
+  )
   .action((_options, command: Command) => aggregate(command.optsWithGlobals()));
 
 program
   .command("status")
   .description("show the cookie, the last run, the lock and the rollup")
   .option("--json", "print JSON")
+  .addHelpText("after", examples(["home-usage status", "home-usage status --json"]))
   .action((_options, command: Command) => status(command.optsWithGlobals()));
 
 program
@@ -62,6 +88,13 @@ program
   .option("--seed <s>", "random seed", integer(0, 2 ** 31 - 1), 1)
   .option("--end <date>", "last day (UTC)", "yesterday")
   .option("--drop", "drop the source collection first")
+  .addHelpText(
+    "after",
+    examples([
+      "home-usage demo-data --days 120 --users 100 --drop",
+      "HOME_USAGE_SOURCE=demo.sys.log HOME_USAGE_ROLES=demo.sys.role home-usage demo-data --seed 2",
+    ]),
+  )
   .action((_options, command: Command) => demoData(command.optsWithGlobals()));
 
 const range = (command: Command) =>
@@ -70,26 +103,49 @@ const range = (command: Command) =>
       "--start <date>",
       "inclusive start: YYYY-MM-DD, an ISO date-time, today or yesterday (default: 90 days before end)",
     )
-    .option("--end <date>", "exclusive end (default: now)")
+    .option("--end <date>", "end, exclusive: the first instant not counted (default: now)")
     .option("--aggregate <period>", "d, w, m, q or y (or day, week, ...; default w)");
 
 range(program.command("report").description("unique users per period, from the rollup"))
   .addOption(
     new Option("--format <format>", "output format").choices(["table", "csv", "json", "markdown"]).default("table"),
   )
+  .addHelpText(
+    "after",
+    examples([
+      "home-usage report --aggregate m",
+      "home-usage report --start 2026-01-01 --end 2026-07-01 --aggregate w --format csv   # all of June 30 counted",
+    ]),
+  )
   .action((_options, command: Command) => report(command.optsWithGlobals()));
 
-range(program.command("plot").description("write the chart of unique users per period as an SVG file"))
+range(
+  program.command("plot").description("write the chart of unique users per period as an SVG file (--out is required)"),
+)
   .option("--title <text>", "title drawn on the chart")
-  .option("--width <px>", "width", integer(200, 2000))
-  .option("--height <px>", "height", integer(150, 1200))
-  .requiredOption("--out <file.svg>", "where to write the SVG (replaced whole)")
+  .option("--width <px>", "width in pixels, 200 to 2000 (default 800)", integer(200, 2000))
+  .option("--height <px>", "height in pixels, 150 to 1200 (default 400)", integer(150, 1200))
+  .requiredOption("--out <file.svg>", "required: where to write the SVG (replaced whole; its directory must exist)")
+  .addHelpText(
+    "after",
+    examples([
+      'home-usage plot --aggregate w --title "Weekly users" --out /srv/wiki/files/usage.svg',
+      "home-usage plot --aggregate m --width 1200 --height 500 --out usage.svg",
+    ]),
+  )
   .action((_options, command: Command) => plot(command.optsWithGlobals()));
 
 range(program.command("embed-url").description("print a signed chart URL that needs no API token (for wikis)"))
   .option("--title <text>", "title drawn on the chart")
   .option("--expires <duration>", "lifetime, such as 30d, 12h or 1y", "30d")
-  .requiredOption("--base-url <url>", "where the API is reached, such as https://usage.example.com")
+  .requiredOption("--base-url <url>", "required: where the API is reached, such as https://usage.example.com")
+  .addHelpText(
+    "after",
+    examples([
+      'HOME_USAGE_EMBED_SECRET=... home-usage embed-url --aggregate m --title "Monthly users" --expires 90d --base-url https://usage.example.com',
+      "home-usage embed-url --start 2026-01-01 --end 2026-07-01 --aggregate w --base-url https://usage.example.com   # a fixed range",
+    ]),
+  )
   .action((_options, command: Command) => embedUrl(command.optsWithGlobals()));
 
 function fail(code: number, message: string): never {

@@ -145,7 +145,7 @@ export const SETTINGS = {
     schema: wholeNumber(1, 1_000_000),
     default: 7305,
     defaultText: "`7305` (20 years)",
-    description: "the longest run, in days, the job starts without `--yes`",
+    description: "the longest run, in days, the job plans; a longer one is a usage error",
     programs: CLI,
   }),
   loginPreset: setting({

@@ -1,5 +1,11 @@
 import { hostname } from "node:os";
-import { type AggregationResult, formatNamespace, parseRunDates, runAggregation } from "@home-usage/core";
+import {
+  type AggregationResult,
+  checkLoginSignalOnDatabase,
+  formatNamespace,
+  parseRunDates,
+  runAggregation,
+} from "@home-usage/core";
 import { type GlobalOptions, loggerFor, readConfig, withDatabase } from "../context.js";
 import { createProgress } from "../progress.js";
 
@@ -23,8 +29,12 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   try {
-    const result = await withDatabase(config, (client) =>
-      runAggregation({
+    const result = await withDatabase(config, async (client) => {
+      // A pattern the database refuses is a usage error before anything is locked or written.
+      await checkLoginSignalOnDatabase(client.db(config.source.db).collection(config.source.collection), config.login, {
+        maxTimeMS: config.queryTimeoutMs,
+      });
+      return runAggregation({
         client,
         config,
         ...dates,
@@ -35,8 +45,8 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
         signal: controller.signal,
         onProgress: (p) => progress.update(p),
         onNotice: (message) => logger.warn(message),
-      }),
-    );
+      });
+    });
     progress.stop();
     report(result, options, formatNamespace(config.source));
   } finally {

@@ -1,4 +1,5 @@
-import { rename, writeFile } from "node:fs/promises";
+import { rename, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import {
   formatReport,
   HomeUsageError,
@@ -38,6 +39,15 @@ export async function report(options: RangeOptions & { format: "table" | "csv" |
 
 export async function plot(options: RangeOptions & { title?: string; width?: number; height?: number; out: string }) {
   if (!options.out.endsWith(".svg")) throw new HomeUsageError("E_USAGE", `--out: ${options.out} must end in .svg`);
+  // Checked before the query, so a typo in the path costs nothing and names the directory as given.
+  const directory = dirname(options.out);
+  const found = await stat(directory).catch(() => null);
+  if (!found?.isDirectory()) {
+    throw new HomeUsageError(
+      "E_USAGE",
+      `--out: the directory ${directory} ${found ? "is not a directory" : "does not exist"}; create it, or give another --out`,
+    );
+  }
   const { usage, result } = await query(options);
   const svg = await renderChart(result.rows, {
     aggregate: usage.aggregate,
