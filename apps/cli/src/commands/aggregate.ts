@@ -7,7 +7,7 @@ import {
   runAggregation,
 } from "@home-usage/core";
 import { type GlobalOptions, loggerFor, readConfig, withDatabase } from "../context.js";
-import { createProgress } from "../progress.js";
+import { createProgress, plural } from "../progress.js";
 
 export interface AggregateOptions extends GlobalOptions {
   start?: string;
@@ -68,11 +68,11 @@ function report(result: AggregationResult, options: AggregateOptions, source: st
     process.stdout.write(`nothing to process: ${source} has no login records and no start day is configured\n`);
   } else if (result.dryRun) {
     process.stdout.write(
-      `dry run: would process ${result.days} days (${result.first} to ${result.last}), ${result.candidates} login records in range; nothing written\n`,
+      `dry run: would process ${plural(result.days, "day")} (${result.first} to ${result.last}), ${result.candidates} login records in range; nothing written\n`,
     );
   } else {
     process.stdout.write(
-      `aggregated ${result.days} days (${result.first} to ${result.last}): ${result.records} records read, ${result.logins} logins, ${result.users} distinct users, ${result.skipped} skipped, ${result.excluded} excluded, ${seconds}s\n`,
+      `aggregated ${plural(result.days, "day")} (${result.first} to ${result.last}): ${plural(result.records, "record")} read, ${plural(result.logins, "login")}, ${plural(result.users, "distinct user")}, ${result.skipped} skipped, ${result.excluded} excluded, ${seconds}s\n`,
     );
   }
 }
