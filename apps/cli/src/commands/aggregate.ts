@@ -30,9 +30,10 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
   process.once("SIGTERM", stop);
   try {
     const result = await withDatabase(config, async (client) => {
-      // A pattern the database refuses is a usage error before anything is locked or written.
+      // A pattern the database refuses is a usage error before anything is locked or written. The database
+      // parses the pattern at once; a log without any match would be scanned whole, so the look is short.
       await checkLoginSignalOnDatabase(client.db(config.source.db).collection(config.source.collection), config.login, {
-        maxTimeMS: config.queryTimeoutMs,
+        maxTimeMS: Math.min(config.queryTimeoutMs, 5_000),
       });
       return runAggregation({
         client,
