@@ -66,6 +66,7 @@ const _LOGIN_WEIGHTS = LOGIN_STYLES.reduce((sum, style) => sum + style.weight, 0
 const _NOISE_WEIGHTS = NOISE.reduce((sum, template) => sum + template.weight, 0);
 const _DAY_S = 86_400;
 const _BATCH = 5000;
+const _ROLE_BATCH = 100;
 const _DUPLICATE_KEY = 11000;
 const _ADMIN = "admin";
 const _WEB_USER = "www-data";
@@ -537,8 +538,9 @@ export async function writeDemoRoles(
     }),
     ...IDLE_ACCOUNTS.map((a, i) => role(a.name, users + 1 + i, a.email, a.is_active, ["standard_user"])),
   ];
-  for (let at = 0; at < accounts.length; at += _BATCH) {
-    const operations: AnyBulkWriteOperation<Document>[] = accounts.slice(at, at + _BATCH).map((account) => ({
+  // FerretDB 1.24 never answers a batch of more than 100 replacements of existing documents.
+  for (let at = 0; at < accounts.length; at += _ROLE_BATCH) {
+    const operations: AnyBulkWriteOperation<Document>[] = accounts.slice(at, at + _ROLE_BATCH).map((account) => ({
       replaceOne: { filter: { _id: account._id }, replacement: account, upsert: true },
     }));
     try {
