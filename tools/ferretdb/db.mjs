@@ -28,15 +28,26 @@ async function start() {
   const raw = process.env.HOME_USAGE_DB_PORT ?? "27027";
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`HOME_USAGE_DB_PORT must be a TCP port number, got "${raw}"`);
+    throw new Error(`HOME_USAGE_DB_PORT must be a TCP port number from 1 to 65535, got "${raw}"`);
   }
   ensureBuilt();
-  const { child, uri } = await startServer({
-    port,
-    dataDir: join(dataRoot, "ferretdb"),
-    logFile: join(dataRoot, "ferretdb.log"),
-    detached: true,
-  });
+  let started;
+  try {
+    started = await startServer({
+      port,
+      dataDir: join(dataRoot, "ferretdb"),
+      logFile: join(dataRoot, "ferretdb.log"),
+      detached: true,
+    });
+  } catch (error) {
+    if (/address already in use/.test(error.message)) {
+      throw new Error(
+        `port ${port} on 127.0.0.1 is in use by another program; pick a free one with HOME_USAGE_DB_PORT, such as HOME_USAGE_DB_PORT=${port + 1} pnpm db:start`,
+      );
+    }
+    throw error;
+  }
+  const { child, uri } = started;
   writeFileSync(pidFile, String(child.pid));
   writeFileSync(uriFile, `${uri}\n`);
   console.log(`FerretDB started (pid ${child.pid}, data in .data/ferretdb, log in .data/ferretdb.log).`);

@@ -1,4 +1,13 @@
-import { connectDatabase, createLogger, HomeUsageError, type LogFormat, loadConfig, redactUri } from "@home-usage/core";
+import {
+  connectDatabase,
+  createLogger,
+  HomeUsageError,
+  type LogFormat,
+  loadConfig,
+  redactUri,
+  type SettingKey,
+  settingOptions,
+} from "@home-usage/core";
 import { Command, CommanderError, Option } from "commander";
 import { answerClientErrors } from "./envelope.js";
 import { createServer } from "./server.js";
@@ -8,49 +17,33 @@ const program = new Command()
   .description("Serves unique users per period as JSON, CSV, HTML, text and SVG charts.")
   .version("0.1.0")
   .option("--config <file>", "a JSON or YAML configuration file")
-  .option("--host <address>", "address to listen on (env HOST, default 127.0.0.1)")
-  .option("--port <port>", "port to listen on (env PORT, default 5001)")
   .option("--insecure", "allow listening beyond loopback without HOME_USAGE_API_TOKENS")
-  .option("--public-url <url>", "where readers reach the API, for links and embeds (env HOME_USAGE_PUBLIC_URL)")
-  .option("--trust-proxy", "believe X-Forwarded-Proto/Host from a reverse proxy (env HOME_USAGE_TRUST_PROXY)")
-  .option("--session-secret <key>", "signs browser sessions (env HOME_USAGE_SESSION_SECRET; default: from the tokens)")
-  .option("--query-timeout-ms <ms>", "time budget of a report query (env HOME_USAGE_QUERY_TIMEOUT_MS, default 30000)")
-  .option("--report-concurrency <n>", "reports computed at once (env HOME_USAGE_REPORT_CONCURRENCY, default 2)")
-  .option("--report-queue <n>", "reports waiting beyond that, then 503 (env HOME_USAGE_REPORT_QUEUE, default 16)")
   .addOption(new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"]).default("text"))
   .exitOverride()
   .configureOutput({ outputError: () => {} });
+for (const { flag, help } of settingOptions("api")) program.option(flag, help);
+program.addHelpText(
+  "after",
+  `
+Examples:
+  $ MONGODB_URI=mongodb://127.0.0.1:27017 home-usage-api          # http://127.0.0.1:5001/usage/login
+  $ HOME_USAGE_API_TOKENS=a-token-of-16-chars-or-more home-usage-api --host 0.0.0.0 --port 8080
+  $ home-usage-api --config /etc/home-usage.yaml --log-format json
+`,
+);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 async function main() {
   program.parse(process.argv);
-  const options = program.opts<{
-    config?: string;
-    host?: string;
-    port?: string;
-    insecure?: boolean;
-    publicUrl?: string;
-    trustProxy?: boolean;
-    sessionSecret?: string;
-    queryTimeoutMs?: string;
-    reportConcurrency?: string;
-    reportQueue?: string;
-    logFormat: LogFormat;
-  }>();
+  const options = program.opts<
+    Partial<Record<SettingKey, string | boolean>> & { config?: string; insecure?: boolean; logFormat: LogFormat }
+  >();
   const config = await loadConfig({
     file: options.config,
     env: process.env,
-    flags: {
-      host: options.host,
-      port: options.port,
-      publicUrl: options.publicUrl,
-      trustProxy: options.trustProxy ? "true" : undefined,
-      sessionSecret: options.sessionSecret,
-      queryTimeoutMs: options.queryTimeoutMs,
-      reportConcurrency: options.reportConcurrency,
-      reportQueue: options.reportQueue,
-    },
+    // Commander names each option after its flag, which SETTINGS names after the setting.
+    flags: Object.fromEntries(settingOptions("api").map(({ key }) => [key, options[key]])),
   });
   const logger = createLogger(options.logFormat);
   if (config.apiTokens.length === 0) {
@@ -66,7 +59,10 @@ async function main() {
         : `no HOME_USAGE_API_TOKENS and --insecure: anyone who reaches ${config.host} may read the API`,
     );
   }
-  const client = await connectDatabase(config.mongodbUri, { appName: "home-usage-api" });
+  const client = await connectDatabase(config.mongodbUri, {
+    appName: "home-usage-api",
+    onWaiting: (message) => logger.info(message),
+  });
   const server = answerClientErrors(createServer({ client, config, logger }).listen(config.port, config.host));
   server.on("listening", () => {
     const address = server.address();

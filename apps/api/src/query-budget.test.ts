@@ -1,7 +1,8 @@
 // A query over its time budget (HOME_USAGE_QUERY_TIMEOUT_MS) is stopped by the database itself
 // (maxTimeMS) and answered with a 503 that says what to do, long before it would have finished.
 import type { AddressInfo } from "node:net";
-import { loadConfig, runAggregation, writeDemoData } from "@home-usage/core";
+import { loadConfig, runAggregation } from "@home-usage/core";
+import { writeDemoData } from "@home-usage/demo";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import winston from "winston";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";

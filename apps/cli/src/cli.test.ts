@@ -1,11 +1,12 @@
 // The home-usage command as a process: exit codes, one-line errors, the lock between two processes,
 // and a run killed with SIGKILL part-way that a rerun completes exactly.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { verifyEmbedToken, writeDemoData } from "@home-usage/core";
+import { verifyEmbedToken } from "@home-usage/core";
+import { writeDemoData } from "@home-usage/demo";
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 
@@ -123,7 +124,7 @@ describe("home-usage aggregate", () => {
       "an unknown preset",
       ["aggregate"],
       { HOME_USAGE_LOGIN_PRESET: "ldap" },
-      /^home-usage: HOME_USAGE_LOGIN_PRESET: "ldap" must be one of seed, core4/,
+      /^home-usage: HOME_USAGE_LOGIN_PRESET: "ldap" must be one of auto, seed, core4/,
     ],
     [
       "a bad start day",
@@ -157,6 +158,23 @@ describe("home-usage aggregate", () => {
     expect(await t.db.collection("cookie_usage").countDocuments()).toBe(0);
   });
 
+  it("exits 2 before locking or writing when a login pattern cannot run here or on the database", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "home-usage-pattern-"));
+    const config = async (name: string, pattern: string) => {
+      const path = join(dir, name);
+      await writeFile(path, JSON.stringify({ login: { pattern, user: { field: "user" } } }));
+      return path;
+    };
+    // Unicode 16's Garay script: RE2 knows it, the bundled FerretDB does not (a real MongoDB neither).
+    const refused = await run(["aggregate", "--config", await config("garay.json", "\\p{Garay}+")], envFor("usage"));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^home-usage: the database refuses the login pattern \\p\{Garay\}\+: /);
+    const lookbehind = await run(["aggregate", "--config", await config("lb.json", "(?<=x)login")], envFor("usage"));
+    expect(lookbehind.code).toBe(2);
+    expect(lookbehind.stderr).toMatch(/login: pattern uses a lookbehind .* \(RE2\) cannot run/);
+    expect(await t.db.collection("cookie_usage").countDocuments()).toBe(0);
+  });
+
   it("exits 2 when the time zone changes under an existing rollup, and --reset rebuilds it", async () => {
     expect((await run(["aggregate", "--start", "2026-06-29"], envFor("zone"))).code).toBe(0);
     const before = await rollupOf("zone");
@@ -174,13 +192,21 @@ describe("home-usage aggregate", () => {
     expect(settings).toMatchObject({ timezone: "Europe/Berlin", first: "2026-06-29", last: "2026-06-30" });
   });
 
-  it("exits 1 with one line within 10 s when the database is unreachable", async () => {
+  it("exits 1 within 10 s when the database is unreachable, saying it waits, how long, and what to check", async () => {
     const began = Date.now();
-    const result = await run(["aggregate"], envFor("down", { MONGODB_URI: "mongodb://127.0.0.1:9/" }));
+    const result = await run(["aggregate"], envFor("down", { MONGODB_URI: "mongodb://ops:s3cret@127.0.0.1:9/" }));
     expect(result.code).toBe(1);
     expect(Date.now() - began).toBeLessThan(10_000);
-    expect(result.stderr).toMatch(/^home-usage: cannot reach MongoDB at mongodb:\/\/127.0.0.1:9\//);
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe("home-usage: waiting up to 5.0 s for MongoDB at mongodb://ops:***@127.0.0.1:9/ ...");
+    expect(lines[1]).toMatch(
+      /^home-usage: cannot reach MongoDB at mongodb:\/\/ops:\*\*\*@127.0.0.1:9\/ \(waited [45]\.\d s: /,
+    );
+    expect(lines[1]).toContain(
+      "check the setting mongodbUri (MONGODB_URI, --mongodb-uri), or start the bundled database with pnpm db:start",
+    );
+    expect(result.stderr).not.toContain("s3cret");
   }, 15_000);
 
   it("lets exactly one of two concurrent runs proceed; the other exits 75 naming the holder", async () => {
@@ -333,6 +359,11 @@ describe("home-usage report, plot and embed-url", () => {
     const bad = await run(["plot", "--out", join(dir, "usage.gif")], envFor("report"));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(`home-usage: --out: ${join(dir, "usage.gif")} must end in .svg or .png\n`);
+    const nowhere = await run(["plot", "--out", "no/such/dir/usage.svg"], envFor("report"));
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toBe(
+      "home-usage: --out: the directory no/such/dir does not exist; create it, or give another --out\n",
+    );
   });
 
   it("embed-url prints a URL whose token the API will accept, and needs the secret", async () => {

@@ -1,4 +1,4 @@
-import { type ErrorCode, HomeUsageError } from "@home-usage/core";
+import { type ErrorCode, HomeUsageError, settingOptions } from "@home-usage/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { aggregate } from "./commands/aggregate.js";
 import { demoData } from "./commands/demo-data.js";
@@ -32,42 +32,71 @@ const program = new Command()
   .description("Counts the distinct people who log in to a core4 system, per day, week, month, quarter and year.")
   .version("0.1.0")
   .option("--config <file>", "a JSON or YAML configuration file")
-  .option("--mongodb-uri <uri>", "the MongoDB server (env MONGODB_URI)")
-  .option("--source <db.collection>", "the core4 log (env HOME_USAGE_SOURCE, default core4.sys.log)")
-  .option("--target <db.collection>", "the daily rollup (env HOME_USAGE_TARGET, default home.login)")
-  .option("--cookies <db.collection>", "job cookies and the lock (env HOME_USAGE_COOKIES, default home.sys.cookie)")
-  .option("--timezone <zone>", "IANA zone whose midnight starts a day (env HOME_USAGE_TIMEZONE, default UTC)")
-  .option("--login-preset <name>", "which records are logins: seed or core4 (env HOME_USAGE_LOGIN_PRESET)")
-  .option("--now <iso>", "pretend it is this instant, for tests and reproducible runs (env HOME_USAGE_NOW)")
   .addOption(new Option("--log-format <format>", "log lines as text or json").choices(["text", "json"]).default("text"))
   .showHelpAfterError(false)
   .exitOverride()
-  .configureOutput({ outputError: () => {} });
+  .configureOutput({ outputError: () => {} })
+  // Each command's help lists the settings too, with the environment variable each reads.
+  .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+for (const { flag, help } of settingOptions("cli")) program.option(flag, help);
+program.addHelpText(
+  "after",
+  examples([
+    "MONGODB_URI=mongodb://core4-db:27017 home-usage aggregate        # from the checkpoint through today",
+    "home-usage status",
+    "home-usage report --aggregate m --format csv",
+  ]),
+);
+
+/** The examples that end a command's help. */
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
+}
 
 program
   .command("aggregate")
-  .description("read new login records into the daily rollup, from the cookie's offset (or --start) through --end")
-  .option("--start <date>", "first day: YYYY-MM-DD, an ISO date-time, today or yesterday")
-  .option("--end <date>", "last day, inclusive (default: today)")
-  .option("--reset", "forget the cookie and the rollup and start again from the configured start")
+  .description(
+    "read new login records into the daily rollup, from the checkpoint (or --start) through --end; both days are included",
+  )
+  .option("--start <date>", "first day, included: YYYY-MM-DD, an ISO date-time, today or yesterday")
+  .option("--end <date>", "last day, included (inclusive; default: today)")
+  .option("--reset", "forget the checkpoint and the rollup and start again from HOME_USAGE_START or the oldest login")
   .option("--dry-run", "say what would be processed and write nothing")
   .option("--yes", "process a range longer than HOME_USAGE_MAX_RUN_DAYS given with --start")
+  .addHelpText(
+    "after",
+    examples([
+      "home-usage aggregate",
+      "home-usage aggregate --start 2026-01-01 --end 2026-06-30   # both days included",
+      "home-usage aggregate --reset --log-format json              # rebuild, JSON lines for cron",
+    ]),
+  )
   .action((_options, command: Command) => aggregate(command.optsWithGlobals()));
 
 program
   .command("status")
   .description("show the cookie, the last run, the lock and the rollup")
   .option("--json", "print JSON")
+  .addHelpText("after", examples(["home-usage status", "home-usage status --json"]))
   .action((_options, command: Command) => status(command.optsWithGlobals()));
 
 program
   .command("demo-data")
-  .description("write reproducible synthetic core4 log records (logins in both styles, and noise) into the source")
+  .description(
+    "write reproducible synthetic core4 log records (logins in three styles, and noise) into the source, and accounts into roles",
+  )
   .option("--days <n>", "days of log", integer(1, 36_600), 90)
   .option("--users <n>", "people who may log in", integer(1, 100_000), 50)
   .option("--seed <s>", "random seed", integer(0, 2 ** 31 - 1), 1)
   .option("--end <date>", "last day (UTC)", "yesterday")
   .option("--drop", "drop the source collection first")
+  .addHelpText(
+    "after",
+    examples([
+      "home-usage demo-data --days 120 --users 100 --drop",
+      "HOME_USAGE_SOURCE=demo.sys.log HOME_USAGE_ROLES=demo.sys.role home-usage demo-data --seed 2",
+    ]),
+  )
   .action((_options, command: Command) => demoData(command.optsWithGlobals()));
 
 const range = (command: Command) =>
@@ -76,7 +105,7 @@ const range = (command: Command) =>
       "--start <date>",
       "inclusive start: YYYY-MM-DD, an ISO date-time, today or yesterday (default: 90 days before end)",
     )
-    .option("--end <date>", "exclusive end (default: now)")
+    .option("--end <date>", "end, exclusive: the first instant not counted (default: now)")
     .option("--aggregate <period>", "d, w, m, q or y (or day, week, ...; default w)");
 
 range(program.command("report").description("distinct people per period with every metric, from the rollup"))
@@ -84,23 +113,51 @@ range(program.command("report").description("distinct people per period with eve
   .addOption(
     new Option("--format <format>", "output format").choices(["table", "csv", "json", "markdown"]).default("table"),
   )
+  .addHelpText(
+    "after",
+    examples([
+      "home-usage report --aggregate m",
+      "home-usage report --start 2026-01-01 --end 2026-07-01 --aggregate w --format csv   # all of June 30 counted",
+    ]),
+  )
   .action((_options, command: Command) => report(command.optsWithGlobals()));
 
 range(program.command("users").description("everybody known to the rollup or with a core4 account, with their logins"))
   .addOption(new Option("--format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
+  .addHelpText(
+    "after",
+    examples([
+      "home-usage users                                   # the last 90 days",
+      "home-usage users --start 2026-01-01 --format csv    # who came this year, and who never did",
+    ]),
+  )
   .action((_options, command: Command) => users(command.optsWithGlobals()));
 
-range(program.command("plot").description("write the chart of unique users per period as an SVG or PNG file"))
+range(
+  program
+    .command("plot")
+    .description("write the chart of distinct people per period as an SVG or PNG file (--out is required)"),
+)
   .option("--title <text>", "title drawn on the chart (default: what is drawn, per period)")
-  .option("--width <px>", "width, 200 to 2000 (default 800)", integer(200, 2000))
-  .option("--height <px>", "height, 150 to 1200 (default 400)", integer(150, 1200))
+  .option("--width <px>", "width in pixels, 200 to 2000 (default 800)", integer(200, 2000))
+  .option("--height <px>", "height in pixels, 150 to 1200 (default 400)", integer(150, 1200))
   .option(
     "--metric <name>",
     "users (default), logins, active7, active28, new, returning, resurrected, dormant, stickiness or lifecycle",
   )
   .option("--theme <theme>", "light (default), dark, or auto (SVG only: follows the viewer's colour scheme)")
   .option("--scale <n>", "PNG pixels per unit: 1 (default) or 2")
-  .requiredOption("--out <file>", "required: where to write the chart, .svg or .png (replaced whole)")
+  .requiredOption(
+    "--out <file>",
+    "required: where to write the chart, .svg or .png (replaced whole; its directory must exist)",
+  )
+  .addHelpText(
+    "after",
+    examples([
+      'home-usage plot --aggregate w --title "Weekly users" --out /srv/wiki/files/usage.svg',
+      "home-usage plot --aggregate m --metric lifecycle --scale 2 --out usage.png",
+    ]),
+  )
   .action((_options, command: Command) => plot(command.optsWithGlobals()));
 
 range(
@@ -113,6 +170,13 @@ range(
   .option(
     "--base-url <url>",
     "where the API is reached, such as https://usage.example.com (default: HOME_USAGE_PUBLIC_URL)",
+  )
+  .addHelpText(
+    "after",
+    examples([
+      'HOME_USAGE_EMBED_SECRET=... home-usage embed-url --aggregate m --title "Monthly users" --expires 90d --base-url https://usage.example.com',
+      "home-usage embed-url --start 2026-01-01 --end 2026-07-01 --aggregate w --png   # a fixed range, as PNG",
+    ]),
   )
   .action((_options, command: Command) => embedUrl(command.optsWithGlobals()));
 

@@ -20,10 +20,48 @@ describe("loadConfig", () => {
       target: { db: "home", collection: "login" },
       cookies: { db: "home", collection: "sys.cookie" },
       timezone: "UTC",
-      loginPreset: "seed",
-      login: { pattern: "successful login", user: { field: "user" }, exclude: ["admin"] },
+      periods: { db: "home", collection: "login_period" },
+      roles: { db: "core4", collection: "sys.role" },
+      maxRunDays: 7305,
+      trustProxy: false,
+      queryTimeoutMs: 30_000,
+      reportConcurrency: 2,
+      reportQueue: 16,
+      loginPreset: "auto",
     });
+    expect(compileLoginSignal(config.login).signals).toEqual(["successful login", "set last_login", "login user"]);
     expect(config.start).toBeUndefined();
+    expect(config.publicUrl).toBeUndefined();
+    expect(config.sessionSecret).toBeUndefined();
+  });
+
+  it("derives the periods collection from the target unless it is set", async () => {
+    expect((await loadConfig({ env: { HOME_USAGE_TARGET: "a.rollup" } })).periods).toEqual({
+      db: "a",
+      collection: "rollup_period",
+    });
+    const both = await loadConfig({ env: { HOME_USAGE_TARGET: "a.rollup" }, flags: { periods: "b.p" } });
+    expect(both.periods).toEqual({ db: "b", collection: "p" });
+  });
+
+  it("reads booleans, numbers and URLs from strings, and booleans from flags", async () => {
+    const config = await loadConfig({
+      env: {
+        HOME_USAGE_TRUST_PROXY: "yes",
+        HOME_USAGE_MAX_RUN_DAYS: "366",
+        HOME_USAGE_PUBLIC_URL: "https://usage.example.com/base",
+        HOME_USAGE_SESSION_SECRET: "0123456789abcdef",
+      },
+    });
+    expect(config).toMatchObject({
+      trustProxy: true,
+      maxRunDays: 366,
+      publicUrl: "https://usage.example.com/base",
+      sessionSecret: "0123456789abcdef",
+    });
+    expect((await loadConfig({ env: { HOME_USAGE_TRUST_PROXY: "1" }, flags: { trustProxy: false } })).trustProxy).toBe(
+      false,
+    );
   });
 
   it("takes a file over defaults, the environment over the file, and flags over everything", async () => {
@@ -50,6 +88,7 @@ describe("loadConfig", () => {
     expect(matcher.userOf({ message: "user anna logged in" })).toBe("anna");
     expect(matcher.excludes("monitoring")).toBe(true);
     expect(matcher.filter).toEqual({ message: { $regex: "^user (\\S+) logged in" } });
+    expect(matcher.signals).toEqual(["^user (?<user>\\S+) logged in"]);
 
     const json = await file("c.json", JSON.stringify({ loginPreset: "core4", lockLeaseSeconds: 30 }));
     const core4 = await loadConfig({ file: json });
@@ -63,13 +102,20 @@ describe("loadConfig", () => {
     [{ env: { HOME_USAGE_TIMEZONE: "Berlin" } }, 'HOME_USAGE_TIMEZONE: "Berlin" is not an IANA time zone'],
     [{ flags: { timezone: "Berlin" } }, '--timezone: "Berlin" is not an IANA time zone'],
     [{ env: { HOME_USAGE_SOURCE: "nodot" } }, 'HOME_USAGE_SOURCE: "nodot" must be database.collection'],
-    [{ env: { HOME_USAGE_LOGIN_PRESET: "x" } }, 'HOME_USAGE_LOGIN_PRESET: "x" must be one of seed, core4, custom'],
     [{ env: { HOME_USAGE_START: "2026-1-1" } }, 'HOME_USAGE_START: "2026-1-1" must be a day as YYYY-MM-DD'],
     [{ env: { MONGODB_URI: "http://u:pw@x" } }, "MONGODB_URI: must be a mongodb://"],
     [{ env: { HOME_USAGE_API_TOKENS: "short" } }, "HOME_USAGE_API_TOKENS: each token must be at least 16 characters"],
     [{ env: { PORT: "http" } }, 'PORT: "http" must be a TCP port number'],
     [{ flags: { now: "soon" } }, '--now: "soon" must be an ISO 8601 date-time'],
     [{ flags: { loginPreset: "custom" } }, '--login-preset: "custom" needs a login section'],
+    [{ env: { HOME_USAGE_LOGIN_PRESET: "ldap" } }, 'HOME_USAGE_LOGIN_PRESET: "ldap" must be one of auto, seed, core4'],
+    [{ env: { HOME_USAGE_PUBLIC_URL: "ftp://x" } }, 'HOME_USAGE_PUBLIC_URL: "ftp://x" must be an http:// or https://'],
+    [{ env: { HOME_USAGE_TRUST_PROXY: "maybe" } }, 'HOME_USAGE_TRUST_PROXY: "maybe" must be true or false'],
+    [{ env: { HOME_USAGE_SESSION_SECRET: "short" } }, "HOME_USAGE_SESSION_SECRET: must be at least 16 characters"],
+    [{ flags: { maxRunDays: "0" } }, '--max-run-days: "0" must be a whole number from 1'],
+    [{ env: { HOME_USAGE_QUERY_TIMEOUT_MS: "fast" } }, 'HOME_USAGE_QUERY_TIMEOUT_MS: "fast" must be a whole number'],
+    [{ env: { HOME_USAGE_REPORT_QUEUE: "-1" } }, 'HOME_USAGE_REPORT_QUEUE: "-1" must be a whole number'],
+    [{ env: { HOME_USAGE_ROLES: "roles" } }, 'HOME_USAGE_ROLES: "roles" must be database.collection'],
   ])("names the source of a bad value: %j", async (sources, message) => {
     await expect(loadConfig(sources)).rejects.toMatchObject({
       code: "E_USAGE",
@@ -86,6 +132,15 @@ describe("loadConfig", () => {
     await expect(loadConfig({ file: broken })).rejects.toThrow(`--config: ${broken} is not valid JSON`);
     const lease = await file("l.yaml", "lockLeaseSeconds: 1\n");
     await expect(loadConfig({ file: lease })).rejects.toThrow(`${lease}: lockLeaseSeconds:`);
+    const lookbehind = await file(
+      "lb.yaml",
+      'login:\n  pattern: "(?<=user )(?<user>\\\\S+)"\n  user: { group: user }\n',
+    );
+    await expect(loadConfig({ file: lookbehind })).rejects.toThrow(
+      /login: pattern uses a lookbehind .* which the linear-time matcher \(RE2\) cannot run/,
+    );
+    const backreference = await file("br.yaml", 'login:\n  pattern: "(?<user>a)\\\\1"\n  user: { group: user }\n');
+    await expect(loadConfig({ file: backreference })).rejects.toThrow(/uses a backreference/);
   });
 
   it("reads the API's settings: public URL, proxy trust, sessions, query budget and concurrency", async () => {

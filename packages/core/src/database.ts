@@ -1,6 +1,7 @@
 import { type Collection, type Document, MongoClient } from "mongodb";
 import type { Namespace } from "./config.js";
 import { HomeUsageError } from "./errors.js";
+import { describeSetting } from "./settings.js";
 
 /** A URI safe to print: the password, if any, is hidden. */
 export function redactUri(uri: string): string {
@@ -12,20 +13,32 @@ export function formatNamespace(ns: Namespace): string {
   return `${ns.db}.${ns.collection}`;
 }
 
+export interface ConnectOptions {
+  /** How long to wait for the server to answer. @default 5000 */
+  timeoutMs?: number;
+  appName?: string;
+  /** Told once when the server has not answered within `waitingAfterMs`, so nobody stares at silence. */
+  onWaiting?: (message: string) => void;
+  /** @default 1000 */
+  waitingAfterMs?: number;
+}
+
 /**
  * Connects to MongoDB and checks the server answers, failing within `timeoutMs` with one clear line
- * (an `E_DATABASE` error) when it cannot be reached.
+ * (an `E_DATABASE` error) that says what to check when it cannot be reached.
  */
-export async function connectDatabase(
-  uri: string,
-  options: { timeoutMs?: number; appName?: string } = {},
-): Promise<MongoClient> {
-  const timeoutMs = options.timeoutMs ?? 8_000;
+export async function connectDatabase(uri: string, options: ConnectOptions = {}): Promise<MongoClient> {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const began = Date.now();
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
     appName: options.appName ?? "home-usage",
   });
+  const waiting = setTimeout(
+    () => options.onWaiting?.(`waiting up to ${seconds(timeoutMs)} for MongoDB at ${redactUri(uri)} ...`),
+    options.waitingAfterMs ?? 1_000,
+  );
   try {
     await client.connect();
     await client.db("admin").command({ ping: 1 });
@@ -33,9 +46,17 @@ export async function connectDatabase(
   } catch (error) {
     await client.close().catch(() => {});
     const reason = (error as Error).message.split("\n")[0];
-    throw new HomeUsageError("E_DATABASE", `cannot reach MongoDB at ${redactUri(uri)}: ${reason}`, { cause: error });
+    throw new HomeUsageError(
+      "E_DATABASE",
+      `cannot reach MongoDB at ${redactUri(uri)} (waited ${seconds(Date.now() - began)}: ${reason}); check ${describeSetting("mongodbUri")}, or start the bundled database with pnpm db:start`,
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(waiting);
   }
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Says how to index the source on `created` when it has no such index. */
 export async function indexAdvice<T extends Document>(source: Collection<T>, ns: Namespace): Promise<string | null> {

@@ -23,7 +23,6 @@ export { type ConfigSources, type HomeUsageConfig, loadConfig, type Namespace } 
 export { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./cookie.js";
 export { connectDatabase, formatNamespace, redactUri } from "./database.js";
 export { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
-export { type DemoDataOptions, type DemoDataSummary, writeDemoData } from "./demo-data.js";
 export {
   type EmbedArguments,
   MAX_EMBED_LIFETIME_MS,
@@ -35,7 +34,17 @@ export {
 export { type ErrorCode, HomeUsageError } from "./errors.js";
 export { acquireLock, type LockDocument, lockId, readLock } from "./lock.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
-export { compileLoginSignal, LOGIN_PRESETS, type LoginPreset, type LoginSignal } from "./login-signal.js";
+export {
+  checkLoginSignalOnDatabase,
+  compileLoginSignal,
+  frequentMessages,
+  LOGIN_PRESETS,
+  type LoginMatcher,
+  type LoginPattern,
+  type LoginPreset,
+  type LoginSignal,
+  loginPreset,
+} from "./login-signal.js";
 export { listPeople, type PersonRow, type RoleDocument } from "./people-list.js";
 export {
   PERIODS,
@@ -57,6 +66,15 @@ export {
   type RollupStore,
   type SummaryPage,
 } from "./rollup.js";
+export {
+  describeSetting,
+  type Program,
+  SETTINGS,
+  type Setting,
+  type SettingKey,
+  settingOptions,
+  settingsTable,
+} from "./settings.js";
 export { readStatus, type Status } from "./status.js";
 export { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
 export {

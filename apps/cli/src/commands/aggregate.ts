@@ -1,7 +1,13 @@
 import { hostname } from "node:os";
-import { type AggregationResult, formatNamespace, parseRunDates, runAggregation } from "@home-usage/core";
+import {
+  type AggregationResult,
+  checkLoginSignalOnDatabase,
+  formatNamespace,
+  parseRunDates,
+  runAggregation,
+} from "@home-usage/core";
 import { type GlobalOptions, loggerFor, readConfig, withDatabase } from "../context.js";
-import { createProgress } from "../progress.js";
+import { createProgress, plural } from "../progress.js";
 
 export interface AggregateOptions extends GlobalOptions {
   start?: string;
@@ -24,8 +30,13 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   try {
-    const result = await withDatabase(config, (client) =>
-      runAggregation({
+    const result = await withDatabase(config, async (client) => {
+      // A pattern the database refuses is a usage error before anything is locked or written. The database
+      // parses the pattern at once; a log without any match would be scanned whole, so the look is short.
+      await checkLoginSignalOnDatabase(client.db(config.source.db).collection(config.source.collection), config.login, {
+        maxTimeMS: Math.min(config.queryTimeoutMs, 5_000),
+      });
+      return runAggregation({
         client,
         config,
         ...dates,
@@ -37,8 +48,8 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
         signal: controller.signal,
         onProgress: (p) => progress.update(p),
         onNotice: (message) => logger.warn(message),
-      }),
-    );
+      });
+    });
     progress.stop();
     report(result, options, formatNamespace(config.source));
   } finally {
@@ -60,11 +71,11 @@ function report(result: AggregationResult, options: AggregateOptions, source: st
     process.stdout.write(`nothing to process: ${source} has no login records and no start day is configured\n`);
   } else if (result.dryRun) {
     process.stdout.write(
-      `dry run: would process ${result.days} days (${result.first} to ${result.last}), ${result.candidates} login records in range; nothing written\n`,
+      `dry run: would process ${plural(result.days, "day")} (${result.first} to ${result.last}), ${result.candidates} login records in range; nothing written\n`,
     );
   } else {
     process.stdout.write(
-      `aggregated ${result.days} ${result.days === 1 ? "day" : "days"} (${result.first} to ${result.last}): ${result.records} records read, ${result.logins} logins, ${result.users} distinct users, ${result.skipped} skipped${result.skippedTime ? ` (${result.skippedTime} without a valid created date)` : ""}, ${result.excluded} excluded${result.refreshed ? `, ${result.refreshed} later days brought up to date` : ""}, ${seconds}s\n`,
+      `aggregated ${plural(result.days, "day")} (${result.first} to ${result.last}): ${plural(result.records, "record")} read, ${plural(result.logins, "login")}, ${plural(result.users, "distinct user")}, ${result.skipped} skipped${result.skippedTime ? ` (${result.skippedTime} without a valid created date)` : ""}, ${result.excluded} excluded${result.refreshed ? `, ${plural(result.refreshed, "later day")} brought up to date` : ""}, ${seconds}s\n`,
     );
   }
 }

@@ -1,4 +1,5 @@
-import { formatNamespace, HomeUsageError, parseDate, writeDemoData } from "@home-usage/core";
+import { formatNamespace, HomeUsageError, parseDate } from "@home-usage/core";
+import { writeDemoData, writeDemoRoles } from "@home-usage/demo";
 import { type GlobalOptions, loggerFor, readConfig, withDatabase } from "../context.js";
 
 export interface DemoDataCommandOptions extends GlobalOptions {
@@ -37,9 +38,12 @@ export async function demoData(options: DemoDataCommandOptions): Promise<void> {
     );
     // The demo log is ours, so it gets the index a core4 log should have.
     await collection.createIndex({ created: 1 });
-    return result;
+    const roles = await writeDemoRoles(client.db(config.roles.db).collection(config.roles.collection), {
+      users: options.users,
+    });
+    return { ...result, roles };
   });
   process.stdout.write(
-    `demo data in ${target}: ${summary.inserted} records written (${summary.alreadyPresent} already there), ${summary.logins} logins of ${summary.people} people, ${summary.first.toISOString().slice(0, 10)} to ${summary.last.toISOString().slice(0, 10)}\n`,
+    `demo data in ${target}: ${summary.inserted} records written (${summary.alreadyPresent} already there), ${summary.logins} logins of ${summary.people} people, ${summary.first.toISOString().slice(0, 10)} to ${summary.last.toISOString().slice(0, 10)}; ${summary.roles.accounts} accounts in ${formatNamespace(config.roles)} (${summary.roles.disabled} disabled)\n`,
   );
 }

@@ -1,4 +1,5 @@
-import { rename, writeFile } from "node:fs/promises";
+import { rename, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import {
   CHART_THEMES,
   type ChartMetric,
@@ -94,6 +95,15 @@ export async function plot(options: PlotOptions) {
     throw new HomeUsageError("E_USAGE", `--scale: must be 1 or 2`);
   }
   if (options.scale !== undefined && format !== "png") throw new HomeUsageError("E_USAGE", "--scale: only for .png");
+  // Checked before the query, so a typo in the path costs nothing and names the directory as given.
+  const directory = dirname(options.out);
+  const found = await stat(directory).catch(() => null);
+  if (!found?.isDirectory()) {
+    throw new HomeUsageError(
+      "E_USAGE",
+      `--out: the directory ${directory} ${found ? "is not a directory" : "does not exist"}; create it, or give another --out`,
+    );
+  }
   const { usage, result, now } = await query(options);
   const end = usage.end;
   const svg = await renderChart(result.rows, {

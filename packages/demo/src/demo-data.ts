@@ -1,7 +1,27 @@
 // Synthetic core4 `sys.log` records, so home-usage can be tried, tested and benchmarked without a production log.
 import { createHash } from "node:crypto";
-import { type Collection, type Document, ObjectId } from "mongodb";
-import { HomeUsageError } from "./errors.js";
+import { HomeUsageError } from "@home-usage/core";
+import { type AnyBulkWriteOperation, type Collection, type Document, ObjectId } from "mongodb";
+import {
+  APP_HOSTS,
+  EXCEPTIONS,
+  FIRST_NAMES,
+  IDLE_ACCOUNTS,
+  JOBS,
+  LAST_NAMES,
+  LEVELNO,
+  type Level,
+  LOGIN_STYLES,
+  type LoginStyle,
+  METHODS,
+  NOISE,
+  type NoiseTemplate,
+  PATHS,
+  STRANGERS,
+  WORKER_HOSTS,
+  WORKER_STEPS,
+  type Writer,
+} from "./templates.js";
 
 export interface DemoDataOptions {
   /** Number of days of log, ending with `end`. @default 90 */
@@ -30,7 +50,7 @@ export interface DemoLogRecord {
   _id: ObjectId;
   created: Date;
   message: string;
-  level: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
+  level: Level;
   levelno: number;
   username: string;
   hostname: string;
@@ -41,81 +61,26 @@ export interface DemoLogRecord {
   exception?: { info: string; text: string };
 }
 
-type _Level = DemoLogRecord["level"];
-
 const _DAY_MS = 86_400_000;
+const _LOGIN_WEIGHTS = LOGIN_STYLES.reduce((sum, style) => sum + style.weight, 0);
+const _NOISE_WEIGHTS = NOISE.reduce((sum, template) => sum + template.weight, 0);
 const _DAY_S = 86_400;
 const _BATCH = 5000;
+const _ROLE_BATCH = 100;
 const _DUPLICATE_KEY = 11000;
 const _ADMIN = "admin";
-const _LEVELNO: Record<_Level, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
-
-// biome-ignore format: a table
-const _FIRST_NAMES = [
-  "anna", "ben", "clara", "david", "emma", "felix", "greta", "hannah", "ida", "jonas",
-  "karl", "lena", "max", "nina", "oskar", "paula", "quentin", "rosa", "simon", "tina",
-  "uwe", "vera", "walter", "xenia", "yusuf", "zoe", "lukas", "marie", "noah", "sophie",
-  "elias", "lea", "paul", "mia", "leon", "laura", "finn", "julia", "tim", "sarah",
-];
-// biome-ignore format: a table
-const _LAST_NAMES = [
-  "schmidt", "mueller", "schneider", "fischer", "weber", "meyer", "wagner", "becker", "schulz", "hoffmann",
-  "koch", "richter", "klein", "wolf", "schroeder", "neumann", "schwarz", "braun", "zimmermann", "krueger",
-  "hofmann", "hartmann", "lange", "werner", "krause", "lehmann", "koehler", "maier", "koenig", "walter",
-  "huber", "kaiser", "fuchs", "peters", "lang", "scholz", "jung", "moeller", "weiss", "keller",
-];
-
-// The web tier runs as www-data, the workers and the scheduler as core4.
-const _APP_HOSTS = ["app-01.core4.local", "app-02.core4.local"];
-const _WORKER_HOSTS = ["worker-01.core4.local", "worker-02.core4.local", "worker-03.core4.local"];
 const _WEB_USER = "www-data";
 const _CORE4_USER = "core4";
 
-const _LOGIN_HANDLER = "core4.api.v1.request.role.login.LoginHandler";
-const _ROLE = "core4.api.v1.request.role.model.CoreRole";
-const _REQUEST_HANDLER = "core4.api.v1.request.main.CoreRequestHandler";
-const _WORKER = "core4.queue.worker.CoreWorker";
-const _SCHEDULER = "core4.queue.scheduler.CoreScheduler";
-const _QUEUE = "core4.queue.main.CoreQueue";
-const _JOBS = [
-  "mkt.report.job.DailyReport",
-  "mkt.report.job.WeeklyDigest",
-  "mkt.etl.facebook.ImportInsights",
-  "mkt.etl.adwords.ImportCampaigns",
-  "core4.queue.helper.job.example.DummyJob",
-  "core4.account.job.SyncAccounts",
-];
-const _WORKER_STEPS = ["work_jobs", "remove_jobs", "nonstop_jobs", "kill_jobs", "nopid_jobs", "collect_stats"];
-const _PATHS = [
-  "/core4/api/v1/profile",
-  "/core4/api/v1/jobs",
-  "/core4/api/v1/roles",
-  "/core4/api/v1/info",
-  "/core4/api/v1/event/history",
-  "/mkt/api/v1/report/daily",
-  "/mkt/api/v1/report/campaign",
-];
-const _METHODS = ["GET", "GET", "GET", "POST", "PUT"];
-const _STRANGERS = ["root", "test", "guest", "administrator"];
-const _EXCEPTIONS: ReadonlyArray<{ info: string; frame: string }> = [
-  {
-    info: "ConnectionError(\"HTTPSConnectionPool(host='graph.facebook.com', port=443): Read timed out.\")",
-    frame: 'File "/srv/core4/project/mkt/etl/facebook.py", line 214, in execute\n    data = self.fetch(page)',
-  },
-  {
-    info: "KeyError('account_id')",
-    frame: 'File "/srv/core4/project/mkt/report/job.py", line 88, in execute\n    account = row["account_id"]',
-  },
-  {
-    info: "ServerSelectionTimeoutError('mongo-01.core4.local:27017: timed out')",
-    frame:
-      'File "/srv/core4/lib/core4/queue/main.py", line 412, in lock_job\n    ret = self.config.sys.lock.insert_one(doc)',
-  },
-  {
-    info: "ZeroDivisionError('division by zero')",
-    frame: 'File "/srv/core4/project/mkt/report/job.py", line 131, in ratio\n    return clicks / impressions',
-  },
-];
+// Who each writer is: the fields of the records it writes.
+const _QUAL_NAMES: Record<Exclude<Writer, "job">, string> = {
+  login: "core4.api.v1.request.role.login.LoginHandler",
+  role: "core4.api.v1.request.role.model.CoreRole",
+  request: "core4.api.v1.request.main.CoreRequestHandler",
+  worker: "core4.queue.worker.CoreWorker",
+  "worker-job": "core4.queue.worker.CoreWorker",
+  scheduler: "core4.queue.scheduler.CoreScheduler",
+};
 
 interface _Options {
   days: number;
@@ -155,6 +120,23 @@ class _Random {
   }
 }
 
+const _LOGIN_MESSAGES = [/^set \[last_login\] for role \[([^\]]+)\]/, /^login user \[([^\]]+)\] with _id/];
+
+/**
+ * Who logged in with a demo record, read with plain regular expressions rather than home-usage's login
+ * signal, so tests can count the demo log independently of the code they test.
+ */
+export function demoLoginOf(record: object): string | null {
+  const { message, user } = record as { message?: unknown; user?: unknown };
+  if (typeof message !== "string") return null;
+  if (message === "successful login") return typeof user === "string" ? user : null;
+  for (const pattern of _LOGIN_MESSAGES) {
+    const name = message.match(pattern)?.[1];
+    if (name) return name;
+  }
+  return null;
+}
+
 export function generateDemoRecords(options: DemoDataOptions): Generator<DemoLogRecord> {
   // Validated here rather than inside the generator, so bad options fail at the call and not at the first `next()`.
   return _generate(_validate(options));
@@ -185,10 +167,11 @@ export async function writeDemoData(
     records++;
     first ??= record.created;
     last = record.created;
-    // Counted from the records themselves, the way home-usage's seed preset reads them.
-    if (record.user !== undefined && record.user !== _ADMIN) {
+    // Counted from the records themselves, the way home-usage's auto preset reads them.
+    const person = demoLoginOf(record);
+    if (person !== null && person !== _ADMIN) {
       logins++;
-      people.add(record.user);
+      people.add(person);
     }
     batch.push(record);
     if (batch.length === _BATCH) await flush();
@@ -234,13 +217,13 @@ function _seedState(seed: number): number {
 }
 
 function _personName(index: number): string {
-  const f = _FIRST_NAMES.length;
-  const l = _LAST_NAMES.length;
+  const f = FIRST_NAMES.length;
+  const l = LAST_NAMES.length;
   const a = index % f;
   // Shifting the last name by the first keeps every (first, last) pair of a round unique.
   const b = (a + Math.floor(index / f)) % l;
   const round = Math.floor(index / (f * l));
-  return `${_FIRST_NAMES[a]}.${_LAST_NAMES[b]}${round === 0 ? "" : round + 1}`;
+  return `${FIRST_NAMES[a]}.${LAST_NAMES[b]}${round === 0 ? "" : round + 1}`;
 }
 
 // Derived from the name, not the seed, so a person keeps one role id across demo runs, as in a real sys.role.
@@ -340,7 +323,7 @@ function _putUint32(bytes: Uint8Array, at: number, value: number): void {
 
 interface _Fields {
   message: string;
-  level: _Level;
+  level: Level;
   username: string;
   hostname: string;
   identifier: string | null;
@@ -353,7 +336,7 @@ function _record(random: _Random, seconds: number, micros: number, fields: _Fiel
     created: new Date(seconds * 1000),
     message: fields.message,
     level: fields.level,
-    levelno: _LEVELNO[fields.level],
+    levelno: LEVELNO[fields.level],
     username: fields.username,
     hostname: fields.hostname,
     identifier: fields.identifier,
@@ -362,36 +345,112 @@ function _record(random: _Random, seconds: number, micros: number, fields: _Fiel
   };
 }
 
+/** Picks a row of a table by its weight. */
+function _weighted<T extends { weight: number }>(random: _Random, rows: readonly T[], total: number): T {
+  let left = random.next() * total;
+  for (const row of rows) {
+    left -= row.weight;
+    if (left < 0) return row;
+  }
+  return rows.at(-1) as T;
+}
+
+/** The fields a writer puts on its records at `seconds`. */
+function _writer(random: _Random, writer: Writer, seconds: number): Omit<_Fields, "message" | "level"> {
+  switch (writer) {
+    case "login":
+    case "role":
+    case "request":
+      return {
+        username: _WEB_USER,
+        hostname: random.pick(APP_HOSTS),
+        identifier: _hexId(random, seconds),
+        qual_name: _QUAL_NAMES[writer],
+      };
+    case "scheduler":
+      return {
+        username: _CORE4_USER,
+        hostname: WORKER_HOSTS[0] as string,
+        identifier: null,
+        qual_name: _QUAL_NAMES[writer],
+      };
+    case "job":
+      return {
+        username: _CORE4_USER,
+        hostname: random.pick(WORKER_HOSTS),
+        identifier: _hexId(random, seconds - random.int(3600)),
+        qual_name: random.pick(JOBS),
+      };
+    default: {
+      const hostname = random.pick(WORKER_HOSTS);
+      const name = hostname.slice(0, hostname.indexOf("."));
+      return {
+        username: _CORE4_USER,
+        hostname,
+        identifier: writer === "worker" ? name : null,
+        qual_name: _QUAL_NAMES[writer],
+      };
+    }
+  }
+}
+
+interface _Context {
+  random: _Random;
+  seconds: number;
+  ip: string;
+  joined: readonly string[];
+  person?: string;
+  roleId?: string;
+  runtime?: string;
+}
+
+// What each `{placeholder}` of templates.ts becomes.
+const _FILLERS: Record<string, (c: _Context) => string> = {
+  person: (c) => c.person ?? "",
+  roleId: (c) => c.roleId ?? "",
+  runtime: (c) => c.runtime ?? "",
+  ip: (c) => c.ip,
+  step: (c) => c.random.pick(WORKER_STEPS),
+  cycle: (c) => String(1 + c.random.int(90_000)),
+  id: (c) => _hexId(c.random, c.seconds),
+  tenMinutesAgoId: (c) => _hexId(c.random, c.seconds - 600),
+  hourAgoId: (c) => _hexId(c.random, c.seconds - c.random.int(3600)),
+  hoursAgoId: (c) => _hexId(c.random, c.seconds - 7200),
+  dayAgoId: (c) => _hexId(c.random, c.seconds - 86_000),
+  timestamp: (c) => new Date(c.seconds * 1000).toISOString().replace("T", " ").slice(0, 19),
+  method: (c) => c.random.pick(METHODS),
+  path: (c) => c.random.pick(PATHS),
+  job: (c) => c.random.pick(JOBS),
+  few: (c) => String(c.random.int(5)),
+  fastMs: (c) => (1 + c.random.next() * 180).toFixed(2),
+  slowMs: (c) => (1 + c.random.next() * 900).toFixed(2),
+  clientError: (c) => String(c.random.pick([401, 403, 404])),
+  someone: (c) => (c.random.next() < 0.8 && c.joined.length > 0 ? c.random.pick(c.joined) : c.random.pick(STRANGERS)),
+};
+
+function _fill(template: string, context: _Context): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const filler = _FILLERS[name];
+    if (!filler) throw new Error(`demo template has no filler for {${name}}: ${template}`);
+    return filler(context);
+  });
+}
+
 function _pushLogin(records: DemoLogRecord[], random: _Random, dayStart: number, name: string, roleId: string): void {
   const seconds = dayStart + _loginSecond(random);
-  const hostname = random.pick(_APP_HOSTS);
-  const identifier = _hexId(random, seconds);
-  const micros = random.int(900_000);
-  const login = _record(random, seconds, micros, {
-    message: "successful login",
+  const style: LoginStyle = _weighted(random, LOGIN_STYLES, _LOGIN_WEIGHTS);
+  const context: _Context = { random, seconds, ip: "", joined: [], person: name, roleId };
+  const login = _record(random, seconds, random.int(900_000), {
+    ..._writer(random, style.writer, seconds),
+    message: _fill(style.message, context),
     level: "INFO",
-    username: _WEB_USER,
-    hostname,
-    identifier,
-    qual_name: _LOGIN_HANDLER,
   });
-  login.user = name;
+  if (style.user === "field") login.user = name;
   records.push(login);
-  // The role update follows the login within the same request and the same second.
-  records.push(
-    _record(random, seconds, micros + 1 + random.int(99_000), {
-      message: `set [last_login] for role [${name}] with _id [${roleId}]`,
-      level: "INFO",
-      username: _WEB_USER,
-      hostname,
-      identifier,
-      qual_name: _ROLE,
-    }),
-  );
 }
 
 function _exception(random: _Random): { info: string; text: string } {
-  const { info, frame } = random.pick(_EXCEPTIONS);
+  const { info, frame } = random.pick(EXCEPTIONS);
   const text = [
     "Traceback (most recent call last):",
     '  File "/srv/core4/lib/core4/queue/process.py", line 61, in run',
@@ -405,141 +464,97 @@ function _exception(random: _Random): { info: string; text: string } {
 // One non-login event; a job logs its start and its end, so it returns how many records it added.
 function _pushNoise(records: DemoLogRecord[], random: _Random, dayStart: number, joined: readonly string[]): number {
   const seconds = dayStart + _noiseSecond(random);
-  const micros = random.int(1_000_000);
-  const worker = random.pick(_WORKER_HOSTS);
-  const workerName = worker.slice(0, worker.indexOf("."));
-  const app = random.pick(_APP_HOSTS);
-  const ip = `10.0.${random.int(4)}.${2 + random.int(250)}`;
-  const push = (fields: _Fields, exception = false) => {
-    const record = _record(random, seconds, micros, fields);
-    if (exception && random.next() < 0.6) record.exception = _exception(random);
-    records.push(record);
-    return 1;
-  };
-  const onWorker = (level: _Level, message: string, identifier: string | null = workerName) =>
-    push(
-      { message, level, username: _CORE4_USER, hostname: worker, identifier, qual_name: _WORKER },
-      _LEVELNO[level] >= _LEVELNO.ERROR,
-    );
-  const request = (level: _Level, status: number, method: string, path: string) =>
-    push(
-      {
-        message: `${status} ${method} ${path} (${ip}) ${(1 + random.next() * (status >= 500 ? 900 : 180)).toFixed(2)}ms`,
-        level,
-        username: _WEB_USER,
-        hostname: app,
-        identifier: _hexId(random, seconds),
-        qual_name: _REQUEST_HANDLER,
-      },
-      level === "ERROR",
-    );
+  const template: NoiseTemplate = _weighted(random, NOISE, _NOISE_WEIGHTS);
+  const context: _Context = { random, seconds, ip: `10.0.${random.int(4)}.${2 + random.int(250)}`, joined };
+  const fields = { ..._writer(random, template.writer, seconds), level: template.level };
+  const record = _record(random, seconds, random.int(1_000_000), {
+    ...fields,
+    message: _fill(template.message, context),
+  });
+  if (template.exception && random.next() < 0.6) record.exception = _exception(random);
+  records.push(record);
+  if (!template.followedBy) return 1;
+  const runtime = 1 + random.int(900);
+  const endSeconds = Math.min(seconds + runtime, dayStart + _DAY_S - 1);
+  context.runtime = `${runtime}.${random.int(100)}`;
+  // Cut short at midnight, the end may share the start's second; it must still sort after it.
+  const micros = endSeconds === seconds ? 999_999 : random.int(1_000_000);
+  records.push(_record(random, endSeconds, micros, { ...fields, message: _fill(template.followedBy, context) }));
+  return 2;
+}
 
-  const r = random.next();
-  if (r < 0.55) {
-    const d = random.int(5);
-    if (d === 0) return onWorker("DEBUG", `enter [${random.pick(_WORKER_STEPS)}] at cycle [${1 + random.int(90_000)}]`);
-    if (d === 1) return onWorker("DEBUG", `exit [${random.pick(_WORKER_STEPS)}] at cycle [${1 + random.int(90_000)}]`);
-    if (d === 2) return onWorker("DEBUG", `next job from bottom chunk [${_hexId(random, seconds - random.int(3600))}]`);
-    if (d === 3) {
-      const at = new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 19);
-      return onWorker("DEBUG", `successfully launched job [${_hexId(random, seconds)}] at [${at}]`);
-    }
-    return push({
-      message: `prepare ${random.pick(_METHODS)} ${random.pick(_PATHS)} from [${ip}]`,
-      level: "DEBUG",
-      username: _WEB_USER,
-      hostname: app,
-      identifier: _hexId(random, seconds),
-      qual_name: _REQUEST_HANDLER,
-    });
+/** What writeDemoRoles wrote. */
+export interface DemoRolesSummary {
+  accounts: number;
+  active: number;
+  disabled: number;
+}
+
+/** A core4 account, as the demo writes it into sys.role. */
+export interface DemoRole {
+  _id: ObjectId;
+  name: string;
+  realname: string;
+  email: string;
+  is_active: boolean;
+  role: string[];
+  created: Date;
+}
+
+/**
+ * Writes core4's accounts for the demo's people into `collection` (core4's `sys.role`): every person who
+ * may log in, admin, and a few accounts that never log in, two of them disabled. Idempotent: accounts are
+ * replaced by `_id`, which depends on the name only.
+ */
+export async function writeDemoRoles(
+  collection: Collection<Document>,
+  options: Pick<DemoDataOptions, "users">,
+): Promise<DemoRolesSummary> {
+  const { users } = options;
+  if (!Number.isInteger(users) || users < 0) {
+    throw new HomeUsageError("E_USAGE", `demo data: users must be a whole number of at least 0, not ${users}`);
   }
-  if (r < 0.8) {
-    const d = random.int(5);
-    if (d === 0) {
-      // A job logs its start and, minutes later on the same day, its end under the same identifier.
-      const job = random.pick(_JOBS);
-      const identifier = _hexId(random, seconds - random.int(600));
-      const fields = { level: "INFO" as const, username: _CORE4_USER, hostname: worker, identifier, qual_name: job };
-      push({ ...fields, message: "start execution" });
-      const runtime = 1 + random.int(900);
-      const endSeconds = Math.min(seconds + runtime, dayStart + _DAY_S - 1);
-      records.push(
-        // Cut short at midnight, the end may share the start's second; it must still sort after it.
-        _record(random, endSeconds, endSeconds === seconds ? 999_999 : random.int(1_000_000), {
-          ...fields,
-          message: `done execution with [complete] after [${runtime}.${random.int(100)}] sec.`,
-        }),
+  const role = (name: string, index: number, email: string, is_active: boolean, roles: string[]): DemoRole => {
+    const id = _roleId(name, index);
+    const realname = name
+      .split(/[.-]/)
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1).replace(/\d+$/, ""))
+      .join(" ");
+    return {
+      _id: new ObjectId(id),
+      name,
+      realname,
+      email,
+      is_active,
+      role: roles,
+      created: new Date(Number.parseInt(id.slice(0, 8), 16) * 1000),
+    };
+  };
+  const accounts = [
+    role(_ADMIN, 0, "admin@core4.local", true, ["COP"]),
+    ...Array.from({ length: users }, (_, i) => {
+      const name = _personName(i);
+      return role(name, i + 1, `${name}@example.com`, true, ["standard_user"]);
+    }),
+    ...IDLE_ACCOUNTS.map((a, i) => role(a.name, users + 1 + i, a.email, a.is_active, ["standard_user"])),
+  ];
+  // FerretDB 1.24 never answers a batch of more than 100 replacements of existing documents.
+  for (let at = 0; at < accounts.length; at += _ROLE_BATCH) {
+    const operations: AnyBulkWriteOperation<Document>[] = accounts.slice(at, at + _ROLE_BATCH).map((account) => ({
+      replaceOne: { filter: { _id: account._id }, replacement: account, upsert: true },
+    }));
+    try {
+      await collection.bulkWrite(operations, { ordered: false });
+    } catch (error) {
+      throw new HomeUsageError(
+        "E_DATABASE",
+        `could not write demo accounts to ${collection.collectionName}: ${(error as Error).message}`,
+        { cause: error },
       );
-      return 2;
     }
-    if (d === 1 || d === 2) return request("INFO", 200, random.pick(_METHODS), random.pick(_PATHS));
-    if (d === 3) {
-      return push({
-        message: `enqueued job [${random.pick(_JOBS)}] with _id [${_hexId(random, seconds)}]`,
-        level: "INFO",
-        username: _CORE4_USER,
-        hostname: _WORKER_HOSTS[0] as string,
-        identifier: null,
-        qual_name: _SCHEDULER,
-      });
-    }
-    return onWorker("INFO", `cleanup removed [${random.int(3)}] sys.lock records`, null);
   }
-  if (r < 0.94) {
-    const d = random.int(4);
-    if (d === 0) {
-      // Mostly real people mistyping their password, sometimes someone trying a default account.
-      const who = random.next() < 0.8 && joined.length > 0 ? random.pick(joined) : random.pick(_STRANGERS);
-      return push({
-        message: `failed login of user [${who}] from [${ip}]`,
-        level: "WARNING",
-        username: _WEB_USER,
-        hostname: app,
-        identifier: _hexId(random, seconds),
-        qual_name: _LOGIN_HANDLER,
-      });
-    }
-    if (d === 1) return request("WARNING", random.pick([401, 403, 404]), "GET", random.pick(_PATHS));
-    if (d === 2) return onWorker("WARNING", `successfully set non-stop job [${_hexId(random, seconds - 7200)}]`);
-    return push({
-      message: `defer execution with [${random.int(5)}] attempts left`,
-      level: "WARNING",
-      username: _CORE4_USER,
-      hostname: worker,
-      identifier: _hexId(random, seconds - random.int(3600)),
-      qual_name: random.pick(_JOBS),
-    });
-  }
-  if (r < 0.99) {
-    const d = random.int(3);
-    if (d === 0) return request("ERROR", 500, "POST", random.pick(_PATHS));
-    if (d === 1) return onWorker("ERROR", `failed to journal and remove job [${_hexId(random, seconds - 86_000)}]`);
-    return push(
-      {
-        message: "failed execution",
-        level: "ERROR",
-        username: _CORE4_USER,
-        hostname: worker,
-        identifier: _hexId(random, seconds - random.int(3600)),
-        qual_name: random.pick(_JOBS),
-      },
-      true,
-    );
-  }
-  if (random.next() < 0.5) {
-    return push(
-      {
-        message: "lost connection to [mongo-01.core4.local:27017]",
-        level: "CRITICAL",
-        username: _CORE4_USER,
-        hostname: worker,
-        identifier: workerName,
-        qual_name: _QUEUE,
-      },
-      true,
-    );
-  }
-  return onWorker("CRITICAL", `failed to update job [${_hexId(random, seconds - 600)}] state [failed]`);
+  const disabled = accounts.filter((a) => !a.is_active).length;
+  return { accounts: accounts.length, active: accounts.length - disabled, disabled };
 }
 
 async function _insertBatch(
