@@ -359,6 +359,43 @@ describe("runAggregation", () => {
     expect(await s.days()).toEqual({ "2026-11-01": ["anna.schmidt:1"], "2026-11-02": ["ben:1"] });
   });
 
+  it("counts each login signal of the auto preset once, and says which matched; look-alikes are no logins", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z", preset: "auto" });
+    const id = () => randomBytes(12).toString("hex");
+    await s.log.insertMany([
+      login("ann", "2026-11-01T08:00:00Z"),
+      noise("2026-11-01T08:10:00Z", `set [last_login] for role [bob] with _id [${id()}]`),
+      noise("2026-11-01T08:20:00Z", `login user [cid] with _id [${id()}]`),
+      noise("2026-11-01T08:30:00Z", `set [last_login] for role [admin] with _id [${id()}]`),
+      noise("2026-11-01T09:00:00Z", "unsuccessful login"),
+      noise("2026-11-01T09:10:00Z", `set [last_login_attempt] for role [eve] with _id [${id()}]`),
+      noise("2026-11-01T09:20:00Z", "login user failed"),
+    ]);
+    const result = await s.run();
+    expect(result).toMatchObject({
+      logins: 3,
+      users: 3,
+      excluded: 1,
+      signals: { "successful login": 1, "set last_login": 1, "login user": 1 },
+    });
+    expect(await s.days()).toMatchObject({ "2026-11-01": ["ann:1", "bob:1", "cid:1"] });
+    expect((await s.cookies.findOne({ _id: "home-usage.aggregate" }))?.lastRun?.signals).toEqual(result.signals);
+  });
+
+  it("when the log has no login records, says what it looked for and what the log says most", async () => {
+    const s = await setup({ now: "2026-11-03T12:00:00Z", preset: "auto" });
+    await s.log.insertMany([
+      noise("2026-11-01T08:00:00Z", "user [ann] signed in"),
+      noise("2026-11-01T08:05:00Z", "user [bob] signed in"),
+      noise("2026-11-01T08:10:00Z", "user [cid] signed in"),
+      noise("2026-11-01T09:00:00Z", "start job [x]"),
+    ]);
+    const result = await s.run();
+    expect(result.first).toBeNull();
+    expect(result.noLogins?.signals).toEqual(["successful login", "set last_login", "login user"]);
+    expect(result.noLogins?.messages[0]).toEqual({ message: "user [...] signed in", count: 3 });
+  });
+
   it("skips and counts login records without a usable user or time", async () => {
     const s = await setup({ now: "2026-11-01T12:00:00Z" });
     await s.log.insertMany([

@@ -6,7 +6,7 @@ import { formatNamespace, indexAdvice } from "./database.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
 import { HomeUsageError } from "./errors.js";
 import { acquireLock, type HeldLock, lockId } from "./lock.js";
-import { compileLoginSignal, type LogRecord } from "./login-signal.js";
+import { compileLoginSignal, frequentMessages, type LogRecord } from "./login-signal.js";
 import type { DayEntry } from "./people.js";
 import { nextDay, periodKeys, startOfDay } from "./periods.js";
 import { createRollupStore, ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "./rollup.js";
@@ -66,6 +66,13 @@ export interface AggregationResult extends RunCounts {
   skippedTime: number;
   /** Processed days after the run's range whose periods were brought up to date. */
   refreshed: number;
+  /** Logins counted, by the name of the login signal that matched them. */
+  signals: Record<string, number>;
+  /**
+   * When the log had no login records in the range: the signals looked for, and the log's most frequent
+   * messages, so the operator can write a pattern.
+   */
+  noLogins?: { signals: string[]; messages: { message: string; count: number }[] };
   elapsedMs: number;
 }
 
@@ -126,16 +133,23 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
   let skippedTime = 0;
   let excluded = 0;
   let refreshed = 0;
+  const signals: Record<string, number> = Object.fromEntries(matcher.signals.map((name) => [name, 0]));
   const result = (fields: Partial<AggregationResult>): AggregationResult => ({
     ...counts,
     excluded,
     skippedTime,
     refreshed,
+    signals,
     dryRun: Boolean(options.dryRun),
     first: null,
     last: null,
     ...fields,
     elapsedMs: Date.now() - began,
+  });
+  // Said when nothing matched: what was looked for, and what the log does say most often.
+  const noLoginsHint = async () => ({
+    signals: matcher.signals,
+    messages: await frequentMessages(source, { limit: 3, maxTimeMS: config.queryTimeoutMs }).catch(() => []),
   });
   const advise = async () => {
     const advice = await indexAdvice(source, config.source);
@@ -155,7 +169,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
       (oldest?.created instanceof Date && !Number.isNaN(oldest.created.getTime())
         ? rangeOf(startOfDay(oldest.created, zone), `the oldest login record (created ${oldest.created.toISOString()})`)
         : null);
-    if (!planned) return result({});
+    if (!planned) return result({ noLogins: await noLoginsHint() });
     const candidates = await source.countDocuments(filter);
     return result({ ...labels(planned), days: countDays(planned), candidates });
   }
@@ -257,7 +271,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         await cookies.advance(
           config.jobName,
           forward ? { instant: at.toJSDate(), day: written, timezone: zone } : null,
-          { ...counts, users: people.size },
+          { ...counts, users: people.size, signals },
         );
         if (forward) resumeDay = written;
       }
@@ -300,13 +314,15 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         await completeUntil(run, startOfDay(created, zone));
         dayEnd = nextDay(run.current?.day ?? run.days.first).toMillis();
       }
-      const user = matcher.userOf(record);
-      if (user === null) {
+      const hit = matcher.match(record);
+      if (hit === null) {
         counts.skipped++;
-      } else if (matcher.excludes(user)) {
+      } else if (matcher.excludes(hit.user)) {
         excluded++;
       } else {
+        const { user, signal } = hit;
         counts.logins++;
+        signals[signal] = (signals[signal] ?? 0) + 1;
         people.add(user);
         run.current ??= { day: run.days.first, users: new Map() };
         const day = run.current;
@@ -319,7 +335,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         }
       }
     }
-    if (!run) return result({});
+    if (!run) return result({ noLogins: await noLoginsHint() });
     await completeUntil(run, end);
     // Days already processed after this run's range: their periods and metrics depend on it.
     const through = extent.last && extent.last > labels(run.days).last ? extent.last : null;
@@ -334,7 +350,11 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     run.builder.closeOpen();
     await checkpoint(run, true);
     counts.users = people.size;
-    await cookies.finishRun(config.jobName, { finished: clock(), outcome: "done", ...counts }, { repaired: true });
+    await cookies.finishRun(
+      config.jobName,
+      { finished: clock(), outcome: "done", ...counts, signals },
+      { repaired: true },
+    );
     return result({ ...labels(run.days), dryRun: false });
   } catch (error) {
     if (run) {

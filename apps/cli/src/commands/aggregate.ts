@@ -68,14 +68,32 @@ function report(result: AggregationResult, options: AggregateOptions, source: st
   }
   const seconds = (result.elapsedMs / 1000).toFixed(1);
   if (!result.first) {
-    process.stdout.write(`nothing to process: ${source} has no login records and no start day is configured\n`);
+    const hint = result.noLogins;
+    const lines = [`nothing to process: ${source} has no login records and no start day is configured`];
+    if (hint) {
+      lines.push(`  looked for: ${hint.signals.join("; ")}`);
+      if (hint.messages.length) {
+        lines.push(
+          "  its most frequent messages (of the newest records) are:",
+          ...hint.messages.map((m) => `    ${m.count} × ${m.message}`),
+          "  if one of them is a login, set HOME_USAGE_LOGIN_PRESET or define the login pattern in a --config file",
+        );
+      } else {
+        lines.push("  and it has no messages at all: is HOME_USAGE_SOURCE the core4 log?");
+      }
+    }
+    process.stdout.write(`${lines.join("\n")}\n`);
   } else if (result.dryRun) {
     process.stdout.write(
       `dry run: would process ${plural(result.days, "day")} (${result.first} to ${result.last}), ${result.candidates} login records in range; nothing written\n`,
     );
   } else {
+    const bySignal = Object.entries(result.signals)
+      .filter(([, n]) => n > 0)
+      .map(([name, n]) => `${n} ${name}`)
+      .join(", ");
     process.stdout.write(
-      `aggregated ${plural(result.days, "day")} (${result.first} to ${result.last}): ${plural(result.records, "record")} read, ${plural(result.logins, "login")}, ${plural(result.users, "distinct user")}, ${result.skipped} skipped${result.skippedTime ? ` (${result.skippedTime} without a valid created date)` : ""}, ${result.excluded} excluded${result.refreshed ? `, ${plural(result.refreshed, "later day")} brought up to date` : ""}, ${seconds}s\n`,
+      `aggregated ${plural(result.days, "day")} (${result.first} to ${result.last}): ${plural(result.records, "record")} read, ${plural(result.logins, "login")}${bySignal ? ` (${bySignal})` : ""}, ${plural(result.users, "distinct user")}, ${result.skipped} skipped${result.skippedTime ? ` (${result.skippedTime} without a valid created date)` : ""}, ${result.excluded} excluded${result.refreshed ? `, ${plural(result.refreshed, "later day")} brought up to date` : ""}, ${seconds}s\n`,
     );
   }
 }

@@ -18,7 +18,13 @@ export async function status(options: StatusOptions): Promise<void> {
     `offset:     ${s.offset ?? "none (the next run starts from the configured start)"}`,
     `last run:   ${
       run
-        ? `${run.outcome}, started ${run.started.toISOString()}${run.finished ? `, finished ${run.finished.toISOString()}` : ""}, ${run.first} to ${run.last}: ${run.days} days, ${run.records} records, ${run.logins} logins, ${run.users} users, ${run.skipped} skipped${run.error ? ` (${run.error})` : ""}`
+        ? `${run.outcome}, started ${run.started.toISOString()}${run.finished ? `, finished ${run.finished.toISOString()}` : ""}, ${run.first} to ${run.last}: ${run.days} days, ${run.records} records, ${run.logins} logins${
+            run.signals
+              ? ` (${Object.entries(run.signals)
+                  .map(([name, n]) => `${n} ${name}`)
+                  .join(", ")})`
+              : ""
+          }, ${run.users} users, ${run.skipped} skipped${run.error ? ` (${run.error})` : ""}`
         : "never"
     }`,
     `lock:       ${s.lock ? `held by pid ${s.lock.pid} on ${s.lock.host} since ${s.lock.acquired.toISOString()}, lease until ${s.lock.expires.toISOString()}` : "free"}`,
