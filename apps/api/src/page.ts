@@ -38,6 +38,8 @@ export interface PageModel {
     missing: string[];
     /** The chart for wide screens and the one for phones; the page's CSS shows one. */
     svg: { wide: string; narrow: string };
+    /** The lifecycle chart (new, returning, resurrected above zero, dormant below), wide and narrow. */
+    lifecycle: { wide: string; narrow: string };
     /** Absolute URLs. */
     links: { csv: string; json: string; svg: string; png: string };
     /** Image URLs for wikis, and whether they are signed. */
@@ -89,9 +91,15 @@ button.link { background: none; color: var(--accent); border: none; padding: 0; 
 .error { color: var(--error); font-size: .85rem; margin: 0; }
 p.error.form { font-size: 1rem; }
 figure { margin: 0; }
-#chart svg { width: 100%; height: auto; display: block; }
-#chart .narrow { display: none; }
-@media (max-width: 599px) { #chart .wide { display: none; } #chart .narrow { display: block; } }
+#chart svg, #lifecycle svg { width: 100%; height: auto; display: block; }
+#chart .narrow, #lifecycle .narrow { display: none; }
+@media (max-width: 599px) {
+  #chart .wide, #lifecycle .wide { display: none; }
+  #chart .narrow, #lifecycle .narrow { display: block; }
+}
+.headline { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; align-items: baseline; margin: .5rem 0 1rem; }
+.headline .value { font-size: 2rem; font-weight: 600; }
+.headline .up { color: var(--up, #1a7f37); } .headline .down { color: var(--error); }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
@@ -120,6 +128,49 @@ ${body}
 }
 
 /** The usage page: works without JavaScript; the chart inline, the form, the table, downloads, embeds. */
+/** The row field behind a metric; the lifecycle's headline is the people who came. */
+const HEADLINE_FIELD: Record<ChartMetric, keyof UsageRow> = {
+  users: "user",
+  logins: "logins",
+  active7: "active7",
+  active28: "active28",
+  new: "new",
+  returning: "returning",
+  resurrected: "resurrected",
+  dormant: "dormant",
+  stickiness: "stickiness",
+  lifecycle: "user",
+};
+
+/**
+ * This period's value, the previous period's and the change in percent. For distinct people the
+ * previous value is the row's own `previous` (exact even when that period lies before the range);
+ * otherwise it is the row before, when the report has it.
+ */
+function headline(rows: readonly UsageRow[], metric: ChartMetric, aggregate: string): string {
+  const current = rows.at(-1);
+  if (!current) return "";
+  const field = HEADLINE_FIELD[metric];
+  const value = current[field];
+  if (typeof value !== "number") return "";
+  const before = field === "user" ? current.previous : rows.at(-2)?.[field];
+  const format = (n: number) => (field === "stickiness" ? `${Math.round(n * 100)} %` : n.toLocaleString("en"));
+  const label = METRIC_LABELS[metric === "lifecycle" ? "users" : metric];
+  const change =
+    typeof before !== "number"
+      ? ""
+      : before === 0
+        ? `<span>previous ${e(aggregate)}: ${format(before)}</span>`
+        : (() => {
+            const percent = ((value - before) / before) * 100;
+            const word = percent > 0 ? "up" : percent < 0 ? "down" : "same";
+            const sign = percent > 0 ? "+" : percent < 0 ? "−" : "±";
+            return `<span>previous ${e(aggregate)}: ${format(before)}</span> <span class="${word}">${sign}${Math.abs(percent).toFixed(1)} %</span>`;
+          })();
+  const partial = current.partial ? " (so far)" : "";
+  return `<p class="headline" id="headline"><span class="value">${format(value)}</span> <span>${e(label)} this ${e(aggregate)}, ${e(current.period)}${partial}</span> ${change}</p>`;
+}
+
 export function renderPage(model: PageModel): string {
   const r = model.result;
   const title = r?.title ?? (model.args.title || "Distinct people");
@@ -165,8 +216,13 @@ ${general}`;
     `${header}
 ${summary}
 ${form}
+${headline(r.rows, metric, r.aggregate)}
 <figure id="chart"><div class="wide">${r.svg.wide}</div><div class="narrow">${r.svg.narrow}</div></figure>
 ${missing}
+<section id="lifecycle">
+<h2>Who came: new, returning, resurrected; who stayed away: dormant</h2>
+<figure><div class="wide">${r.lifecycle.wide}</div><div class="narrow">${r.lifecycle.narrow}</div></figure>
+</section>
 <section id="data">
 <h2>Data</h2>
 ${renderTable(r.rows, r.aggregate)}

@@ -256,6 +256,12 @@ describe("the page", () => {
     const doc = new JSDOM(await res.text()).window.document;
     expect(doc.querySelectorAll("#chart .wide svg circle")).toHaveLength(2);
     expect(doc.querySelectorAll("#chart .narrow svg circle")).toHaveLength(2);
+    // The headline: this week's distinct people against last week's, and the change.
+    expect(doc.querySelector("#headline")?.textContent?.replace(/\s+/g, " ")).toBe(
+      "1 distinct people this week, 2026-W48 (so far) previous week: 2 −50.0 %",
+    );
+    // The lifecycle chart: stacked bars, with its own accessible description.
+    expect(doc.querySelector("#lifecycle .wide svg")?.getAttribute("role")).toBe("img");
     expect([...doc.querySelectorAll("#data thead th")].map((th) => th.textContent)).toEqual([
       "week",
       "distinct people",
@@ -448,6 +454,7 @@ describe("access", () => {
         "/usage/login/plot",
         "/usage/login/plot.svg",
         "/usage/login/raw",
+        "/usage/login/users",
       ].sort(),
     );
     expect(doc.paths["/usage/login/raw"].get.parameters.map((p: { name: string }) => p.name)).toEqual([

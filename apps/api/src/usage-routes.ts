@@ -147,6 +147,9 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       const signal = abortOnClose(res);
       const wide = await service.chart(given, look, signal);
       const narrow = await service.chart(given, { ...look, ...NARROW }, signal);
+      const lifecycle = { ...look, metric: "lifecycle" as const, title: undefined };
+      const lifecycleWide = await service.chart(given, lifecycle, signal);
+      const lifecycleNarrow = await service.chart(given, { ...lifecycle, ...NARROW }, signal);
       const { query } = wide;
       const data = { start: given.start, end: given.end, aggregate: given.aggregate };
       const link = (path: string, values: Record<string, string | undefined>) => {
@@ -170,6 +173,7 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
         rows: wide.report.rows,
         missing: wide.report.missing,
         svg: { wide: wide.svg, narrow: narrow.svg },
+        lifecycle: { wide: lifecycleWide.svg, narrow: lifecycleNarrow.svg },
         links: {
           csv: link("/usage/login/raw", { ...data, content_type: "csv" }),
           json: link("/usage/login/raw", { ...data, content_type: "json" }),

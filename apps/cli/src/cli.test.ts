@@ -71,7 +71,7 @@ describe("home-usage aggregate", () => {
     const result = await run(["aggregate", "--start", "2026-06-01"], envFor("basic"));
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^aggregated 30 days \(2026-06-01 to 2026-06-30\): \d+ records read, \d+ logins, \d+ distinct users/,
+      /^aggregated 30 days \(2026-06-01 to 2026-06-30\): \d+ records read, \d+ logins \(\d+ successful login, \d+ set last_login, \d+ login user\), \d+ distinct users/,
     );
     expect(result.stdout.trim().split("\n")).toHaveLength(1);
     // The demo log here has no index on created: said once, with the command, and nothing created.

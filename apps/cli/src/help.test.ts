@@ -45,7 +45,7 @@ describe("--help", () => {
     expect(flat(help(cli, "report"))).toContain("--end <date> end, exclusive");
     const plot = flat(help(cli, "plot"));
     expect(plot).toContain("(--out is required)");
-    expect(plot).toContain("--out <file.svg> required:");
+    expect(plot).toContain("--out <file> required:");
     expect(plot).toContain("width in pixels, 200 to 2000");
     expect(plot).toContain("height in pixels, 150 to 1200");
   });

@@ -251,7 +251,16 @@ export const SETTINGS = {
     flag: "--public-url <url>",
     schema: z
       .string()
-      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), "must be an http:// or https:// URL")
+      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), {
+        message: "must be an http:// or https:// URL",
+        abort: true,
+      })
+      .refine((v) => !new URL(v).search && !new URL(v).hash, "must have no query or fragment")
+      // Links are built as base + path: the base never ends in a slash.
+      .transform((v) => {
+        const url = new URL(v);
+        return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+      })
       .optional(),
     defaultText: "from each request's Host",
     description: "where people reach the API, for the links it builds",
