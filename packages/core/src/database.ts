@@ -1,7 +1,7 @@
 import { type Collection, type Document, MongoClient } from "mongodb";
-import type { Namespace } from "./config.js";
 import { HomeUsageError } from "./errors.js";
-import { describeSetting } from "./settings.js";
+import type { Namespace } from "./settings/config.js";
+import { describeSetting } from "./settings/settings.js";
 
 /** A URI safe to print: the password, if any, is hidden. */
 export function redactUri(uri: string): string {

@@ -1,12 +1,4 @@
 export {
-  type AggregationOptions,
-  type AggregationProgress,
-  type AggregationResult,
-  parseRunDates,
-  type RunDates,
-  runAggregation,
-} from "./aggregation.js";
-export {
   CHART_METRICS,
   CHART_THEMES,
   type ChartMetric,
@@ -17,12 +9,9 @@ export {
   chartTitle,
   parseMetric,
   renderChart,
-} from "./chart.js";
-export { type PngOptions, renderPng } from "./chart-png.js";
-export { type ConfigSources, type HomeUsageConfig, loadConfig, type Namespace } from "./config.js";
-export { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./cookie.js";
+} from "./chart/chart.js";
+export { type PngOptions, renderPng } from "./chart/chart-png.js";
 export { connectDatabase, formatNamespace, redactUri } from "./database.js";
-export { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
 export {
   type EmbedArguments,
   MAX_EMBED_LIFETIME_MS,
@@ -30,10 +19,19 @@ export {
   parseDuration,
   signEmbedToken,
   verifyEmbedToken,
-} from "./embed-token.js";
+} from "./embed/embed-token.js";
 export { type ErrorCode, HomeUsageError } from "./errors.js";
-export { acquireLock, type LockDocument, lockId, readLock } from "./lock.js";
-export { createLogger, type LogFormat, type Logger } from "./logger.js";
+export {
+  type AggregationOptions,
+  type AggregationProgress,
+  type AggregationResult,
+  parseRunDates,
+  type RunDates,
+  runAggregation,
+} from "./job/aggregation.js";
+export { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./job/cookie.js";
+export { acquireLock, type LockDocument, lockId, readLock } from "./job/lock.js";
+export { readStatus, type Status } from "./job/status.js";
 export {
   checkLoginSignalOnDatabase,
   compileLoginSignal,
@@ -44,8 +42,40 @@ export {
   type LoginPreset,
   type LoginSignal,
   loginPreset,
-} from "./login-signal.js";
-export { listPeople, type PersonRow, type RoleDocument } from "./people-list.js";
+} from "./log/login-signal.js";
+export { createLogger, type LogFormat, type Logger } from "./logger.js";
+export { listPeople, type PersonRow, type RoleDocument } from "./report/people-list.js";
+export { formatReport, formatTable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
+export { parseUsageArguments, type UsageArguments } from "./report/usage-arguments.js";
+export {
+  queryDays,
+  readUsage,
+  rollupZone,
+  type UsageQuery,
+  type UsageReport,
+  type UsageRow,
+} from "./report/usage-report.js";
+export { createUsageService, type UsageService } from "./report/usage-service.js";
+export {
+  createRollupStore,
+  type DayDocument,
+  type PeriodDocument,
+  type PeriodSummary,
+  type RollupSettings,
+  type RollupStore,
+  type SummaryPage,
+} from "./rollup/rollup.js";
+export { type ConfigSources, type HomeUsageConfig, loadConfig, type Namespace } from "./settings/config.js";
+export {
+  describeSetting,
+  type Program,
+  SETTINGS,
+  type Setting,
+  type SettingKey,
+  settingOptions,
+  settingsTable,
+} from "./settings/settings.js";
+export { countDays, type DayRange, parseDate, toDayRange } from "./time/date-range.js";
 export {
   PERIODS,
   type Period,
@@ -55,34 +85,4 @@ export {
   periodKeys,
   periodOf,
   startOfDay,
-} from "./periods.js";
-export { formatReport, formatTable, REPORT_FORMATS, type ReportFormat } from "./report-format.js";
-export {
-  createRollupStore,
-  type DayDocument,
-  type PeriodDocument,
-  type PeriodSummary,
-  type RollupSettings,
-  type RollupStore,
-  type SummaryPage,
-} from "./rollup.js";
-export {
-  describeSetting,
-  type Program,
-  SETTINGS,
-  type Setting,
-  type SettingKey,
-  settingOptions,
-  settingsTable,
-} from "./settings.js";
-export { readStatus, type Status } from "./status.js";
-export { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
-export {
-  queryDays,
-  readUsage,
-  rollupZone,
-  type UsageQuery,
-  type UsageReport,
-  type UsageRow,
-} from "./usage-report.js";
-export { createUsageService, type UsageService } from "./usage-service.js";
+} from "./time/periods.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { HomeUsageError } from "../errors.js";
 import { countDays, parseDate, toDayRange } from "./date-range.js";
-import { HomeUsageError } from "./errors.js";
 
 const now = new Date("2026-11-28T10:30:00Z");
 const opts = { zone: "Europe/Berlin", now, name: "--start" };

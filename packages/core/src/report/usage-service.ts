@@ -1,7 +1,7 @@
 import type { MongoClient } from "mongodb";
-import type { HomeUsageConfig } from "./config.js";
+import { createRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
+import type { HomeUsageConfig } from "../settings/config.js";
 import { listPeople, type PersonRow, type RoleDocument } from "./people-list.js";
-import { createRollupStore, type RollupSettings, type RollupStore } from "./rollup.js";
 import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
 import { readUsage, rollupZone, type UsageQuery, type UsageReport } from "./usage-report.js";
 

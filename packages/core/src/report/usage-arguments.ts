@@ -1,6 +1,6 @@
-import { parseDate } from "./date-range.js";
-import { HomeUsageError } from "./errors.js";
-import { parsePeriod, startOfPeriod } from "./periods.js";
+import { HomeUsageError } from "../errors.js";
+import { parseDate } from "../time/date-range.js";
+import { parsePeriod, startOfPeriod } from "../time/periods.js";
 import type { UsageQuery } from "./usage-report.js";
 
 /** The most a report may span. */

@@ -1,16 +1,16 @@
 import type { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
-import type { HomeUsageConfig } from "./config.js";
+import { formatNamespace, indexAdvice } from "../database.js";
+import { HomeUsageError } from "../errors.js";
+import { compileLoginSignal, frequentMessages, type LogRecord } from "../log/login-signal.js";
+import type { DayEntry } from "../rollup/people.js";
+import { createRollupStore, ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
+import { RollupBuilder } from "../rollup/rollup-builder.js";
+import type { HomeUsageConfig } from "../settings/config.js";
+import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
+import { nextDay, periodKeys, startOfDay } from "../time/periods.js";
 import { type Cookie, createCookieStore, type RunCounts } from "./cookie.js";
-import { formatNamespace, indexAdvice } from "./database.js";
-import { countDays, type DayRange, parseDate, toDayRange } from "./date-range.js";
-import { HomeUsageError } from "./errors.js";
 import { acquireLock, type HeldLock, lockId } from "./lock.js";
-import { compileLoginSignal, frequentMessages, type LogRecord } from "./login-signal.js";
-import type { DayEntry } from "./people.js";
-import { nextDay, periodKeys, startOfDay } from "./periods.js";
-import { createRollupStore, ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "./rollup.js";
-import { RollupBuilder } from "./rollup-builder.js";
 
 /** The days a run was asked for, read from the user's words before anything touches the database. */
 export interface RunDates {

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { describeSetting, SETTINGS, settingOptions, settingsTable } from "./settings.js";
 
-const readme = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "README.md");
+const readme = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "README.md");
 
 describe("the settings table", () => {
   it("is the README's, exactly (run pnpm docs:settings after changing a setting)", async () => {

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
-import { type Login, type OracleRow, oracle } from "../../../tools/test/oracle.js";
-import { runAggregation } from "./aggregation.js";
-import { type HomeUsageConfig, loadConfig } from "./config.js";
+import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
+import { type Login, type OracleRow, oracle } from "../../../../tools/test/oracle.js";
+import { runAggregation } from "../job/aggregation.js";
+import { type HomeUsageConfig, loadConfig } from "../settings/config.js";
 import type { UsageRow } from "./usage-report.js";
 import { createUsageService } from "./usage-service.js";
 

@@ -1,8 +1,8 @@
 import { DateTime } from "luxon";
 import type { Collection } from "mongodb";
-import { People } from "./people.js";
-import { coverDays, nextDay, periodsBetween } from "./periods.js";
-import type { RollupSettings, RollupStore } from "./rollup.js";
+import { People } from "../rollup/people.js";
+import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
+import { coverDays, nextDay, periodsBetween } from "../time/periods.js";
 import { queryDays, type UsageQuery } from "./usage-report.js";
 
 /** One person: their logins within the range, when they were first and last seen, their account. */

@@ -1,7 +1,8 @@
 import { DateTime } from "luxon";
-import type { HomeUsageConfig } from "./config.js";
-import { HomeUsageError } from "./errors.js";
-import { countShared, People } from "./people.js";
+import { HomeUsageError } from "../errors.js";
+import { countShared, People } from "../rollup/people.js";
+import { type PeriodSummary, type RollupSettings, type RollupStore, summaryPageId } from "../rollup/rollup.js";
+import type { HomeUsageConfig } from "../settings/config.js";
 import {
   coverDays,
   nextDay,
@@ -10,8 +11,7 @@ import {
   periodsBetween,
   previousPeriod,
   startOfDay,
-} from "./periods.js";
-import { type PeriodSummary, type RollupSettings, type RollupStore, summaryPageId } from "./rollup.js";
+} from "../time/periods.js";
 
 /** One period of the report: who came, and how that compares with the period before. */
 export interface UsageRow {

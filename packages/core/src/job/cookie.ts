@@ -1,6 +1,6 @@
 import type { Collection } from "mongodb";
 import { z } from "zod";
-import { HomeUsageError } from "./errors.js";
+import { HomeUsageError } from "../errors.js";
 
 /** What one run of the job did, kept in its cookie. */
 export interface RunRecord {

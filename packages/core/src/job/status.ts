@@ -1,12 +1,12 @@
 import { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
-import type { HomeUsageConfig } from "./config.js";
+import { formatNamespace, indexAdvice } from "../database.js";
+import { HomeUsageError } from "../errors.js";
+import { createRollupStore, type RollupSettings, type RollupStore, summaryPageId } from "../rollup/rollup.js";
+import type { HomeUsageConfig } from "../settings/config.js";
+import { nextDay, periodOf, periodsBetween } from "../time/periods.js";
 import { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./cookie.js";
-import { formatNamespace, indexAdvice } from "./database.js";
-import { HomeUsageError } from "./errors.js";
 import { type LockDocument, lockId, readLock } from "./lock.js";
-import { nextDay, periodOf, periodsBetween } from "./periods.js";
-import { createRollupStore, type RollupSettings, type RollupStore, summaryPageId } from "./rollup.js";
 
 /** Where the job stands: its checkpoint, its last run, who runs it now, and what the rollup holds. */
 export interface Status {

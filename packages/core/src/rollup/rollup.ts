@@ -1,10 +1,10 @@
 import { type Collection, MongoServerError } from "mongodb";
 import { z } from "zod";
-import type { Namespace } from "./config.js";
-import { formatNamespace } from "./database.js";
-import { HomeUsageError } from "./errors.js";
+import { formatNamespace } from "../database.js";
+import { HomeUsageError } from "../errors.js";
+import type { Namespace } from "../settings/config.js";
+import type { Period, PeriodSpan } from "../time/periods.js";
 import type { DayEntry, PersonEntry } from "./people.js";
-import type { Period, PeriodSpan } from "./periods.js";
 
 /** The rollup's shape; a rollup without this version is refused until it is rebuilt. */
 export const ROLLUP_SCHEMA = 2;

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { HomeUsageError } from "./errors.js";
+import { HomeUsageError } from "../errors.js";
 
 /** The chart arguments an embed URL carries, as the user gave them (so `start` may be absent: a rolling range). */
 export interface EmbedArguments {

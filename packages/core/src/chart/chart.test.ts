@@ -1,9 +1,9 @@
 import { JSDOM } from "jsdom";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
+import type { UsageRow } from "../report/usage-report.js";
+import { type Period, periodKeys, startOfPeriod } from "../time/periods.js";
 import { type ChartRow, calendarTicks, parseMetric, renderChart } from "./chart.js";
-import { type Period, periodKeys, startOfPeriod } from "./periods.js";
-import type { UsageRow } from "./usage-report.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const ZONE = "Europe/Berlin";

@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compileLoginSignal } from "../log/login-signal.js";
 import { loadConfig } from "./config.js";
-import { compileLoginSignal } from "./login-signal.js";
 
 async function file(name: string, content: string) {
   const path = join(await mkdtemp(join(tmpdir(), "home-usage-config-")), name);

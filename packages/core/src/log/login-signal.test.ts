@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { useTestDatabase } from "../../../tools/test/database.js";
-import { loadConfig } from "./config.js";
+import { useTestDatabase } from "../../../../tools/test/database.js";
+import { loadConfig } from "../settings/config.js";
 import {
   checkLoginSignalOnDatabase,
   compileLoginSignal,

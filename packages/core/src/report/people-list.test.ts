@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
-import { runAggregation } from "./aggregation.js";
-import { type HomeUsageConfig, loadConfig } from "./config.js";
+import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
+import { runAggregation } from "../job/aggregation.js";
+import { type HomeUsageConfig, loadConfig } from "../settings/config.js";
 import { createUsageService } from "./usage-service.js";
 
 const t = useTestDatabase("people_list");

@@ -1,8 +1,8 @@
 import type * as PlotModule from "@observablehq/plot";
 import { DateTime } from "luxon";
-import { HomeUsageError } from "./errors.js";
-import { type Period, periodKeys } from "./periods.js";
-import type { UsageRow } from "./usage-report.js";
+import { HomeUsageError } from "../errors.js";
+import type { UsageRow } from "../report/usage-report.js";
+import { type Period, periodKeys } from "../time/periods.js";
 
 /** What a chart can draw: the row field behind each, and how people call it. */
 const METRICS = {

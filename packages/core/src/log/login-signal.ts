@@ -2,7 +2,7 @@ import type { Collection, Document } from "mongodb";
 import { MongoServerError } from "mongodb";
 import { RE2JS } from "re2js";
 import { z } from "zod";
-import { HomeUsageError } from "./errors.js";
+import { HomeUsageError } from "../errors.js";
 
 /** One kind of login record: a regular expression on `message`, and where the person's name is. */
 export interface LoginPattern {

@@ -3,7 +3,7 @@
 // programs' options and the README's settings table are all derived from SETTINGS.
 import { IANAZone } from "luxon";
 import { z } from "zod";
-import { type LoginPreset, loginSignalFileSchema } from "./login-signal.js";
+import { type LoginPreset, loginSignalFileSchema } from "../log/login-signal.js";
 
 /** A MongoDB collection named as `database.collection` (the database is the part before the first dot). */
 export interface Namespace {

@@ -1,16 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { Collection } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
-import { type Kind, type Login, oracle } from "../../../tools/test/oracle.js";
+import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
+import { type Kind, type Login, oracle } from "../../../../tools/test/oracle.js";
+import type { UsageRow } from "../report/usage-report.js";
+import { createUsageService } from "../report/usage-service.js";
+import type { DayDocument, PeopleDocument, SummaryPage } from "../rollup/rollup.js";
+import { type HomeUsageConfig, loadConfig } from "../settings/config.js";
 import { parseRunDates, runAggregation } from "./aggregation.js";
-import { type HomeUsageConfig, loadConfig } from "./config.js";
 import type { Cookie } from "./cookie.js";
 import type { LockDocument } from "./lock.js";
-import type { DayDocument, PeopleDocument, SummaryPage } from "./rollup.js";
 import { readStatus } from "./status.js";
-import type { UsageRow } from "./usage-report.js";
-import { createUsageService } from "./usage-service.js";
 
 const t = useTestDatabase("aggregation");
 

@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { HomeUsageError } from "./errors.js";
+import { HomeUsageError } from "../errors.js";
 import { startOfDay } from "./periods.js";
 
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,9 +1,20 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/**
+ * The package's `fonts/` folder: the nearest one above this module, which is `src/chart/` in tests and
+ * `dist/` when built.
+ */
+function fontsFolder(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "fonts", "DejaVuSans.ttf"))) return join(dir, "fonts");
+    if (dirname(dir) === dir) throw new Error("home-usage: the fonts shipped with @home-usage/core are missing");
+  }
+}
+
 /** The faces shipped beside the package (DejaVu Sans, Bitstream Vera licence: fonts/LICENSE-DejaVu.txt). */
-const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((file) =>
-  fileURLToPath(new URL(`../fonts/${file}`, import.meta.url)),
-);
+const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((file) => join(fontsFolder(), file));
 const FONT_FAMILY = "DejaVu Sans";
 
 export interface PngOptions {

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { HomeUsageError } from "./errors.js";
-import { type LoginSignal, loginPreset } from "./login-signal.js";
+import { HomeUsageError } from "../errors.js";
+import { type LoginSignal, loginPreset } from "../log/login-signal.js";
 import { SETTINGS, type Setting, type SettingKey, type Settings } from "./settings.js";
 
 export type { Namespace } from "./settings.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Collection, Document } from "mongodb";
-import { HomeUsageError } from "./errors.js";
+import { HomeUsageError } from "../errors.js";
 
 /** A lease: who holds the job, and until when unless they renew it. */
 export interface LockDocument {

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
+import { nextDay, type Period, type PeriodSpan, periodOf, previousPeriod } from "../time/periods.js";
 import { countShared, type DayEntry, People } from "./people.js";
-import { nextDay, type Period, type PeriodSpan, periodOf, previousPeriod } from "./periods.js";
 import type { PeopleDocument, PeriodDocument, PeriodSummary, RollupStore } from "./rollup.js";
 
 const LONG_KINDS = ["week", "month", "quarter", "year"] as const;
