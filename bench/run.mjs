@@ -99,6 +99,7 @@ async function main() {
     HOME_USAGE_SOURCE: `${dbName}.sys.log`,
     HOME_USAGE_TARGET: `${dbName}.login`,
     HOME_USAGE_COOKIES: `${dbName}.cookie`,
+    HOME_USAGE_ROLES: `${dbName}.sys.role`,
     HOME_USAGE_NOW: NOW,
   };
   const client = await new MongoClient(uri).connect();
@@ -439,8 +440,9 @@ async function drain(db, matcher, created) {
     .batchSize(10_000);
   for await (const record of cursor) {
     drained++;
-    // The demo's people: a string user other than the technical admin (the seed signal's user field).
-    if (typeof record.user === "string" && record.user.trim() && record.user !== "admin") people++;
+    // People's logins, by the login signal's own matcher (the job's grouping and rollup are not involved).
+    const hit = matcher.match(record);
+    if (hit && !matcher.excludes(hit.user)) people++;
   }
   return { ms: performance.now() - began, drained, people };
 }
