@@ -313,6 +313,16 @@ describe("renderChart", () => {
     stickiness: 0.2 + i / 10,
   }));
 
+  it("keeps the lifecycle legend clear of the axis label on a phone-wide chart", async () => {
+    const allText = (doc: Document) => texts(doc, "text").join(" | ");
+    const wide = parse(await renderChart(lifecycle, { aggregate: "week", metric: "lifecycle", width: 800 }));
+    expect(allText(wide)).toContain("↑ people");
+    expect(allText(wide)).toContain("■ dormant");
+    const narrow = parse(await renderChart(lifecycle, { aggregate: "week", metric: "lifecycle", width: 360 }));
+    expect(allText(narrow)).not.toContain("↑ people");
+    for (const key of ["new", "returning", "resurrected", "dormant"]) expect(allText(narrow)).toContain(`■ ${key}`);
+  });
+
   it("stacks new, returning and resurrected above zero and dormant below for metric lifecycle", async () => {
     const doc = parse(await renderChart(lifecycle, { aggregate: "week", metric: "lifecycle" }));
     for (const kind of ["new", "returning", "resurrected", "dormant"]) {

@@ -212,8 +212,13 @@ export async function renderChart(rows: readonly ChartRow[], options: ChartOptio
   const lifecycle = metric === "lifecycle";
   const extent = lifecycle ? lifecycleExtent(points) : valueExtent(points);
   const { domain: yDomain, ticks: yTicks } = numberScale(extent, plotHeight, metric === "stickiness");
+  // The lifecycle's legend says what its bars count; where it would run into the axis label, the label
+  // gives way (on a phone-wide chart).
+  const legendWidth = LIFECYCLE.reduce((sum, key) => sum + (key.length + 3) * FONT_SIZE * 0.6, 0);
+  const labelWidth = (METRICS[metric].noun.length + 3) * FONT_SIZE * 0.6;
+  const crowded = metric === "lifecycle" && legendWidth + labelWidth > plotWidth + margins.marginLeft;
   marks.push(
-    Plot.text([`↑ ${METRICS[metric].noun}`], {
+    Plot.text(crowded ? [] : [`↑ ${METRICS[metric].noun}`], {
       frameAnchor: "top-left",
       dx: 3 - margins.marginLeft,
       dy: -20,
