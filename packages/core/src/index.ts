@@ -59,6 +59,7 @@ export { createUsageService, type UsageService } from "./report/usage-service.js
 export {
   createRollupStore,
   type DayDocument,
+  openRollupStore,
   type PeriodDocument,
   type PeriodSummary,
   type RollupSettings,

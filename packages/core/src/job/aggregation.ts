@@ -4,7 +4,7 @@ import { formatNamespace, indexAdvice } from "../database.js";
 import { HomeUsageError } from "../errors.js";
 import { compileLoginSignal, frequentMessages, type LogRecord } from "../log/login-signal.js";
 import type { DayEntry } from "../rollup/people.js";
-import { createRollupStore, ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
+import { openRollupStore, ROLLUP_SCHEMA, type RollupSettings } from "../rollup/rollup.js";
 import { RollupBuilder } from "../rollup/rollup-builder.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
@@ -91,12 +91,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
   const source = client.db(config.source.db).collection<LogRecord>(config.source.collection);
   const cookieCollection = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
   const cookies = createCookieStore(cookieCollection, formatNamespace(config.cookies));
-  const store = createRollupStore({
-    target: client.db(config.target.db).collection(config.target.collection),
-    summaries: client.db(config.periods.db).collection(config.periods.collection),
-    targetName: config.target,
-    summariesName: config.periods,
-  });
+  const store = openRollupStore(client, config);
   const matcher = compileLoginSignal(config.login);
   const login = { preset: config.loginPreset, signal: config.login };
 
@@ -503,5 +498,3 @@ function keepAlive(lock: HeldLock, leaseSeconds: number) {
     stop: () => clearInterval(timer),
   };
 }
-
-export type { RollupStore };

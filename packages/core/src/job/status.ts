@@ -2,7 +2,7 @@ import { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
 import { formatNamespace, indexAdvice } from "../database.js";
 import { HomeUsageError } from "../errors.js";
-import { createRollupStore, type RollupSettings, type RollupStore, summaryPageId } from "../rollup/rollup.js";
+import { openRollupStore, type RollupSettings, type RollupStore, summaryPageId } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { nextDay, periodOf, periodsBetween } from "../time/periods.js";
 import { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./cookie.js";
@@ -37,12 +37,7 @@ export interface Status {
 export async function readStatus(client: MongoClient, config: HomeUsageConfig): Promise<Status> {
   const cookieCollection = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
   const cookies = createCookieStore(cookieCollection, formatNamespace(config.cookies));
-  const store = createRollupStore({
-    target: client.db(config.target.db).collection(config.target.collection),
-    summaries: client.db(config.periods.db).collection(config.periods.collection),
-    targetName: config.target,
-    summariesName: config.periods,
-  });
+  const store = openRollupStore(client, config);
   const source = client.db(config.source.db).collection(config.source.collection);
   const [stored, lock, rollup, advice] = await Promise.all([
     cookies.raw(config.jobName),

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import { HomeUsageError } from "../errors.js";
-import { countShared, People } from "../rollup/people.js";
+import { lifecycleOf, People } from "../rollup/people.js";
 import { type PeriodSummary, type RollupSettings, type RollupStore, summaryPageId } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import {
@@ -171,19 +171,12 @@ async function cutFigures(store: RollupStore, span: PeriodSpan, from: DateTime, 
   if (people.days === 0) return null;
   const seen = new Set(whole?.users.filter((u) => u.seen).map((u) => u.user));
   const previous = new Set(before?.users.map((u) => u.user));
-  const users = [...people.byUser.keys()];
-  const isNew = users.filter((u) => !seen.has(u)).length;
-  const returning = countShared(users, previous);
   return {
     user: people.size,
     logins: people.logins,
     days: people.days,
     dailySum: people.dailySum,
-    previous: previous.size,
-    new: isNew,
-    returning,
-    resurrected: people.size - isNew - returning,
-    dormant: previous.size - returning,
+    ...lifecycleOf([...people.byUser.keys()], previous, (user) => seen.has(user)),
   };
 }
 

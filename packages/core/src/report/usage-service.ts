@@ -1,5 +1,5 @@
 import type { MongoClient } from "mongodb";
-import { createRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
+import { openRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { listPeople, type PersonRow, type RoleDocument } from "./people-list.js";
 import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
@@ -16,15 +16,7 @@ export function createUsageService(options: {
   maxTimeMS?: number;
 }) {
   const { client, config, maxTimeMS } = options;
-  const storeFor = (signal?: AbortSignal) =>
-    createRollupStore({
-      target: client.db(config.target.db).collection(config.target.collection),
-      summaries: client.db(config.periods.db).collection(config.periods.collection),
-      targetName: config.target,
-      summariesName: config.periods,
-      maxTimeMS,
-      signal,
-    });
+  const storeFor = (signal?: AbortSignal) => openRollupStore(client, config, { maxTimeMS, signal });
   const roles = client.db(config.roles.db).collection<RoleDocument>(config.roles.collection);
 
   const open = async (store: RollupStore, args: UsageArguments, now: Date) => {

@@ -85,9 +85,38 @@ export class People {
   }
 }
 
-/** How many of `a` are also in `b`. */
-export function countShared(a: Iterable<string>, b: { has(user: string): boolean }): number {
-  let n = 0;
-  for (const user of a) if (b.has(user)) n++;
-  return n;
+/** How a period's people U(P) relate to the period before's, U(P′), and to who was seen before P. */
+export interface Lifecycle {
+  /** |U(P′)| */
+  previous: number;
+  /** In U(P), not seen before P. */
+  new: number;
+  /** In U(P) and in U(P′). */
+  returning: number;
+  /** In U(P), not in U(P′), seen before P. */
+  resurrected: number;
+  /** In U(P′), not in U(P). */
+  dormant: number;
+}
+
+/** The lifecycle of `users` (U(P)), as the README defines it; new + returning + resurrected = |U(P)|. */
+export function lifecycleOf(
+  users: readonly string[],
+  before: ReadonlySet<string>,
+  seenBefore: (user: string) => boolean,
+): Lifecycle {
+  let isNew = 0;
+  let returning = 0;
+  for (const user of users) {
+    if (before.has(user)) returning++;
+    if (!seenBefore(user)) isNew++;
+  }
+  // Someone in U(P′) was seen before P, so returning and new never overlap.
+  return {
+    previous: before.size,
+    new: isNew,
+    returning,
+    resurrected: users.length - isNew - returning,
+    dormant: before.size - returning,
+  };
 }

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import { nextDay, type Period, type PeriodSpan, periodOf, previousPeriod } from "../time/periods.js";
-import { countShared, type DayEntry, People } from "./people.js";
+import { type DayEntry, lifecycleOf, People } from "./people.js";
 import type { PeopleDocument, PeriodDocument, PeriodSummary, RollupStore } from "./rollup.js";
 
 const LONG_KINDS = ["week", "month", "quarter", "year"] as const;
@@ -127,8 +127,6 @@ export class RollupBuilder {
     if (entries) {
       const span = periodOf(day, "day");
       const before = this.previous.get("day") ?? NOBODY;
-      const isNew = users.filter((u) => !this.firstSeen.has(u)).length;
-      const returning = countShared(users, before);
       const logins = entries.reduce((sum, e) => sum + e.logins, 0);
       this.pendingSummaries.push({
         kind: "day",
@@ -139,11 +137,7 @@ export class RollupBuilder {
         logins,
         days: 1,
         dailySum: users.length,
-        previous: before.size,
-        new: isNew,
-        returning,
-        resurrected: users.length - isNew - returning,
-        dormant: before.size - returning,
+        ...lifecycleOf(users, before, (user) => this.firstSeen.has(user)),
         active7: this.in7.size,
         active28: this.in28.size,
       });
@@ -203,9 +197,6 @@ export class RollupBuilder {
     const before = this.previous.get(span.kind) ?? NOBODY;
     const start = span.start.toJSDate();
     const seen = (user: string) => (this.firstSeen.get(user) as Date) < start;
-    const users = [...people.byUser.keys()];
-    const isNew = users.filter((u) => !seen(u)).length;
-    const returning = countShared(users, before);
     this.pendingSummaries.push({
       kind: span.kind,
       label: span.label,
@@ -215,11 +206,7 @@ export class RollupBuilder {
       logins: people.logins,
       days: people.days,
       dailySum: people.dailySum,
-      previous: before.size,
-      new: isNew,
-      returning,
-      resurrected: people.size - isNew - returning,
-      dormant: before.size - returning,
+      ...lifecycleOf([...people.byUser.keys()], before, seen),
     });
     this.pendingPeople.push({
       _id: span.label,

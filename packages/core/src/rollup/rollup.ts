@@ -1,4 +1,4 @@
-import { type Collection, MongoServerError } from "mongodb";
+import { type Collection, type MongoClient, MongoServerError } from "mongodb";
 import { z } from "zod";
 import { formatNamespace } from "../database.js";
 import { HomeUsageError } from "../errors.js";
@@ -321,3 +321,18 @@ export function createRollupStore(c: RollupCollections) {
 }
 
 export type RollupStore = ReturnType<typeof createRollupStore>;
+
+/** The rollup of these settings (`target`, `periods`), with a time budget and a stop signal for reads. */
+export function openRollupStore(
+  client: MongoClient,
+  config: { target: Namespace; periods: Namespace },
+  reads: { maxTimeMS?: number; signal?: AbortSignal } = {},
+): RollupStore {
+  return createRollupStore({
+    target: client.db(config.target.db).collection(config.target.collection),
+    summaries: client.db(config.periods.db).collection(config.periods.collection),
+    targetName: config.target,
+    summariesName: config.periods,
+    ...reads,
+  });
+}
