@@ -195,6 +195,17 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
       await store.clear();
     }
     const extent = { first: settings?.first ?? null, last: settings?.last ?? null };
+    // What the rollup records of itself, with the processed extent as of a checkpoint.
+    const settingsOf = (first: string | null, last: string | null, updated: Date) => ({
+      schema: ROLLUP_SCHEMA,
+      timezone: zone,
+      weekStart: "monday" as const,
+      login,
+      first,
+      last,
+      created: settings?.created ?? now,
+      updated,
+    });
     const offsetDay = cookie?.offsetDay ?? null;
     const people = new Set<string>();
 
@@ -207,16 +218,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         .sort()[0];
       await cookies.startRun(config.jobName, { started: now, ...labels(days) }, repairFrom);
       if (!settings) {
-        await store.writeSettings({
-          schema: ROLLUP_SCHEMA,
-          timezone: zone,
-          weekStart: "monday",
-          login,
-          first: null,
-          last: null,
-          created: now,
-          updated: now,
-        });
+        await store.writeSettings(settingsOf(null, null, now));
       }
       const builder = new RollupBuilder(store, { extent, clock, zone });
       const from =
@@ -247,20 +249,16 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
       await r.builder.flush();
       if (r.written) {
         const written = r.written;
-        await store.writeSettings({
-          schema: ROLLUP_SCHEMA,
-          timezone: zone,
-          weekStart: "monday",
-          login,
-          first: [extent.first, labels(r.days).first].filter((d): d is string => Boolean(d)).sort()[0] ?? null,
-          last:
+        await store.writeSettings(
+          settingsOf(
+            [extent.first, labels(r.days).first].filter((d): d is string => Boolean(d)).sort()[0] ?? null,
             [extent.last, written]
               .filter((d): d is string => Boolean(d))
               .sort()
               .at(-1) ?? null,
-          created: settings?.created ?? now,
-          updated: clock(),
-        });
+            clock(),
+          ),
+        );
         const forward = !offsetDay || written >= offsetDay;
         const at = startOfDay(parseDate(written, { zone, now, name: "day" }), zone);
         await cookies.advance(

@@ -201,19 +201,32 @@ export function createRollupStore(c: RollupCollections) {
     ...(c.signal ? { signal: c.signal } : {}),
   };
 
-  /** Writes a document whole by `_id`: an update when it may exist, else an insert. */
-  async function save(collection: Collection<{ _id: string }>, doc: { _id: string }, mayExist: boolean) {
-    const { _id, ...fields } = doc;
-    const update = () => collection.updateOne({ _id }, { $set: fields });
+  /**
+   * Writes by `_id` in a way both databases look up: `$set` of `fields` when the document may exist,
+   * else an insert of `whole` (an update that matches nothing costs FerretDB a scan).
+   */
+  async function writeById(
+    collection: Collection<{ _id: string }>,
+    whole: { _id: string },
+    fields: Record<string, unknown>,
+    mayExist: boolean,
+  ) {
+    const update = () => collection.updateOne({ _id: whole._id }, { $set: fields });
     if (mayExist && (await update()).matchedCount > 0) return;
     try {
-      await collection.insertOne(doc);
+      await collection.insertOne(whole);
     } catch (error) {
       // Written by an earlier run that stopped before its checkpoint.
       if (error instanceof MongoServerError && error.code === 11000) await update();
       else throw error;
     }
   }
+
+  /** Writes a document whole by `_id`. */
+  const save = (collection: Collection<{ _id: string }>, doc: { _id: string }, mayExist: boolean) => {
+    const { _id, ...fields } = doc;
+    return writeById(collection, doc, fields, mayExist);
+  };
 
   const rebuildFrom = (doc: unknown) => {
     const day = firstDayOf((doc ?? {}) as { _id?: unknown; start?: unknown });
@@ -295,21 +308,16 @@ export function createRollupStore(c: RollupCollections) {
         pages.set(id, page);
       }
       for (const [id, page] of pages) {
+        // An existing page takes only the entries that changed; a new one is inserted whole.
         const fields = Object.fromEntries(Object.entries(page.periods).map(([label, s]) => [`periods.${label}`, s]));
-        const update = () => summaries.updateOne({ _id: id }, { $set: { ...fields, updated } });
-        if ((await update()).matchedCount > 0) continue;
-        try {
-          await summaries.insertOne({
-            _id: id,
-            kind: page.kind,
-            bucket: id.slice(id.indexOf(":") + 1),
-            periods: page.periods,
-            updated,
-          } as SummaryPage);
-        } catch (error) {
-          if (error instanceof MongoServerError && error.code === 11000) await update();
-          else throw error;
-        }
+        const whole = {
+          _id: id,
+          kind: page.kind,
+          bucket: id.slice(id.indexOf(":") + 1),
+          periods: page.periods,
+          updated,
+        };
+        await writeById(summaries, whole, { ...fields, updated }, true);
       }
     },
 
