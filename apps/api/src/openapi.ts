@@ -115,6 +115,12 @@ export function openApiDocument() {
     ...errors,
   };
   const token = { name: "token", in: "path", required: true, schema: { type: "string" } };
+  const contentType = {
+    name: "content_type",
+    in: "query",
+    schema: { type: "string", enum: ["json", "csv", "html", "text", "markdown"] },
+    description: "Else the Accept header; JSON by default.",
+  };
   return {
     openapi: "3.1.0",
     info: { title: "home-usage", version: "0.1.0", description: "Distinct people who log in to core4, per period." },
@@ -184,15 +190,7 @@ export function openApiDocument() {
       }),
       "/usage/login/raw": both({
         summary: "Unique users per period as data.",
-        parameters: [
-          ...common,
-          {
-            name: "content_type",
-            in: "query",
-            schema: { type: "string", enum: ["json", "csv", "html", "text", "markdown"] },
-            description: "Else the Accept header; JSON by default.",
-          },
-        ],
+        parameters: [...common, contentType],
         responses: {
           "200": {
             description: "The rows; JSON in the envelope, other formats bare.",
@@ -210,16 +208,7 @@ export function openApiDocument() {
       "/usage/login/users": both({
         summary:
           "Everybody known to the rollup or with a core4 account, with logins and days within the range. Names are personal data: needs a token whenever tokens are configured; never cached.",
-        parameters: [
-          common.find((p) => p.name === "start"),
-          common.find((p) => p.name === "end"),
-          {
-            name: "content_type",
-            in: "query",
-            schema: { type: "string", enum: ["json", "csv", "html", "text", "markdown"] },
-            description: "Else the Accept header; JSON by default.",
-          },
-        ],
+        parameters: [common.find((p) => p.name === "start"), common.find((p) => p.name === "end"), contentType],
         responses: {
           "200": {
             description: "One PersonRow per person; JSON in the envelope, other formats bare.",
