@@ -6,7 +6,6 @@ import {
   createUsageService,
   type HomeUsageConfig,
   type PersonRow,
-  parseUsageArguments,
   renderChart,
   renderPng,
   type UsageArguments,
@@ -87,8 +86,8 @@ export function createReportService(options: ReportServiceOptions) {
   async function report(args: UsageArguments, signal?: AbortSignal): Promise<ReportAnswer> {
     const now = clock();
     // Periods are cut in the rollup's own zone (a zone set to another one is refused there).
-    const { zone } = await usage.settings(signal);
-    const query = parseUsageArguments(args, { zone, now });
+    const opened = await usage.open(args, now, signal);
+    const { zone, query } = opened;
     const rollupVersion = await version(signal);
     // A report counts whole days: within one minute, neither `end` nor "now" changes which days it
     // reads or which periods are partial, unless `end` falls exactly on a midnight.
@@ -104,7 +103,7 @@ export function createReportService(options: ReportServiceOptions) {
     ];
     const result = await cache.get(
       key,
-      (flightSignal) => limiter.run(flightSignal, async () => (await usage.report(args, now, flightSignal)).report),
+      (flightSignal) => limiter.run(flightSignal, () => usage.read(opened, now, flightSignal)),
       { signal, size: reportSize },
     );
     const written = result.asOf ?? rollupVersion.asOf;

@@ -19,28 +19,33 @@ export function createUsageService(options: {
   const storeFor = (signal?: AbortSignal) => openRollupStore(client, config, { maxTimeMS, signal });
   const roles = client.db(config.roles.db).collection<RoleDocument>(config.roles.collection);
 
-  const open = async (store: RollupStore, args: UsageArguments, now: Date) => {
+  const open = async (store: RollupStore, args: UsageArguments, now: Date): Promise<Opened> => {
     const settings = await store.settings();
     const zone = rollupZone(settings, config);
     return { settings, zone, query: parseUsageArguments(args, { zone, now }) };
   };
 
-  return {
-    /** The rollup's settings and the zone to read it in. */
-    async settings(signal?: AbortSignal): Promise<{ settings: RollupSettings | null; zone: string }> {
-      const settings = await storeFor(signal).settings();
-      return { settings, zone: rollupZone(settings, config) };
-    },
+  const read = (opened: Opened, now: Date, signal?: AbortSignal): Promise<UsageReport> =>
+    readUsage(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone });
 
-    /** Distinct people per period with every metric; `signal` stops the reads. */
+  return {
+    /**
+     * The rollup's settings, the zone to read it in, and the arguments read in that zone: what a
+     * caller needs before it decides whether to read (the API keys its cache on the query).
+     */
+    open: (args: UsageArguments, now: Date, signal?: AbortSignal) => open(storeFor(signal), args, now),
+
+    /** The report of a query `open` gave; `signal` stops the reads. */
+    read,
+
+    /** Distinct people per period with every metric: `open`, then `read`. */
     async report(
       args: UsageArguments,
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; report: UsageReport }> {
-      const store = storeFor(signal);
-      const { settings, zone, query } = await open(store, args, now);
-      return { query, report: await readUsage(store, settings, query, { now, zone }) };
+      const opened = await open(storeFor(signal), args, now);
+      return { query: opened.query, report: await read(opened, now, signal) };
     },
 
     /** Everybody known to the rollup or with an account, with their logins in the range. */
@@ -63,6 +68,13 @@ export function createUsageService(options: {
 }
 
 export type UsageService = ReturnType<typeof createUsageService>;
+
+/** A query read in the rollup's zone, with the settings it was read against. */
+export interface Opened {
+  settings: RollupSettings | null;
+  zone: string;
+  query: UsageQuery;
+}
 
 /** The technical accounts the login signal leaves out; they are no people anywhere. */
 const loginExclusions = (config: HomeUsageConfig): string[] => {
