@@ -1,14 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { type ErrorCode, HomeUsageError } from "@home-usage/core";
+import { type ErrorCode, HomeUsageError, isOutOfTime } from "@home-usage/core";
 import type { NextFunction, Request, Response } from "express";
-import {
-  MongoNetworkError,
-  MongoOperationTimeoutError,
-  MongoServerError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-} from "mongodb";
+import { MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from "mongodb";
 import { BusyError } from "./limiter.js";
 
 /** An HTTP failure that is neither the user's argument (E_USAGE) nor the database's: 414, 415, ... */
@@ -107,7 +101,7 @@ export function errorHandler(log: (message: string) => void) {
       sendError(res, 503, "busy", error.message);
       return;
     }
-    if ((error instanceof MongoServerError && error.code === 50) || error instanceof MongoOperationTimeoutError) {
+    if (isOutOfTime(error)) {
       log(`request ${requestId(res)}: the query ran out of time: ${error.message.split("\n")[0]}`);
       res.set("Retry-After", "60");
       sendError(

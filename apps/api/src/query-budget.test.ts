@@ -1,5 +1,5 @@
-// A query over its time budget (HOME_USAGE_QUERY_TIMEOUT_MS) is stopped by the database itself
-// (maxTimeMS) and answered with a 503 that says what to do, long before it would have finished.
+// A query over its time budget (HOME_USAGE_QUERY_TIMEOUT_MS) is stopped, every batch of it, and
+// answered with a 503 that says what to do, long before it would have finished.
 import type { AddressInfo } from "node:net";
 import { loadConfig, runAggregation } from "@home-usage/core";
 import { writeDemoData } from "@home-usage/demo";

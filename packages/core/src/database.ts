@@ -1,4 +1,4 @@
-import { type Collection, type Document, MongoClient } from "mongodb";
+import { type Collection, type Document, MongoClient, MongoOperationTimeoutError, MongoServerError } from "mongodb";
 import { HomeUsageError } from "./errors.js";
 import type { Namespace } from "./settings/config.js";
 import { describeSetting } from "./settings/settings.js";
@@ -6,6 +6,39 @@ import { describeSetting } from "./settings/settings.js";
 /** A URI safe to print: the password, if any, is hidden. */
 export function redactUri(uri: string): string {
   return uri.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}
+
+/**
+ * Runs `query` bounded as a whole, every batch of it: the database stops at `maxTimeMS`, and the driver
+ * gives up when the budget runs out (a find's `maxTimeMS` covers only its first batch; the batches after
+ * it are fetched without one) or when `signal` aborts. Once the budget has run out, whatever the
+ * database said (a cursor it dropped at its own limit) is reported as the time-out it is.
+ */
+export async function boundedQuery<T>(
+  maxTimeMS: number | undefined,
+  signal: AbortSignal | undefined,
+  query: (options: { maxTimeMS?: number; signal?: AbortSignal }) => Promise<T>,
+): Promise<T> {
+  const timeout = maxTimeMS ? AbortSignal.timeout(maxTimeMS) : undefined;
+  const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+  try {
+    return await query({
+      ...(maxTimeMS ? { maxTimeMS } : {}),
+      ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+    });
+  } catch (error) {
+    if (timeout?.aborted && !signal?.aborted) throw timeout.reason;
+    throw error;
+  }
+}
+
+/** Whether a query failed for running out of its time budget, on the database or in the driver. */
+export function isOutOfTime(error: unknown): error is Error {
+  return (
+    (error instanceof MongoServerError && error.code === 50) ||
+    error instanceof MongoOperationTimeoutError ||
+    (error instanceof DOMException && error.name === "TimeoutError")
+  );
 }
 
 /** `database.collection`, as people write it. */

@@ -11,7 +11,7 @@ export {
   renderChart,
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
-export { connectDatabase, formatNamespace, redactUri } from "./database.js";
+export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, redactUri } from "./database.js";
 export {
   type EmbedArguments,
   MAX_EMBED_LIFETIME_MS,

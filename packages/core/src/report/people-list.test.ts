@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { DateTime } from "luxon";
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
 import { runAggregation } from "../job/aggregation.js";
+import { openRollupStore } from "../rollup/rollup.js";
 import { type HomeUsageConfig, loadConfig } from "../settings/config.js";
+import { listPeople } from "./people-list.js";
 import { createUsageService } from "./usage-service.js";
 
 const t = useTestDatabase("people_list");
@@ -82,6 +85,38 @@ describe("listPeople", () => {
         rows.filter((r) => r.user !== "idle").map(({ account: _a, ...r }) => r),
         `${start}..${end}`,
       ).toEqual(expected(start, end));
+    }
+  });
+
+  it("fails with the request's own reason when it is gone, and leaves no read failing behind it", async () => {
+    // Both the accounts and the rollup are read at once; when the request goes away, both reads fail.
+    // The list must fail once with the reason, not leave the other read's failure unhandled (a crash
+    // in a server that exits on unhandled rejections).
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", note);
+    try {
+      const settings = await openRollupStore(t.client, config).settings();
+      const controller = new AbortController();
+      controller.abort(new Error("the client went away"));
+      const store = openRollupStore(t.client, config, { signal: controller.signal });
+      const roles = t.client.db(config.roles.db).collection(config.roles.collection);
+      await expect(
+        listPeople(
+          store,
+          settings,
+          roles,
+          {
+            start: DateTime.fromISO("2026-10-01", { zone: "UTC" }),
+            end: DateTime.fromISO("2026-11-01", { zone: "UTC" }),
+          },
+          { zone: "UTC", exclude: [], signal: controller.signal },
+        ),
+      ).rejects.toThrow("the client went away");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", note);
     }
   });
 });

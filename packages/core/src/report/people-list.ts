@@ -1,5 +1,6 @@
 import { DateTime } from "luxon";
 import type { Collection } from "mongodb";
+import { boundedQuery } from "../database.js";
 import { People } from "../rollup/people.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import { coverDays, nextDay, periodsBetween } from "../time/periods.js";
@@ -38,20 +39,15 @@ export async function listPeople(
 ): Promise<PersonRow[]> {
   const excluded = new Set(options.exclude);
   const accounts = new Map<string, "active" | "disabled">();
-  const roleDocs = roles
-    .find(
-      {},
-      {
-        projection: { _id: 0, name: 1, email: 1, is_active: 1 },
-        ...(options.maxTimeMS ? { maxTimeMS: options.maxTimeMS } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-    )
-    .toArray();
+  // Thousands of accounts come in several batches: the budget covers them all.
+  const roleQuery = boundedQuery(options.maxTimeMS, options.signal, (bounds) =>
+    roles.find({}, { projection: { _id: 0, name: 1, email: 1, is_active: 1 }, ...bounds }).toArray(),
+  );
 
   const inRange = new People();
   const ever = new People();
-  if (settings?.first && settings.last) {
+  const readRollup = async (): Promise<void> => {
+    if (!settings?.first || !settings.last) return;
     const zone = options.zone;
     const first = DateTime.fromISO(settings.first, { zone });
     const end = nextDay(DateTime.fromISO(settings.last, { zone }));
@@ -69,8 +65,11 @@ export async function listPeople(
       else if (doc) inRange.addPeriod(doc);
     }
     for (const doc of years) if (doc) ever.addPeriod(doc);
-  }
-  for (const role of await roleDocs) {
+  };
+  // Both reads run at once and are awaited together, so a failure of either (a time budget, an abort)
+  // is the one answer, never an unhandled rejection of the other.
+  const [roleDocs] = await Promise.all([roleQuery, readRollup()]);
+  for (const role of roleDocs) {
     if (typeof role.name !== "string" || typeof role.email !== "string" || excluded.has(role.name)) continue;
     accounts.set(role.name, role.is_active === false ? "disabled" : "active");
   }

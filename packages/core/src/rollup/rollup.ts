@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { type Collection, type MongoClient, MongoServerError } from "mongodb";
 import { z } from "zod";
 import { formatNamespace } from "../database.js";
@@ -336,6 +337,9 @@ export function openRollupStore(
   config: { target: Namespace; periods: Namespace },
   reads: { maxTimeMS?: number; signal?: AbortSignal } = {},
 ): RollupStore {
+  // Every read in flight listens on the one signal (a long report reads dozens of pages at once): that
+  // is by design, not the listener leak Node warns about past ten.
+  if (reads.signal) setMaxListeners(0, reads.signal);
   return createRollupStore({
     target: client.db(config.target.db).collection(config.target.collection),
     summaries: client.db(config.periods.db).collection(config.periods.collection),
