@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { MongoClient } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
 import { type Login, type OracleRow, oracle } from "../../../../tools/test/oracle.js";
@@ -124,5 +125,36 @@ describe("readUsage", () => {
     const { report: r } = await report({ aggregate: "week" }, empty);
     expect(r).toMatchObject({ rows: [], asOf: null, timezone: "UTC" });
     expect(r.missing.length).toBeGreaterThan(12);
+  });
+
+  it("reads a twenty-year report's pages a few at a time, so one report never fills the driver's pool", async () => {
+    const watched = new MongoClient(t.uri, { monitorCommands: true });
+    let inFlight = 0;
+    let most = 0;
+    let finds = 0;
+    const ids = new Set<number>();
+    watched.on("commandStarted", (e) => {
+      if (e.commandName !== "find") return;
+      ids.add(e.requestId);
+      finds++;
+      most = Math.max(most, ++inFlight);
+    });
+    const ended = (e: { commandName: string; requestId: number }) => {
+      if (ids.delete(e.requestId)) inFlight--;
+    };
+    watched.on("commandSucceeded", ended);
+    watched.on("commandFailed", ended);
+    try {
+      const { report: r } = await createUsageService({ client: watched, config }).report(
+        { start: "2006-12-11", aggregate: "day" },
+        new Date(NOW),
+      );
+      expect(r.rows.length + r.missing.length).toBe(7305);
+      // One page per month of twenty years, plus the settings: hundreds of look-ups, 8 at a time.
+      expect(finds).toBeGreaterThan(240);
+      expect(most).toBe(8);
+    } finally {
+      await watched.close();
+    }
   });
 });

@@ -70,9 +70,12 @@ export class RollupBuilder {
     const from = DateTime.min(day.minus({ days: 27 }).startOf("day"), spans.week.start, spans.month.start);
     const days: { day: DateTime; entries: DayEntry[] | null }[] = [];
     for (let d: DateTime = from; d < day; d = nextDay(d)) days.push({ day: d, entries: null });
-    await inBatches(days, async (d) => {
-      d.entries = (await loadDay(periodOf(d.day, "day")))?.users ?? null;
-    });
+    // The store reads a few at a time.
+    await Promise.all(
+      days.map(async (d) => {
+        d.entries = (await loadDay(periodOf(d.day, "day")))?.users ?? null;
+      }),
+    );
     const within = (span: PeriodSpan) => days.filter((d) => d.day >= span.start && d.entries);
     for (const d of days.slice(-27)) this.pushWindow(d.entries?.map((e) => e.user) ?? []);
     this.previous.set("day", new Set(days.at(-1)?.entries?.map((e) => e.user) ?? []));
@@ -257,9 +260,4 @@ function memo<T>(load: (span: PeriodSpan) => Promise<T>): (span: PeriodSpan) => 
     }
     return p;
   };
-}
-
-/** Runs `work` over `items`, a few at a time: look-ups in parallel without flooding the pool. */
-async function inBatches<T>(items: T[], work: (item: T) => Promise<void>, size = 8): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { type Collection, type MongoClient, MongoServerError } from "mongodb";
+import pLimit from "p-limit";
 import { z } from "zod";
 import { formatNamespace } from "../database.js";
 import { HomeUsageError } from "../errors.js";
@@ -186,6 +187,8 @@ export interface RollupCollections {
   maxTimeMS?: number;
   /** Stops every read in flight, and every later one, when it aborts (a client that went away). */
   signal?: AbortSignal;
+  /** Reads in flight at once; more wait their turn. @default 8 */
+  readConcurrency?: number;
 }
 
 /**
@@ -201,6 +204,11 @@ export function createRollupStore(c: RollupCollections) {
     ...(c.maxTimeMS ? { maxTimeMS: c.maxTimeMS } : {}),
     ...(c.signal ? { signal: c.signal } : {}),
   };
+  // A long report looks up hundreds of pages: a few at a time, so that one report never fills the
+  // driver's pool and everything else (another report, /healthz) waits behind it.
+  const limit = pLimit(c.readConcurrency ?? 8);
+  const byId = (collection: Collection<{ _id: string }>, _id: string) =>
+    limit(() => collection.findOne({ _id }, reading));
 
   /**
    * Writes by `_id` in a way both databases look up: `$set` of `fields` when the document may exist,
@@ -240,7 +248,7 @@ export function createRollupStore(c: RollupCollections) {
      * the log is the source, so a rebuild loses nothing.
      */
     async settings(): Promise<RollupSettings | null> {
-      const doc = await summaries.findOne({ _id: SETTINGS_ID }, reading);
+      const doc = await byId(summaries, SETTINGS_ID);
       if (doc) {
         const settings = checked(
           settingsSchema,
@@ -249,7 +257,7 @@ export function createRollupStore(c: RollupCollections) {
           "home-usage aggregate --reset",
         );
         if (settings.schema === ROLLUP_SCHEMA) return { ...settings, _id: SETTINGS_ID, weekStart: "monday" };
-      } else if (!(await target.findOne({}, { projection: { _id: 1 }, ...reading }))) {
+      } else if (!(await limit(() => target.findOne({}, { projection: { _id: 1 }, ...reading })))) {
         return null;
       }
       throw new HomeUsageError(
@@ -264,13 +272,13 @@ export function createRollupStore(c: RollupCollections) {
 
     /** One day's people, or null when the day was not processed. */
     async day(label: string): Promise<DayDocument | null> {
-      const doc = await target.findOne({ _id: label }, reading);
+      const doc = await byId(target, label);
       return doc && checked(dayDocument, doc, `the rollup's day ${label}`, rebuildFrom(doc));
     },
 
     /** One longer period's people, or null when none of its days was processed. */
     async period(label: string): Promise<PeriodDocument | null> {
-      const doc = await target.findOne({ _id: label }, reading);
+      const doc = await byId(target, label);
       return doc && checked(periodDocument, doc, `the rollup's period ${label}`, rebuildFrom(doc));
     },
 
@@ -278,7 +286,7 @@ export function createRollupStore(c: RollupCollections) {
     async summaryPages(ids: readonly string[]): Promise<Map<string, SummaryPage>> {
       const pages = await Promise.all(
         [...new Set(ids)].map(async (id) => {
-          const doc = await summaries.findOne({ _id: id }, reading);
+          const doc = await byId(summaries, id);
           if (!doc) return null;
           const page = checked(summaryPage, doc, `the rollup's summaries ${id}`, "home-usage aggregate --reset");
           const bad = Object.values(page.periods).find((s) => s.new + s.returning + s.resurrected !== s.user);
