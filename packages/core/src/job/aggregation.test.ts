@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Collection } from "mongodb";
+import { type Collection, MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
 import { type Kind, type Login, oracle } from "../../../../tools/test/oracle.js";
@@ -505,6 +505,39 @@ describe("runAggregation", () => {
     const cookie = await s.cookies.findOne({ _id: "home-usage.aggregate" });
     expect(cookie?.offsetDay).toMatch(/^2000-01-(19|20)$/);
     expect((await s.days())["2000-01-01"]).toEqual(["ann:1"]);
+  });
+
+  it("moves its checkpoint every 128 documents even when the time between checkpoints is long", async () => {
+    // The log can arrive faster than it is written (FerretDB sends it all at once after sorting): a run
+    // must not hold years of days for the next timed checkpoint, nor lose them all to a kill.
+    const s = await setup({ now: "2026-11-02T12:00:00Z", checkpointMs: "3600000" });
+    const logins = [];
+    for (let d = Date.UTC(2025, 0, 1, 8); d < Date.UTC(2026, 1, 1); d += 86_400_000) {
+      logins.push(login("ann", new Date(d).toISOString()));
+    }
+    await s.log.insertMany(logins);
+    const watched = new MongoClient(t.uri, { monitorCommands: true });
+    const cookieWrites: string[] = [];
+    watched.on("commandStarted", (e) => {
+      if (e.command.update === `cookie_${s.id}`) cookieWrites.push(JSON.stringify(e.command.updates));
+    });
+    try {
+      await runAggregation({
+        client: watched,
+        config: s.config,
+        ...parseRunDates({ start: "2025-01-01", end: "2026-01-31" }, { zone: "UTC", now: s.config.now as Date }),
+        host: "test",
+        pid: process.pid,
+      });
+    } finally {
+      await watched.close();
+    }
+    // 396 days and their weeks, months, quarters and years: four documents' worth of checkpoints, and
+    // the last one at the end; a checkpoint by time alone would move it once.
+    const advances = cookieWrites.filter((w) => w.includes("offsetDay"));
+    expect(advances.length).toBeGreaterThanOrEqual(4);
+    expect((await s.cookies.findOne({ _id: "home-usage.aggregate" }))?.offsetDay).toBe("2026-01-31");
+    expect(Object.keys(await s.days())).toHaveLength(396);
   });
 
   it("writes nothing on a dry run, and says what it would do", async () => {

@@ -244,7 +244,8 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     };
 
     const checkpoint = async (r: Run, force = false) => {
-      if (!force && Date.now() - r.lastCheckpoint < checkpointMs) return;
+      const due = Date.now() - r.lastCheckpoint >= checkpointMs || r.builder.pending >= CHECKPOINT_DOCUMENTS;
+      if (!force && !due) return;
       heartbeat.check();
       await r.builder.flush();
       if (r.written) {
@@ -288,10 +289,10 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     };
 
     if (range) run = await begin(range);
-    const cursor = source.find(filter, { projection: matcher.projection }).sort({ created: 1 }).batchSize(10_000);
+    const cursor = source.find(filter, { projection: matcher.projection }).sort({ created: 1 }).batchSize(2_000);
     // The end of the day being read, as a number: most records fall in it, and need no calendar at all.
     let dayEnd = Number.NEGATIVE_INFINITY;
-    for await (const record of readAhead(cursor, 20_000)) {
+    for await (const record of readAhead(cursor, 5_000)) {
       stopIfAsked();
       counts.records++;
       const created = record.created;
@@ -425,6 +426,13 @@ function knownFirstDay(options: AggregationOptions, cookie: Cookie | null, confi
     return { day: parseDate(config.start, { zone, now, name: "HOME_USAGE_START" }), from: "HOME_USAGE_START" };
   return null;
 }
+
+/**
+ * A checkpoint also comes after this many documents, however little time they took: when the log
+ * arrives faster than it is written (FerretDB sorts it all, then sends it at once), years of days
+ * would otherwise wait in memory for the next checkpoint, and memory would grow with the history.
+ */
+const CHECKPOINT_DOCUMENTS = 128;
 
 /**
  * The cursor's records, with the next batch fetched while the run writes: the database keeps scanning

@@ -172,6 +172,11 @@ export class RollupBuilder {
     }
   }
 
+  /** Documents waiting for `flush`: days and closed periods. */
+  get pending(): number {
+    return this.pendingPeople.length;
+  }
+
   /** Queues the open periods as they stand, at the end of a run. */
   closeOpen(): void {
     for (const o of this.open.values()) this.summarize(o);
