@@ -532,8 +532,8 @@ describe("runAggregation", () => {
     } finally {
       await watched.close();
     }
-    // 396 days and their weeks, months, quarters and years: four documents' worth of checkpoints, and
-    // the last one at the end; a checkpoint by time alone would move it once.
+    // 396 days and their weeks, months, quarters and years make some 470 documents: three checkpoints
+    // by size and the last one at the end. By time alone the cookie would move once, at the end.
     const advances = cookieWrites.filter((w) => w.includes("offsetDay"));
     expect(advances.length).toBeGreaterThanOrEqual(4);
     expect((await s.cookies.findOne({ _id: "home-usage.aggregate" }))?.offsetDay).toBe("2026-01-31");
