@@ -412,21 +412,27 @@ function oneLine(text: string): string {
     .trim();
 }
 
-/** Breaks text into at most `lines` lines of about `room` px, the last one cut with an ellipsis. */
-function wrap(text: string, room: number, charWidth: number, lines: number): string[] {
-  const most = Math.max(8, Math.floor(room / charWidth));
+/** Joins `items` with `separator` into lines of at most `most` characters; an item longer than that stands alone. */
+function fillLines(items: readonly string[], separator: string, most: number): string[] {
   const out: string[] = [];
   let line = "";
-  for (const word of text.split(" ")) {
-    const next = line ? `${line} ${word}` : word;
+  for (const item of items) {
+    const next = line ? `${line}${separator}${item}` : item;
     if (next.length <= most || !line) {
       line = next;
     } else {
       out.push(line);
-      line = word;
+      line = item;
     }
   }
   if (line) out.push(line);
+  return out;
+}
+
+/** Breaks text into at most `lines` lines of about `room` px, the last one cut with an ellipsis. */
+function wrap(text: string, room: number, charWidth: number, lines: number): string[] {
+  const most = Math.max(8, Math.floor(room / charWidth));
+  const out = fillLines(text.split(" "), " ", most);
   if (out.length > lines) {
     const kept = out.slice(0, lines);
     kept[lines - 1] = `${(kept[lines - 1] ?? "").slice(0, most - 1)}…`;
@@ -438,18 +444,7 @@ function wrap(text: string, room: number, charWidth: number, lines: number): str
 /** Like `wrap`, but breaks between the parts of a ` · `-separated line where it can. */
 function wrapParts(parts: string[], room: number, charWidth: number, lines: number): string[] {
   const most = Math.max(8, Math.floor(room / charWidth));
-  const out: string[] = [];
-  let line = "";
-  for (const part of parts) {
-    const next = line ? `${line} · ${part}` : part;
-    if (next.length <= most || !line) {
-      line = next;
-    } else {
-      out.push(line);
-      line = part;
-    }
-  }
-  if (line) out.push(line);
+  const out = fillLines(parts, " · ", most);
   return out.length > lines || out.some((l) => l.length > most) ? wrap(parts.join(" · "), room, charWidth, lines) : out;
 }
 
