@@ -216,8 +216,12 @@ describe("runAggregation", () => {
         { user: "cid", logins: 1, days: 1, seen: false },
       ],
     });
-    const weeks = await s.summaries.findOne({ _id: "week:2026" });
-    expect(weeks?.periods["2026-W45"]).toMatchObject({ user: 3, logins: 4, days: 4, dailySum: 3, new: 3 });
+    // Its summary, as stored: the figures in the order of the page's columns.
+    expect(await s.summaries.findOne({ _id: "week:2026" })).toMatchObject({
+      kind: "week",
+      columns: ["user", "logins", "days", "dailySum", "previous", "new", "returning", "resurrected", "dormant"],
+      periods: { "2026-W45": "3 4 4 3 0 3 0 0 0" },
+    });
     const cookie = await s.cookies.findOne({ _id: "home-usage.aggregate" });
     expect(cookie).toMatchObject({ offsetDay: "2026-11-05", lastRun: { outcome: "done", days: 4, logins: 4 } });
   });

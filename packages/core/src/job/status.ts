@@ -2,7 +2,7 @@ import { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
 import { formatNamespace, indexAdvice } from "../database.js";
 import { HomeUsageError } from "../errors.js";
-import { openRollupStore, type RollupSettings, type RollupStore, summaryPageId } from "../rollup/rollup.js";
+import { openRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { nextDay, periodOf, periodsBetween } from "../time/periods.js";
 import { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./cookie.js";
@@ -106,21 +106,20 @@ async function unprocessedStretches(store: RollupStore, settings: RollupSettings
   const first = DateTime.fromISO(settings.first as string, { zone });
   const end = nextDay(DateTime.fromISO(settings.last as string, { zone }));
   const months = periodsBetween(first, end, "month");
-  const monthPages = await store.summaryPages(months.map(summaryPageId));
+  const monthSummaries = await store.summaries(months);
   const incomplete = months.filter((m) => {
     const from = DateTime.max(m.start, first);
     const to = DateTime.min(m.end, end);
     const expected = Math.round(to.diff(from, "days").days);
-    return (monthPages.get(summaryPageId(m))?.periods[m.label]?.days ?? 0) < expected;
+    return (monthSummaries.get(m.label)?.days ?? 0) < expected;
   });
-  const dayPages = await store.summaryPages(incomplete.map((m) => summaryPageId(periodOf(m.start, "day"))));
+  const daySummaries = await store.summaries(incomplete.map((m) => periodOf(m.start, "day")));
   const stretches: { first: string; last: string; days: number }[] = [];
   for (const month of incomplete) {
-    const page = dayPages.get(summaryPageId(periodOf(month.start, "day")));
     const until = DateTime.min(month.end, end);
     for (let day: DateTime = DateTime.max(month.start, first); day < until; day = nextDay(day)) {
       const label = day.toISODate() as string;
-      if (page?.periods[label]) continue;
+      if (daySummaries.has(label)) continue;
       const open = stretches.at(-1);
       if (open && nextDay(DateTime.fromISO(open.last, { zone })).equals(day)) {
         open.last = label;

@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { HomeUsageError } from "../errors.js";
 import { lifecycleOf, People } from "../rollup/people.js";
-import { type PeriodSummary, type RollupSettings, type RollupStore, summaryPageId } from "../rollup/rollup.js";
+import type { PeriodSummary, RollupSettings, RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import {
   coverDays,
@@ -106,14 +106,14 @@ export async function readUsage(
   const empty = { rows: [], missing: spans.map((s) => s.label), timezone: zone, asOf: null };
   if (!settings?.last) return { ...empty, databaseMs: Date.now() - began };
 
-  const pages = await store.summaryPages(spans.map(summaryPageId));
+  const summaries = await store.summaries(spans);
   const processedEnd = nextDay(DateTime.fromISO(settings.last, { zone }));
   const tomorrow = nextDay(startOfDay(context.now, zone));
   const now = context.now.getTime();
   const rows: UsageRow[] = [];
   const missing: string[] = [];
   for (const span of spans) {
-    const summary = pages.get(summaryPageId(span))?.periods[span.label];
+    const summary = summaries.get(span.label);
     const from = DateTime.max(span.start, days.first);
     const to = DateTime.min(span.end, days.end);
     const cut = from > span.start || to < span.end;
@@ -149,13 +149,16 @@ export async function readUsage(
   return { rows, missing, timezone: zone, asOf: settings.updated, databaseMs: Date.now() - began };
 }
 
-type Figures = Omit<PeriodSummary, "label" | "start" | "end">;
-
 /**
  * The figures of the part `[from, to)` of a period the range cuts: its people come from a few whole
  * periods inside it; the previous period and who was seen before stay those of the whole period.
  */
-async function cutFigures(store: RollupStore, span: PeriodSpan, from: DateTime, to: DateTime): Promise<Figures | null> {
+async function cutFigures(
+  store: RollupStore,
+  span: PeriodSpan,
+  from: DateTime,
+  to: DateTime,
+): Promise<PeriodSummary | null> {
   const pieces = coverDays(from, to);
   const [docs, whole, before] = await Promise.all([
     Promise.all(pieces.map((p) => (p.kind === "day" ? store.day(p.label) : store.period(p.label)))),

@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { nextDay, type Period, type PeriodSpan, periodOf, previousPeriod } from "../time/periods.js";
 import { type DayEntry, lifecycleOf, People } from "./people.js";
-import type { PeopleDocument, PeriodDocument, PeriodSummary, RollupStore } from "./rollup.js";
+import type { LabelledSummary, PeopleDocument, PeriodDocument, RollupStore } from "./rollup.js";
 
 const LONG_KINDS = ["week", "month", "quarter", "year"] as const;
 type LongKind = (typeof LONG_KINDS)[number];
@@ -38,7 +38,7 @@ export class RollupBuilder {
   private readonly in7 = new Map<string, number>();
   private readonly in28 = new Map<string, number>();
   private pendingPeople: PeopleDocument[] = [];
-  private pendingSummaries: (PeriodSummary & { kind: Period })[] = [];
+  private pendingSummaries: LabelledSummary[] = [];
   private next: DateTime | null = null;
   /** The last day added, or null. */
   last: DateTime | null = null;
@@ -134,8 +134,6 @@ export class RollupBuilder {
       this.pendingSummaries.push({
         kind: "day",
         label: span.label,
-        start: span.start.toJSDate(),
-        end: span.end.toJSDate(),
         user: users.length,
         logins,
         days: 1,
@@ -208,8 +206,6 @@ export class RollupBuilder {
     this.pendingSummaries.push({
       kind: span.kind,
       label: span.label,
-      start,
-      end: span.end.toJSDate(),
       user: people.size,
       logins: people.logins,
       days: people.days,

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { periodKeys, startOfDay, startOfPeriod } from "./periods.js";
+import { periodKeys, periodOfLabel, startOfDay, startOfPeriod } from "./periods.js";
 
 const day = (iso: string, zone = "UTC") => DateTime.fromISO(iso, { zone });
 
@@ -52,5 +52,26 @@ describe("startOfPeriod", () => {
   it("starts ISO weeks on Monday", () => {
     expect(startOfPeriod(day("2026-11-28"), "week").toISODate()).toBe("2026-11-23");
     expect(startOfPeriod(day("2026-11-28"), "quarter").toISODate()).toBe("2026-10-01");
+  });
+});
+
+describe("periodOfLabel", () => {
+  const bounds = (label: string) => {
+    const span = periodOfLabel(label, "Europe/Berlin");
+    return span && [span.kind, span.start.toISO(), span.end.toISO()];
+  };
+
+  it("reads back every kind of label, in the zone", () => {
+    expect(bounds("2028-02-29")).toEqual(["day", "2028-02-29T00:00:00.000+01:00", "2028-03-01T00:00:00.000+01:00"]);
+    expect(bounds("2026-W53")).toEqual(["week", "2026-12-28T00:00:00.000+01:00", "2027-01-04T00:00:00.000+01:00"]);
+    expect(bounds("2026-03")).toEqual(["month", "2026-03-01T00:00:00.000+01:00", "2026-04-01T00:00:00.000+02:00"]);
+    expect(bounds("2026-Q4")).toEqual(["quarter", "2026-10-01T00:00:00.000+02:00", "2027-01-01T00:00:00.000+01:00"]);
+    expect(bounds("2026")).toEqual(["year", "2026-01-01T00:00:00.000+01:00", "2027-01-01T00:00:00.000+01:00"]);
+  });
+
+  it("refuses what no period is called", () => {
+    for (const label of ["2027-W53", "2026-02-30", "2026-13", "2026-Q5", "26", "2026-11-28T00:00", ""]) {
+      expect(periodOfLabel(label, "UTC")).toBeNull();
+    }
   });
 });
