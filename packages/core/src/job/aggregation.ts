@@ -289,10 +289,10 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     };
 
     if (range) run = await begin(range);
-    const cursor = source.find(filter, { projection: matcher.projection }).sort({ created: 1 }).batchSize(2_000);
+    const cursor = source.find(filter, { projection: matcher.projection }).sort({ created: 1 }).batchSize(LOG_BATCH);
     // The end of the day being read, as a number: most records fall in it, and need no calendar at all.
     let dayEnd = Number.NEGATIVE_INFINITY;
-    for await (const record of readAhead(cursor, 5_000)) {
+    for await (const record of readAhead(cursor, LOG_BATCH)) {
       stopIfAsked();
       counts.records++;
       const created = record.created;
@@ -433,6 +433,14 @@ function knownFirstDay(options: AggregationOptions, cookie: Cookie | null, confi
  * would otherwise wait in memory for the next checkpoint, and memory would grow with the history.
  */
 const CHECKPOINT_DOCUMENTS = 128;
+
+/**
+ * Log records per batch, and read ahead while the run writes: one batch. More does not make the job
+ * faster (it waits for the scan) but costs memory: records that wait out a checkpoint outlive V8's young
+ * generation and pile up as garbage until a full collection. Ten years of log on the bundled database
+ * peaked at 197 to 225 MiB with 1,000 to 5,000 records read ahead, and at 139 to 142 MiB with 250 or 500.
+ */
+const LOG_BATCH = 500;
 
 /**
  * The cursor's records, with the next batch fetched while the run writes: the database keeps scanning
