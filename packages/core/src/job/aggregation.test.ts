@@ -451,6 +451,23 @@ describe("runAggregation", () => {
     expect(await s.days()).toEqual({ "2026-11-01": ["ann:1"], "2026-11-02": [] });
   });
 
+  it("refuses a rollup of schema 2 (summary entries as sub-documents) until --reset rebuilds it", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.run({ start: "2026-11-01" });
+    const settings = s.summaries as unknown as Collection<{ _id: string; schema: number }>;
+    await settings.updateOne({ _id: "settings" }, { $set: { schema: 2 } });
+    await expect(s.report("week", "2026-10-01", "2026-11-02")).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringMatching(/older home-usage; rebuild it .* aggregate --reset/),
+    });
+    await s.run({ reset: true, start: "2026-11-01" });
+    expect(await settings.findOne({ _id: "settings" })).toMatchObject({ schema: 3 });
+    expect(await s.summaries.findOne({ _id: "day:2026-11" })).toMatchObject({
+      periods: { "2026-11-01": "1 1 1 1 0 1 0 0 0 1 1", "2026-11-02": "0 0 1 0 1 0 0 0 1 1 1" },
+    });
+  });
+
   it("refuses runs longer than the limit unless the start is explicit and confirmed, writing nothing", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "30" });
     // A record whose date was lost: stored as the epoch.
