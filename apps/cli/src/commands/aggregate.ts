@@ -21,7 +21,7 @@ export interface AggregateOptions extends GlobalOptions {
 export async function aggregate(options: AggregateOptions): Promise<void> {
   // The job's time is the database's scan, not ours, so V8 may favour memory over speed: when a long log
   // arrives at once, it collects the records the run is done with sooner instead of letting them pile up.
-  // Replaying ten years of logins on the bundled database: peak 204 to 211 MiB without, 125 to 133 with,
+  // Replaying ten years of logins on the bundled database: peak 204 to 211 MiB without, 122 to 133 with,
   // and the run as fast.
   setFlagsFromString("--optimize-for-size");
   const config = await readConfig(options);

@@ -45,23 +45,23 @@ export function periodOf(dt: DateTime, kind: Period): PeriodSpan {
   return { kind, label: periodKeys(start)[kind], start, end: startOfPeriod(start.plus({ [`${kind}s`]: 1 }), kind) };
 }
 
+/** What each kind of label looks like. */
+const LABELS: readonly [RegExp, Period][] = [
+  [/^\d{4}-\d{2}-\d{2}$/, "day"],
+  [/^\d{4}-W\d{2}$/, "week"],
+  [/^\d{4}-\d{2}$/, "month"],
+  [/^\d{4}-Q[1-4]$/, "quarter"],
+  [/^\d{4}$/, "year"],
+];
+
 /** The period a label names (`2026-11-28`, `2026-W48`, `2026-11`, `2026-Q4`, `2026`) in `zone`; null if none. */
 export function periodOfLabel(label: string, zone: string): PeriodSpan | null {
-  const quarter = /^(\d{4})-Q([1-4])$/.exec(label);
-  const iso = quarter ? `${quarter[1]}-${pad((Number(quarter[2]) - 1) * 3 + 1)}` : label;
-  const kind: Period | null = quarter
-    ? "quarter"
-    : /^\d{4}-\d{2}-\d{2}$/.test(label)
-      ? "day"
-      : /^\d{4}-W\d{2}$/.test(label)
-        ? "week"
-        : /^\d{4}-\d{2}$/.test(label)
-          ? "month"
-          : /^\d{4}$/.test(label)
-            ? "year"
-            : null;
+  const kind = LABELS.find(([pattern]) => pattern.test(label))?.[1];
+  if (!kind) return null;
+  // Every label but a quarter's is ISO 8601; a quarter starts with its first month.
+  const iso = kind === "quarter" ? `${label.slice(0, 4)}-${pad((Number(label.slice(6)) - 1) * 3 + 1)}` : label;
   const start = DateTime.fromISO(iso, { zone });
-  if (!kind || !start.isValid) return null;
+  if (!start.isValid) return null;
   const span = periodOf(start, kind);
   return span.label === label ? span : null;
 }
