@@ -190,19 +190,22 @@ function readPage(page: z.infer<typeof summaryPage>): [string, PeriodSummary][] 
   if (page.columns.join(" ") !== columns.join(" ")) {
     throw damaged(`columns are ${page.columns.join(" ")}, not ${columns.join(" ")}`, "home-usage aggregate --reset");
   }
-  return Object.entries(page.periods).map(([label, entry]) => {
+  // Only for a message: a report reads hundreds of entries, and none needs its calendar.
+  const rebuildFromPeriod = (label: string) => {
     const start = periodOfLabel(label, "UTC")?.start.toISODate();
-    const rebuild = start ? `home-usage aggregate --start ${start}` : "home-usage aggregate --reset";
+    return start ? `home-usage aggregate --start ${start}` : "home-usage aggregate --reset";
+  };
+  return Object.entries(page.periods).map(([label, entry]) => {
     const values = entry.split(" ").map((v) => (/^\d+$/.test(v) ? Number(v) : Number.NaN));
     if (values.length !== columns.length || values.some((v) => !Number.isSafeInteger(v))) {
       throw damaged(
         `periods.${label} is "${entry}", not ${columns.length} whole numbers (${columns.join(" ")})`,
-        rebuild,
+        rebuildFromPeriod(label),
       );
     }
     const summary = Object.fromEntries(columns.map((column, i) => [column, values[i]])) as unknown as PeriodSummary;
     if (summary.new + summary.returning + summary.resurrected !== summary.user) {
-      throw damaged(`in periods.${label}, new + returning + resurrected is not its users`, rebuild);
+      throw damaged(`in periods.${label}, new + returning + resurrected is not its users`, rebuildFromPeriod(label));
     }
     return [label, summary];
   });
