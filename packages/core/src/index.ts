@@ -1,4 +1,12 @@
 export {
+  CORE4_ADMIN_PERMISSION,
+  createRoleGraph,
+  isAccount,
+  type RoleDocument,
+  type RoleGraph,
+  readRoles,
+} from "./accounts/core4-roles.js";
+export {
   CHART_METRICS,
   CHART_THEMES,
   type ChartMetric,
@@ -44,7 +52,7 @@ export {
   loginPreset,
 } from "./log/login-signal.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
-export { listPeople, type PersonRow, type RoleDocument } from "./report/people-list.js";
+export { listPeople, type PersonRow } from "./report/people-list.js";
 export { formatReport, formatTable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
 export { parseUsageArguments, type UsageArguments } from "./report/usage-arguments.js";
 export {

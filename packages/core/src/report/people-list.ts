@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import type { Collection } from "mongodb";
-import { boundedQuery } from "../database.js";
+import { type RoleDocument, readRoles } from "../accounts/core4-roles.js";
 import { People } from "../rollup/people.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import { coverDays, nextDay, periodsBetween } from "../time/periods.js";
@@ -19,13 +19,6 @@ export interface PersonRow {
   account: "active" | "disabled" | null;
 }
 
-/** A core4 account as `sys.role` keeps it: only these fields are read. */
-export interface RoleDocument {
-  name?: unknown;
-  email?: unknown;
-  is_active?: unknown;
-}
-
 /**
  * Everybody the rollup knows or core4 has an account for, with their logins within the range.
  * Accounts are the roles with a `name` and an `email`; `is_active: false` means disabled.
@@ -40,9 +33,7 @@ export async function listPeople(
   const excluded = new Set(options.exclude);
   const accounts = new Map<string, "active" | "disabled">();
   // Thousands of accounts come in several batches: the budget covers them all.
-  const roleQuery = boundedQuery(options.maxTimeMS, options.signal, (bounds) =>
-    roles.find({}, { projection: { _id: 0, name: 1, email: 1, is_active: 1 }, ...bounds }).toArray(),
-  );
+  const roleQuery = readRoles(roles, options);
 
   const inRange = new People();
   const ever = new People();

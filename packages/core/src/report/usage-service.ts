@@ -1,7 +1,8 @@
 import type { MongoClient } from "mongodb";
+import type { RoleDocument } from "../accounts/core4-roles.js";
 import { openRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
-import { listPeople, type PersonRow, type RoleDocument } from "./people-list.js";
+import { listPeople, type PersonRow } from "./people-list.js";
 import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
 import { readUsage, rollupZone, type UsageQuery, type UsageReport } from "./usage-report.js";
 
