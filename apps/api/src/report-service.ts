@@ -83,7 +83,10 @@ export function createReportService(options: ReportServiceOptions) {
     };
   };
 
-  async function report(args: UsageArguments, signal?: AbortSignal): Promise<ReportAnswer> {
+  const report = (args: UsageArguments, signal?: AbortSignal) =>
+    withinBudget(config.queryTimeoutMs, signal, (budget) => countReport(args, budget));
+
+  async function countReport(args: UsageArguments, signal: AbortSignal): Promise<ReportAnswer> {
     const now = clock();
     // Periods are cut in the rollup's own zone (a zone set to another one is refused there).
     const opened = await usage.open(args, now, signal);
@@ -152,13 +155,36 @@ export function createReportService(options: ReportServiceOptions) {
   /** Everybody known to the rollup or with an account: never cached, since names are personal data. */
   async function people(args: UsageArguments, signal?: AbortSignal): Promise<{ query: UsageQuery; rows: PersonRow[] }> {
     const now = clock();
-    return limiter.run(signal, () => usage.people(args, now, signal));
+    return withinBudget(config.queryTimeoutMs, signal, (budget) =>
+      limiter.run(budget, () => usage.people(args, now, budget)),
+    );
   }
 
   return { report, chart, png, people, limiter, cache };
 }
 
 export type ReportService = ReturnType<typeof createReportService>;
+
+/**
+ * Runs a request's reads within one time budget, whatever the database does: the reads are stopped, and
+ * the answer is the budget's timeout (a 503 with Retry-After), when the budget runs out. Each query's own
+ * `maxTimeMS` bounds the database's work; this bounds the waits it does not (a server that stopped
+ * answering, many reads in a row).
+ */
+async function withinBudget<T>(ms: number, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>) {
+  const timeout = AbortSignal.timeout(ms);
+  const budget = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  let stop = () => {};
+  const expired = new Promise<never>((_, reject) => {
+    stop = () => reject(budget.reason);
+    budget.addEventListener("abort", stop, { once: true });
+  });
+  try {
+    return await Promise.race([work(budget), expired]);
+  } finally {
+    budget.removeEventListener("abort", stop);
+  }
+}
 
 /** Same bytes, same tag: a strong ETag lets wikis and browsers revalidate cheaply. */
 function etagOf(data: string | Buffer): string {
