@@ -3,7 +3,7 @@ import type { Collection } from "mongodb";
 import { type RoleDocument, readRoles } from "../accounts/core4-roles.js";
 import { People } from "../rollup/people.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
-import { coverDays, nextDay, periodsBetween } from "../time/periods.js";
+import { coverDays, nextDay, periodsBetween, startOfDay } from "../time/periods.js";
 import { queryDays, type UsageQuery } from "./usage-report.js";
 
 /** One person: their logins within the range, when they were first and last seen, their account. */
@@ -28,7 +28,7 @@ export async function listPeople(
   settings: RollupSettings | null,
   roles: Collection<RoleDocument>,
   query: Pick<UsageQuery, "start" | "end">,
-  options: { zone: string; exclude: readonly string[]; maxTimeMS?: number; signal?: AbortSignal },
+  options: { zone: string; now: Date; exclude: readonly string[]; maxTimeMS?: number; signal?: AbortSignal },
 ): Promise<PersonRow[]> {
   const excluded = new Set(options.exclude);
   const accounts = new Map<string, "active" | "disabled">();
@@ -41,17 +41,22 @@ export async function listPeople(
     if (!settings?.first || !settings.last) return;
     const zone = options.zone;
     const first = DateTime.fromISO(settings.first, { zone });
-    const end = nextDay(DateTime.fromISO(settings.last, { zone }));
+    const tomorrow = nextDay(startOfDay(options.now, zone));
+    // No day after today can have been processed, whatever a damaged settings document says.
+    const end = DateTime.min(nextDay(DateTime.fromISO(settings.last, { zone })), tomorrow);
     const days = queryDays(query, zone);
     // Only what was processed can have documents: reading outside it would only find nothing.
     const from = DateTime.max(days.first, first);
     const to = DateTime.min(days.end, end);
+    // A range that ends now holds every processed day from `from` on: the periods in progress are read
+    // from their own documents, not day by day.
+    const pieces = from < to ? coverDays(from, to, days.end >= tomorrow ? to : undefined) : [];
     const load = (kind: "day" | "other", label: string) => (kind === "day" ? store.day(label) : store.period(label));
-    const [pieces, years] = await Promise.all([
-      from < to ? Promise.all(coverDays(from, to).map((p) => load(p.kind === "day" ? "day" : "other", p.label))) : [],
+    const [docs, years] = await Promise.all([
+      Promise.all(pieces.map((p) => load(p.kind === "day" ? "day" : "other", p.label))),
       Promise.all(periodsBetween(first, end, "year").map((y) => store.period(y.label))),
     ]);
-    for (const doc of pieces) {
+    for (const doc of docs) {
       if (doc?.kind === "day") inRange.addDay(doc.users);
       else if (doc) inRange.addPeriod(doc);
     }

@@ -59,6 +59,7 @@ export function createUsageService(options: {
       const { settings, zone, query } = await open(store, args, now);
       const rows = await listPeople(store, settings, roles, query, {
         zone,
+        now,
         exclude: loginExclusions(config),
         maxTimeMS,
         signal,
