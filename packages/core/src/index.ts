@@ -19,7 +19,7 @@ export {
   renderChart,
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
-export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, redactUri } from "./database.js";
+export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, lostDatabase, redactUri } from "./database.js";
 export {
   type EmbedArguments,
   MAX_EMBED_LIFETIME_MS,
@@ -33,12 +33,20 @@ export {
   type AggregationOptions,
   type AggregationProgress,
   type AggregationResult,
+  MAX_NAME_LENGTH,
   parseRunDates,
   type RunDates,
   runAggregation,
 } from "./job/aggregation.js";
-export { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./job/cookie.js";
-export { acquireLock, type LockDocument, lockId, readLock } from "./job/lock.js";
+export {
+  type Cookie,
+  checkCookie,
+  createCookieStore,
+  type RunRecord,
+  type SignalCount,
+  type SkippedBy,
+} from "./job/cookie.js";
+export { acquireLock, checkLock, type LockDocument, lockId, readLock } from "./job/lock.js";
 export { readStatus, type Status } from "./job/status.js";
 export {
   checkLoginSignalOnDatabase,
@@ -53,7 +61,14 @@ export {
 } from "./log/login-signal.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
 export { listPeople, type PersonRow } from "./report/people-list.js";
-export { formatReport, formatTable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
+export {
+  formatReport,
+  formatTable,
+  neutralised,
+  printable,
+  REPORT_FORMATS,
+  type ReportFormat,
+} from "./report/report-format.js";
 export { parseUsageArguments, type UsageArguments } from "./report/usage-arguments.js";
 export {
   queryDays,
