@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from "node:net";
 import { type Collection, MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
@@ -615,6 +616,75 @@ describe("runAggregation", () => {
       ),
     });
     expect(await s.run({ reset: true })).toMatchObject({ first: "2026-11-01", days: 2 });
+  });
+
+  it("names a damaged summary page it must write to, with the fix, instead of the server's words", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.run({ end: "2026-11-01" });
+    await s.summaries.updateOne({ _id: "day:2026-11" }, { $set: { periods: "damaged" } } as never);
+    await expect(s.run()).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringMatching(
+        /the rollup's document day:2026-11 in .* is damaged .*home-usage aggregate --reset/,
+      ),
+    });
+  });
+
+  it("names MONGODB_URI when the database goes away in the middle of a run, and status says so once the lease is over", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "20000" });
+    await s.log.insertMany([login("ann", "2000-01-01T08:00:00Z"), login("bob", "2026-11-01T08:00:00Z")]);
+    // The run talks to the database through a proxy that the test cuts once the run is under way.
+    const target = new URL(t.uri.replace(/^mongodb:/, "http:"));
+    const sockets = new Set<Socket>();
+    const proxy = createTcpServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      client.pipe(upstream).pipe(client);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("error", () => {});
+        socket.on("close", () => sockets.delete(socket));
+      }
+    }).listen(0, "127.0.0.1");
+    await new Promise((resolve) => proxy.once("listening", resolve));
+    const uri = `mongodb://user:secret-password@127.0.0.1:${(proxy.address() as AddressInfo).port}/?authSource=none&directConnection=true`;
+    const client = new MongoClient(uri.replace("user:secret-password@", "").replace("authSource=none&", ""), {
+      serverSelectionTimeoutMS: 1_000,
+    });
+    await client.connect();
+    try {
+      const running = runAggregation({
+        client,
+        config: { ...s.config, mongodbUri: uri },
+        ...parseRunDates({ start: "2000-01-01" }, { zone: "UTC", now: s.config.now as Date }),
+        yes: true,
+        host: "test",
+        pid: process.pid,
+        onProgress: (p) => {
+          if (p.days === 30) {
+            proxy.close();
+            for (const socket of sockets) socket.destroy();
+          }
+        },
+      });
+      const error = await running.then(
+        () => null,
+        (e: unknown) => e as Error & { code?: string },
+      );
+      expect(error?.code).toBe("E_DATABASE");
+      expect(error?.message).toMatch(
+        /^lost MongoDB at mongodb:\/\/user:\*\*\*@127\.0\.0\.1:\d+.* \(the setting mongodbUri \(MONGODB_URI, --mongodb-uri\)\) during the run; the next run resumes at 2000-01-\d\d/,
+      );
+      expect(error?.message).not.toContain("secret-password");
+    } finally {
+      await client.close(true);
+    }
+    // The run could not record how it ended; once its lease is over, status says it did not finish.
+    expect(await readStatus(t.client, s.config)).toMatchObject({ lastRun: { outcome: "running" }, lastRunLost: false });
+    await s.cookies.updateOne({ _id: "home-usage.aggregate.lock" } as never, {
+      $set: { expires: new Date(Date.now() - 1000) },
+    });
+    expect(await readStatus(t.client, s.config)).toMatchObject({ lastRun: { outcome: "running" }, lastRunLost: true });
   });
 
   it("a refused --reset leaves the rollup and the checkpoint as they were", async () => {

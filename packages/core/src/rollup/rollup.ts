@@ -262,7 +262,19 @@ export function createRollupStore(c: RollupCollections) {
     fields: Record<string, unknown>,
     mayExist: boolean,
   ) {
-    const update = () => collection.updateOne({ _id: whole._id }, { $set: fields });
+    const update = () =>
+      collection.updateOne({ _id: whole._id }, { $set: fields }).catch((error: unknown) => {
+        // A field of the stored document has another type than the update needs (`periods` a string):
+        // the document is damaged, and the operator needs its name and the fix, not the server's words.
+        if (error instanceof MongoServerError && [28, 14, 2].includes(Number(error.code))) {
+          throw new HomeUsageError(
+            "E_STATE",
+            `the rollup's document ${whole._id} in ${formatNamespace(collection === target ? c.targetName : c.summariesName)} is damaged (${error.message.split("\n")[0]}); rebuild the rollup with home-usage aggregate --reset`,
+            { cause: error },
+          );
+        }
+        throw error;
+      });
     if (mayExist && (await update()).matchedCount > 0) return;
     try {
       await collection.insertOne(whole);
