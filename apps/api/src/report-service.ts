@@ -8,6 +8,7 @@ import {
   type PersonRow,
   renderChart,
   renderPng,
+  sharedRead,
   type UsageArguments,
   type UsageQuery,
   type UsageReport,
@@ -65,23 +66,30 @@ export interface ReportAnswer {
  */
 export function createReportService(options: ReportServiceOptions) {
   const { client, config, clock } = options;
-  const usage = createUsageService({ client, config, maxTimeMS: config.queryTimeoutMs });
+  const usage = createUsageService({
+    client,
+    config,
+    maxTimeMS: config.queryTimeoutMs,
+    settingsTtlMs: VERSION_TTL_MS,
+  });
   const cookies = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
   const limiter =
     options.limiter ?? createLimiter({ concurrency: config.reportConcurrency, queue: config.reportQueue });
   const cache = options.cache ?? createReportCache();
   const render = options.render ?? renderChart;
 
-  // The job touches its cookie whenever it writes a day, so the cookie versions the rollup.
-  const version = async (signal?: AbortSignal) => {
-    const cookie = await cookies.findOne({ _id: config.jobName }, { maxTimeMS: config.queryTimeoutMs, signal });
+  // The job touches its cookie whenever it writes a day, so the cookie versions the rollup. It is read
+  // at most once a second (one read shared by the requests meanwhile): a cached report then answers
+  // without a database round trip, and a finished run shows within a second.
+  const version = sharedRead(VERSION_TTL_MS, async (): Promise<RollupVersion> => {
+    const cookie = await cookies.findOne({ _id: config.jobName }, { maxTimeMS: config.queryTimeoutMs });
     const run = cookie?.lastRun;
     const written = run?.finished ?? run?.started;
     return {
       key: JSON.stringify([cookie?.offset, run?.started, run?.days, run?.finished]),
       asOf: written instanceof Date ? written : undefined,
     };
-  };
+  });
 
   const report = (args: UsageArguments, signal?: AbortSignal) =>
     withinBudget(config.queryTimeoutMs, signal, (budget) => countReport(args, budget));
@@ -164,6 +172,15 @@ export function createReportService(options: ReportServiceOptions) {
 }
 
 export type ReportService = ReturnType<typeof createReportService>;
+
+/** What versions the rollup for the cache: the job's cookie as of its last write. */
+interface RollupVersion {
+  key: string;
+  asOf: Date | undefined;
+}
+
+/** How long the rollup's version and settings are believed without reading them again. */
+const VERSION_TTL_MS = 1_000;
 
 /**
  * Runs a request's reads within one time budget, whatever the database does: the reads are stopped, and

@@ -99,6 +99,7 @@ export {
   settingOptions,
   settingsTable,
 } from "./settings/settings.js";
+export { sharedRead } from "./shared-read.js";
 export { countDays, type DayRange, parseDate, toDayRange } from "./time/date-range.js";
 export {
   PERIODS,

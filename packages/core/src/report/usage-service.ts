@@ -2,6 +2,7 @@ import type { MongoClient } from "mongodb";
 import type { RoleDocument } from "../accounts/core4-roles.js";
 import { openRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
+import { sharedRead } from "../shared-read.js";
 import { listPeople, type PersonRow } from "./people-list.js";
 import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
 import { readUsage, rollupZone, type UsageQuery, type UsageReport } from "./usage-report.js";
@@ -15,13 +16,16 @@ export function createUsageService(options: {
   config: HomeUsageConfig;
   /** A time budget for every read, in milliseconds. */
   maxTimeMS?: number;
+  /** How long the rollup's settings are believed without reading them again (a server's many requests). @default 0 */
+  settingsTtlMs?: number;
 }) {
   const { client, config, maxTimeMS } = options;
   const storeFor = (signal?: AbortSignal) => openRollupStore(client, config, { maxTimeMS, signal });
   const roles = client.db(config.roles.db).collection<RoleDocument>(config.roles.collection);
+  const sharedSettings = sharedRead(options.settingsTtlMs ?? 0, () => storeFor().settings());
 
-  const open = async (store: RollupStore, args: UsageArguments, now: Date): Promise<Opened> => {
-    const settings = await store.settings();
+  const open = async (store: RollupStore, args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> => {
+    const settings = options.settingsTtlMs ? await sharedSettings(signal) : await store.settings();
     const zone = rollupZone(settings, config);
     return { settings, zone, query: parseUsageArguments(args, { zone, now }) };
   };
@@ -34,7 +38,7 @@ export function createUsageService(options: {
      * The rollup's settings, the zone to read it in, and the arguments read in that zone: what a
      * caller needs before it decides whether to read (the API keys its cache on the query).
      */
-    open: (args: UsageArguments, now: Date, signal?: AbortSignal) => open(storeFor(signal), args, now),
+    open: (args: UsageArguments, now: Date, signal?: AbortSignal) => open(storeFor(signal), args, now, signal),
 
     /** The report of a query `open` gave; `signal` stops the reads. */
     read,
@@ -45,7 +49,7 @@ export function createUsageService(options: {
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; report: UsageReport }> {
-      const opened = await open(storeFor(signal), args, now);
+      const opened = await open(storeFor(signal), args, now, signal);
       return { query: opened.query, report: await read(opened, now, signal) };
     },
 
@@ -56,7 +60,7 @@ export function createUsageService(options: {
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
       const store = storeFor(signal);
-      const { settings, zone, query } = await open(store, args, now);
+      const { settings, zone, query } = await open(store, args, now, signal);
       const rows = await listPeople(store, settings, roles, query, {
         zone,
         now,
