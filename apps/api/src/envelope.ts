@@ -26,6 +26,8 @@ export interface Envelope {
   code: number;
   message: string;
   data?: unknown;
+  /** A paged answer's next page, absent on the last. */
+  next?: string;
   error?: { type: string; detail: string };
 }
 
@@ -35,8 +37,15 @@ export function requestId(res: Response): string {
   return res.locals.requestId as string;
 }
 
-export function sendData(res: Response, data: unknown, message = "OK") {
-  const body: Envelope = { _id: requestId(res), timestamp: new Date().toISOString(), code: 200, message, data };
+export function sendData(res: Response, data: unknown, message = "OK", extra: { next?: string } = {}) {
+  const body: Envelope = {
+    _id: requestId(res),
+    timestamp: new Date().toISOString(),
+    code: 200,
+    message,
+    data,
+    ...extra,
+  };
   res.status(200).json(body);
 }
 

@@ -179,3 +179,49 @@ describe("a database that stopped answering", () => {
     }
   });
 });
+
+describe("the people list of a large company", () => {
+  it("comes in pages: `limit`, the envelope's `next` until the last page, and a CSV of everyone", async () => {
+    const env = { ...databaseEnv(t, "many"), HOME_USAGE_NOW: NOW };
+    const many = await loadConfig({ env });
+    const names = Array.from({ length: 2_500 }, (_, i) => `person-${String(i).padStart(5, "0")}`);
+    await t.db
+      .collection("log_many")
+      .insertMany(
+        names.map((user) => ({ created: new Date("2026-11-24T08:00:00Z"), message: "successful login", user })),
+      );
+    await runAggregation({ client: t.client, config: many, host: "test", pid: process.pid });
+    const served = await serve(many);
+    try {
+      const seen: string[] = [];
+      let url: string | undefined = `${served.base}/usage/login/users?start=2026-11-24`;
+      const pages: number[] = [];
+      while (url) {
+        const body = await (await fetch(url)).json();
+        pages.push(body.data.length);
+        seen.push(...body.data.map((r: { user: string }) => r.user));
+        url = body.next;
+        if (url) expect(new URL(url).searchParams.get("start")).toBe("2026-11-24");
+      }
+      expect(pages).toEqual([1_000, 1_000, 500]);
+      expect(seen).toEqual(names);
+      const small = await (
+        await fetch(`${served.base}/usage/login/users?start=2026-11-24&limit=2400&offset=2000`)
+      ).json();
+      expect(small.data.map((r: { user: string }) => r.user)).toEqual(names.slice(2_000));
+      expect(small.next).toBeUndefined();
+      const csv = (await (await fetch(`${served.base}/usage/login/users?start=2026-11-24&content_type=csv`)).text())
+        .trim()
+        .split("\n");
+      expect(csv[0]).toBe("user,logins,days,firstSeen,lastSeen,account");
+      expect(csv.slice(1).map((line) => line.split(",")[0])).toEqual(names);
+      for (const bad of ["limit=0", "limit=10001", "limit=x", "offset=-1"]) {
+        const res = await fetch(`${served.base}/usage/login/users?${bad}`);
+        expect(res.status, bad).toBe(400);
+        expect((await res.json()).message, bad).toMatch(/^(limit|offset): must be a whole number/);
+      }
+    } finally {
+      await served.close();
+    }
+  }, 60_000);
+});

@@ -208,10 +208,28 @@ export function openApiDocument() {
       "/usage/login/users": both({
         summary:
           "Everybody known to the rollup or with a core4 account, with logins and days within the range. Names are personal data: needs a token whenever tokens are configured; never cached.",
-        parameters: [common.find((p) => p.name === "start"), common.find((p) => p.name === "end"), contentType],
+        parameters: [
+          common.find((p) => p.name === "start"),
+          common.find((p) => p.name === "end"),
+          contentType,
+          {
+            name: "limit",
+            in: "query",
+            schema: { type: "integer", minimum: 1, maximum: 10000 },
+            description:
+              "People per page: 1,000 unless given. JSON, HTML, text and markdown come in pages; CSV holds everyone unless a limit is given.",
+          },
+          {
+            name: "offset",
+            in: "query",
+            schema: { type: "integer", minimum: 0 },
+            description: "People to skip (in the order of names), 0 unless given.",
+          },
+        ],
         responses: {
           "200": {
-            description: "One PersonRow per person; JSON in the envelope, other formats bare.",
+            description:
+              "One PersonRow per person, sorted by name; JSON in the envelope, whose `next` is the URL of the next page (absent on the last), other formats bare (a `Link: rel=next` header when more follow).",
             content: { "application/json": { schema: envelope }, "text/csv": {}, "text/html": {} },
           },
           ...errors,

@@ -8,7 +8,15 @@ import {
   verifyEmbedToken,
 } from "@home-usage/core";
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
-import { chartLook, MEDIA_TYPE, optionalText, pngScale, reportFormat, requestArguments } from "./arguments.js";
+import {
+  boundedInteger,
+  chartLook,
+  MEDIA_TYPE,
+  optionalText,
+  pngScale,
+  reportFormat,
+  requestArguments,
+} from "./arguments.js";
 import type { Auth } from "./auth.js";
 import { sendData, sendError } from "./envelope.js";
 import { type FormError, formErrorOf, renderPage } from "./page.js";
@@ -21,7 +29,12 @@ const LOOK_ARGS = ["title", "width", "height", "metric", "theme", "background"] 
 const CHART_ARGS = [...DATA_ARGS, ...LOOK_ARGS] as const;
 const PNG_ARGS = [...CHART_ARGS, "scale"] as const;
 const PAGE_ARGS = [...DATA_ARGS, "title", "metric"] as const;
-const PEOPLE_ARGS = ["start", "end", "content_type"] as const;
+const PEOPLE_ARGS = ["start", "end", "content_type", "limit", "offset"] as const;
+/** People per page, unless `limit` says otherwise: a table a browser renders at once. */
+const PEOPLE_PAGE = 1_000;
+const MAX_PEOPLE_PAGE = 10_000;
+/** Rows of a CSV download written at a time. */
+const CSV_CHUNK = 1_000;
 const PEOPLE_COLUMNS = ["user", "logins", "days", "firstSeen", "lastSeen", "account"] as const;
 /** What may stand beside a signed embed token: how the chart looks, never what it shows. */
 const EMBED_ARGS = ["theme", "background", "scale", "width", "height"] as const;
@@ -94,16 +107,43 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
 
   // Names are personal data: this route needs a token whenever tokens are configured, and is never cached.
   route("/usage/login/users", auth.data, async (req, res) => {
-    const args = requestArguments(req, PEOPLE_ARGS);
+    const { limit: givenLimit, offset: givenOffset, ...args } = requestArguments(req, PEOPLE_ARGS);
     const format = reportFormat(req, args.content_type);
+    const limit = boundedInteger(givenLimit, "limit", 1, MAX_PEOPLE_PAGE);
+    const offset = boundedInteger(givenOffset, "offset", 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const { query, rows } = await service.people(args, abortOnClose(res));
     res.set("Cache-Control", "private, no-store");
-    if (format === "json") return sendData(res, rows);
     if (format === "csv") {
       const name = `home-usage-users-${query.start.toFormat("yyyy-MM-dd")}-${query.end.toFormat("yyyy-MM-dd")}.csv`;
       res.set("Content-Disposition", `attachment; filename=${name}`);
+      res.type(`${MEDIA_TYPE.csv}; charset=utf-8`);
+      // A download holds everyone (unless a page was asked for), written a thousand rows at a time.
+      const all = rows.slice(offset, limit === undefined ? undefined : offset + limit);
+      for (let i = 0; i === 0 || i < all.length; i += CSV_CHUNK) {
+        const csv = formatTable(all.slice(i, i + CSV_CHUNK), PEOPLE_COLUMNS, "csv");
+        res.write(i === 0 ? csv : csv.slice(csv.indexOf("\n") + 1));
+      }
+      res.end();
+      return;
     }
-    res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatTable(rows, PEOPLE_COLUMNS, format));
+    // Everything else comes in pages a browser renders at once; `next` is the next page's URL.
+    const size = limit ?? PEOPLE_PAGE;
+    const page = rows.slice(offset, offset + size);
+    const more = offset + size < rows.length;
+    if (format === "json") {
+      const next = more
+        ? `${publicBase(req, config)}${req.baseUrl}${req.path}?${new URLSearchParams(
+            defined({ ...stringArgs(args), limit: String(size), offset: String(offset + size) }),
+          )}`
+        : undefined;
+      return sendData(res, page, "OK", next === undefined ? {} : { next });
+    }
+    if (more)
+      res.set(
+        "Link",
+        `<?${new URLSearchParams(defined({ ...stringArgs(args), limit: String(size), offset: String(offset + size) }))}>; rel="next"`,
+      );
+    res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatTable(page, PEOPLE_COLUMNS, format));
   });
 
   const svg = async (req: Request, res: Response) => {
@@ -228,6 +268,10 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
     return t === "*" || t.replace(/^W\//, "") === etag;
   });
 }
+
+/** The request's arguments that are text, to carry into the next page's URL. */
+const stringArgs = (args: Record<string, unknown>): Record<string, string | undefined> =>
+  Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
 
 /** The entries that have a value. */
 const defined = (values: Record<string, string | undefined>): Record<string, string> =>
