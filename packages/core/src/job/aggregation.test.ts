@@ -687,6 +687,50 @@ describe("runAggregation", () => {
     expect(await readStatus(t.client, s.config)).toMatchObject({ lastRun: { outcome: "running" }, lastRunLost: true });
   });
 
+  it("--reset rebuilds in place: readers never see the rollup empty or missing days, and the result is a clean build", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    const logins = Array.from({ length: 40 }, (_, i) =>
+      login(i % 3 === 0 ? "ann" : "bob", new Date(Date.UTC(2026, 8, 24 + i, 8)).toISOString()),
+    );
+    await s.log.insertMany(logins);
+    await s.run();
+    const built = await s.snapshot();
+    // Reports read while the rebuild goes on, one every ten days.
+    const during: Promise<{ rows: number; missing: string[] }>[] = [];
+    const result = await runAggregation({
+      client: t.client,
+      config: s.config,
+      reset: true,
+      host: "test",
+      pid: process.pid,
+      onProgress: (p) => {
+        if (p.days % 10 === 5) {
+          during.push(
+            s.report("day", "2026-09-24", "2026-11-02").then((r) => ({ rows: r.rows.length, missing: r.missing })),
+          );
+        }
+      },
+    });
+    expect(result).toMatchObject({ first: "2026-09-24", last: "2026-11-02" });
+    const seen = await Promise.all(during);
+    expect(seen.length).toBeGreaterThan(2);
+    for (const read of seen) expect(read).toEqual({ rows: 39, missing: [] });
+    expect(await s.snapshot()).toEqual(built);
+    // A later start: the rebuild drops what lies before it, documents and summary entries alike.
+    const later: HomeUsageConfig = { ...s.config, start: "2026-10-15" };
+    await runAggregation({ client: t.client, config: later, reset: true, host: "test", pid: process.pid });
+    const after = await s.snapshot();
+    expect(after.people.filter((d) => d.kind === "day").map((d) => d._id)[0]).toBe("2026-10-15");
+    expect(after.people.some((d) => d._id === "2026-09" || d._id === "2026-W39")).toBe(false);
+    const labels = after.summaries.flatMap((page) => Object.keys(page.periods));
+    expect(labels.filter((l) => l < "2026-10-15" && /^\d{4}-\d{2}-\d{2}$/.test(l))).toEqual([]);
+    expect(labels).not.toContain("2026-09");
+    expect((await s.summaries.findOne({ _id: "settings" } as never)) as unknown).toMatchObject({
+      first: "2026-10-15",
+      last: "2026-11-02",
+    });
+  });
+
   it("a refused --reset leaves the rollup and the checkpoint as they were", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "400" });
     await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));

@@ -4,7 +4,7 @@ import { formatNamespace, indexAdvice, lostDatabase } from "../database.js";
 import { HomeUsageError } from "../errors.js";
 import { compileLoginSignal, frequentMessages, type LoginMatcher, type LogRecord } from "../log/login-signal.js";
 import type { DayEntry } from "../rollup/people.js";
-import { openRollupStore, ROLLUP_SCHEMA, type RollupSettings } from "../rollup/rollup.js";
+import { openRollupStore, ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import { RollupBuilder } from "../rollup/rollup-builder.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
@@ -219,15 +219,22 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
       );
     }
   };
-  // Forgets the old rollup only once a run has been accepted (its range checked), so that a refused
+  // The rollup a --reset replaces. It is rebuilt in place: every document is written over, so readers
+  // never find it empty or missing days meanwhile, and what lies outside the new days goes at the end. A
+  // rollup that cannot be read (an older shape, a damaged settings document) is cleared instead.
+  const replaced = options.reset ? await readableSettings(store) : null;
+  const inPlace = replaced?.first && replaced.last ? { first: replaced.first, last: replaced.last } : null;
+  // Forgets the checkpoint only once a run has been accepted (its range checked), so that a refused
   // --reset changes nothing.
   const forget = async () => {
     await cookies.reset(config.jobName);
-    await store.clear();
+    if (!inPlace) await store.clear();
   };
   try {
     await advise();
     const extent = { first: settings?.first ?? null, last: settings?.last ?? null };
+    // The days the settings say are processed, while a rebuild in place goes on: the earlier build's too.
+    const shown = inPlace ?? extent;
     // What the rollup records of itself, with the processed extent as of a checkpoint.
     const settingsOf = (first: string | null, last: string | null, updated: Date) => ({
       schema: ROLLUP_SCHEMA,
@@ -236,7 +243,7 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
       login,
       first,
       last,
-      created: settings?.created ?? now,
+      created: settings?.created ?? replaced?.created ?? now,
       updated,
     });
     const offsetDay = cookie?.offsetDay ?? null;
@@ -253,10 +260,10 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
         rangeOf(parseDate(repairFrom, { zone, now, name: "repairFrom" }), "the cookie's repairFrom");
       if (options.reset) await forget();
       await cookies.startRun(config.jobName, { started: now, ...labels(days) }, repairFrom);
-      if (!settings) {
+      if (!settings && !inPlace) {
         await store.writeSettings(settingsOf(null, null, now));
       }
-      const builder = new RollupBuilder(store, { extent, clock, zone });
+      const builder = new RollupBuilder(store, { extent, clock, zone, replacing: inPlace ?? undefined });
       const from =
         repairFrom && repairFrom < first
           ? startOfDay(parseDate(repairFrom, { zone, now, name: "repairFrom" }), zone)
@@ -288,8 +295,8 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
         const written = r.written;
         await store.writeSettings(
           settingsOf(
-            [extent.first, labels(r.days).first].filter((d): d is string => Boolean(d)).sort()[0] ?? null,
-            [extent.last, written]
+            [shown.first, labels(r.days).first].filter((d): d is string => Boolean(d)).sort()[0] ?? null,
+            [shown.last, written]
               .filter((d): d is string => Boolean(d))
               .sort()
               .at(-1) ?? null,
@@ -383,7 +390,10 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
       }
     }
     if (!run) {
-      if (options.reset) await forget();
+      if (options.reset) {
+        await forget();
+        await store.clear();
+      }
       return result({ noLogins: await noLoginsHint() });
     }
     await completeUntil(run, end);
@@ -399,6 +409,11 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
     }
     run.builder.closeOpen();
     await checkpoint(run, true);
+    if (inPlace) {
+      const built = labels(run.days);
+      await store.removeOutside(built.first, built.last, zone);
+      await store.writeSettings(settingsOf(built.first, built.last, clock()));
+    }
     counts.users = people.size;
     await cookies.finishRun(
       config.jobName,
@@ -447,6 +462,16 @@ interface Run {
 }
 
 const labels = (range: DayRange) => ({ first: periodKeys(range.first).day, last: periodKeys(range.last).day });
+
+/** The rollup's settings, or null when it is empty or cannot be read (then a rebuild clears it). */
+async function readableSettings(store: RollupStore): Promise<RollupSettings | null> {
+  try {
+    return await store.settings();
+  } catch (error) {
+    if (error instanceof HomeUsageError && error.code === "E_STATE") return null;
+    throw error;
+  }
+}
 
 /** Refuses a rollup built with another time zone or login signal: mixing them gives wrong counts. */
 function checkSettings(

@@ -45,12 +45,24 @@ export class RollupBuilder {
 
   constructor(
     private readonly store: RollupStore,
-    private readonly options: { extent: Extent; clock: () => Date; zone: string },
+    private readonly options: {
+      extent: Extent;
+      clock: () => Date;
+      zone: string;
+      /** The days of an earlier build being rebuilt in place: its documents are written over, never read. */
+      replacing?: Extent;
+    },
   ) {
-    const { first, last } = options.extent;
-    const day = (label: string) => DateTime.fromISO(label, { zone: options.zone }).startOf("day");
-    this.processed = first && last ? { start: day(first), end: nextDay(day(last)) } : null;
+    const days = ({ first, last }: Extent) => {
+      const day = (label: string) => DateTime.fromISO(label, { zone: options.zone }).startOf("day");
+      return first && last ? { start: day(first), end: nextDay(day(last)) } : null;
+    };
+    this.processed = days(options.extent);
+    this.replaced = options.replacing ? days(options.replacing) : null;
   }
+
+  /** The days of the build this run replaces in place, `[start, end)`: their documents may exist. */
+  private readonly replaced: { start: DateTime; end: DateTime } | null;
 
   /** The days processed before this run, `[start, end)`: no document outside them exists yet. */
   private readonly processed: { start: DateTime; end: DateTime } | null;
@@ -187,7 +199,7 @@ export class RollupBuilder {
     this.pendingPeople = [];
     this.pendingSummaries = [];
     await this.store.writePeople(people, (doc) =>
-      this.exists({
+      this.mayExist({
         start: DateTime.fromJSDate(doc.start),
         end:
           doc.kind === "day"
@@ -242,6 +254,12 @@ export class RollupBuilder {
    */
   private exists(span: { start: DateTime; end: DateTime }): boolean {
     return this.processed !== null && span.start < this.processed.end && span.end > this.processed.start;
+  }
+
+  /** Whether a document of this span may exist when it is written: processed before, or being replaced. */
+  private mayExist(span: { start: DateTime; end: DateTime }): boolean {
+    const r = this.replaced;
+    return this.exists(span) || (r !== null && span.start < r.end && span.end > r.start);
   }
 }
 

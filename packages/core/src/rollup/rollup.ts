@@ -384,6 +384,41 @@ export function createRollupStore(c: RollupCollections) {
       }
     },
 
+    /**
+     * Removes what lies outside the days `[first, last]` (local days in `zone`): the end of a rebuild in
+     * place, which wrote over every document inside them and must drop the earlier build's others. Reads
+     * the summary pages' labels once (a few hundred kB at ten years); it runs once per rebuild.
+     */
+    async removeOutside(first: string, last: string, zone: string) {
+      const from = DateTime.fromISO(first, { zone }).startOf("day");
+      const to = DateTime.fromISO(last, { zone }).startOf("day").plus({ days: 1 });
+      await target.deleteMany({
+        $or: [
+          { kind: "day", _id: { $lt: first } },
+          { kind: "day", _id: { $gt: last } },
+          { kind: { $ne: "day" }, end: { $lte: from.toJSDate() } },
+          { kind: { $ne: "day" }, start: { $gte: to.toJSDate() } },
+        ],
+      } as never);
+      const pages = (await summaries
+        .find({ _id: { $ne: SETTINGS_ID } }, { projection: { _id: 1, periods: 1 } })
+        .toArray()) as unknown as { _id: string; periods?: Record<string, unknown> }[];
+      for (const page of pages) {
+        const labels = Object.keys(page.periods ?? {});
+        const outside = labels.filter((label) => {
+          const span = periodOfLabel(label, zone);
+          return !span || span.end <= from || span.start >= to;
+        });
+        if (outside.length === 0) continue;
+        if (outside.length === labels.length) await summaries.deleteOne({ _id: page._id });
+        else
+          await summaries.updateOne(
+            { _id: page._id },
+            { $unset: Object.fromEntries(outside.map((label) => [`periods.${label}`, ""])) },
+          );
+      }
+    },
+
     /** Forgets everything, for a rebuild. */
     async clear() {
       await Promise.all([target.deleteMany({}), summaries.deleteMany({})]);
