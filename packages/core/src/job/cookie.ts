@@ -1,7 +1,7 @@
-import { DateTime } from "luxon";
 import type { Collection } from "mongodb";
 import { z } from "zod";
 import { HomeUsageError } from "../errors.js";
+import { calendarDay } from "../rollup/rollup.js";
 
 /** What one run of the job did, kept in its cookie. */
 export interface RunRecord {
@@ -57,10 +57,7 @@ export type RunCounts = Pick<RunRecord, "days" | "records" | "logins" | "skipped
 export type RunTally = RunCounts & { signals?: SignalCount[]; skippedBy?: SkippedBy };
 
 const count = z.number().int().nonnegative();
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD")
-  .refine((d) => DateTime.fromISO(d, { zone: "UTC" }).isValid, "is not a day of the calendar");
+
 const signalCount = z.object({ signal: z.string(), logins: count });
 // Cookies written before the list kept the counts keyed by the signal's name.
 const signalCounts = z.union([
@@ -87,9 +84,9 @@ const runSchema = z.object({
 const cookieSchema = z.object({
   _id: z.string(),
   offset: z.date("must be a date").optional(),
-  offsetDay: day.optional(),
+  offsetDay: calendarDay.optional(),
   timezone: z.string().optional(),
-  repairFrom: day.optional(),
+  repairFrom: calendarDay.optional(),
   lastRun: runSchema.optional(),
 });
 

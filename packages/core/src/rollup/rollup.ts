@@ -150,7 +150,8 @@ const summaryPage = z.object({
   columns: z.array(z.string()),
   periods: z.record(z.string(), z.string()),
 });
-const processedDay = z
+/** A local day as `YYYY-MM-DD` that the calendar has (not 2026-02-30). */
+export const calendarDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD")
   .refine((d) => DateTime.fromISO(d, { zone: "UTC" }).isValid, "is not a day of the calendar");
@@ -160,8 +161,8 @@ const settingsSchema = z
     timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), "is not an IANA time zone"),
     weekStart: z.literal("monday"),
     login: z.object({ preset: z.string(), signal: z.unknown() }),
-    first: processedDay.nullable(),
-    last: processedDay.nullable(),
+    first: calendarDay.nullable(),
+    last: calendarDay.nullable(),
     created: date,
     updated: date,
   })
