@@ -39,7 +39,6 @@ async function serve(queryTimeoutMs: number): Promise<string> {
     env: {
       ...databaseEnv(t),
       HOME_USAGE_NOW: "2026-11-05T12:00:00Z",
-      HOME_USAGE_ROLES: `${t.name}.role`,
       HOME_USAGE_QUERY_TIMEOUT_MS: String(queryTimeoutMs),
     },
   });

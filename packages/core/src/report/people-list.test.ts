@@ -28,7 +28,7 @@ const LOGINS: [string, string][] = [
 beforeAll(async () => {
   const id = randomBytes(3).toString("hex");
   config = await loadConfig({
-    env: { ...databaseEnv(t, id), HOME_USAGE_NOW: NOW, HOME_USAGE_ROLES: `${t.name}.role_${id}` },
+    env: { ...databaseEnv(t, id), HOME_USAGE_NOW: NOW },
   });
   await t.db
     .collection(`log_${id}`)
