@@ -46,6 +46,24 @@ export {
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
 export { listPeople, type PersonRow, type RoleDocument } from "./report/people-list.js";
 export { formatReport, formatTable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
+export {
+  COHORT_KINDS,
+  type CohortKind,
+  parseCohort,
+  parseRetentionArguments,
+  parseRetentionPeriods,
+  type RetentionArguments,
+  type RetentionQuery,
+} from "./report/retention-arguments.js";
+export {
+  formatRetention,
+  formatShare,
+  RETENTION_COLUMNS,
+  RETENTION_DEFINITION,
+  type RetentionReport,
+  type RetentionRow,
+  readRetention,
+} from "./report/retention-report.js";
 export { parseUsageArguments, type UsageArguments } from "./report/usage-arguments.js";
 export {
   queryDays,
@@ -55,7 +73,7 @@ export {
   type UsageReport,
   type UsageRow,
 } from "./report/usage-report.js";
-export { createUsageService, type UsageService } from "./report/usage-service.js";
+export { createUsageService, type OpenedRetention, type UsageService } from "./report/usage-service.js";
 export {
   createRollupStore,
   type DayDocument,
