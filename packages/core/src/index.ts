@@ -11,6 +11,7 @@ export {
   renderChart,
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
+export { type RetentionChartOptions, renderRetentionChart, retentionTitle } from "./chart/retention-chart.js";
 export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, redactUri } from "./database.js";
 export {
   type EmbedArguments,
