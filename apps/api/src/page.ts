@@ -98,6 +98,7 @@ button.link { background: none; color: var(--accent); border: none; padding: 0; 
 .error { color: var(--error); font-size: .85rem; margin: 0; }
 p.error.form { font-size: 1rem; }
 figure { margin: 0; }
+figcaption { color: var(--muted); margin: .5rem 0; }
 #chart svg, #lifecycle svg, #retention svg { width: 100%; height: auto; display: block; }
 #chart .narrow, #lifecycle .narrow, #retention .narrow { display: none; }
 @media (max-width: 599px) {
@@ -255,8 +256,8 @@ function retentionSection(retention: NonNullable<PageModel["result"]>["retention
   const { cohort, svg, links } = retention;
   return `<section id="retention">
 <h2>Do newcomers stay? Retention by ${e(cohort)} of first login</h2>
-<figure><div class="wide">${svg.wide}</div><div class="narrow">${svg.narrow}</div></figure>
-<p class="note">A row is the people whose first login fell in that ${e(cohort)}; a cell, the share of them who logged in ${e(cohort)} k after it (k = 0 is their own ${e(cohort)}). Dashed: a ${e(cohort)} not over yet, or with days the job has not processed.</p>
+<figure><div class="wide">${svg.wide}</div><div class="narrow">${svg.narrow}</div>
+<figcaption>A row is the people whose first login fell in that ${e(cohort)}; a cell, the share of them who logged in ${e(cohort)} k after it (k = 0 is their own ${e(cohort)}). Dashed: a ${e(cohort)} not over yet, or with days the job has not processed.</figcaption></figure>
 <p>Retention data: <a href="${e(links.csv)}">CSV</a> · <a href="${e(links.json)}">JSON</a> · <a href="${e(links.svg)}">SVG</a> · <a href="${e(links.png)}">PNG</a> · <a href="${e(links.embed)}">image URL for wikis</a></p>
 </section>`;
 }
