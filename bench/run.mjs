@@ -308,8 +308,8 @@ async function main() {
       }
 
       await save();
-      // 4b. Retention: a cold 12 x 12 monthly retention (the 12 monthly cohorts up to now, 12 months after
-      // each), over the API, and in this process with the driver's own count of what it asked for.
+      // 4b. Retention: a cold 12 x 12 monthly retention (12 monthly cohorts, the 12 months after each), over
+      // the API, and in this process with the driver's own count of what it asked for.
       results.retention = await retention(base, uri, { ...config, now: new Date(apiNow) }, plan.apiRepeats);
       log(
         `api retention 12 x 12 months: ${results.retention.rows} rows, cold ${results.retention.coldMs.toFixed(0)} ms, warm ${results.retention.warmMedianMs.toFixed(0)} ms, plot cold ${results.retention.plotColdMs.toFixed(0)} ms; ${results.retention.finds} look-ups by _id (${results.retention.distinct} distinct, ${results.retention.documents} documents), ${results.retention.logReads} reads of the log`,
@@ -388,7 +388,11 @@ async function main() {
  * `_id` per period shown that the rollup can hold, each period once, and nothing on the log.
  */
 async function retention(base, uri, config, repeats) {
-  const query = "cohort=m&periods=12";
+  // The 12 months whose 12 months after have all begun: cohorts from 24 months back to 12 months back.
+  const month = new Date(Date.UTC(config.now.getUTCFullYear(), config.now.getUTCMonth(), 1));
+  const back = (n) => new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() - n, 1)).toISOString().slice(0, 10);
+  const args = { cohort: "m", periods: 12, start: back(24), end: back(12) };
+  const query = new URLSearchParams(args).toString();
   const times = [];
   let rows;
   for (let i = 0; i < repeats; i++) {
@@ -417,16 +421,14 @@ async function retention(base, uri, config, repeats) {
     documents += e.reply?.cursor?.firstBatch?.length ?? 0;
   });
   try {
-    const { report } = await createUsageService({ client: monitored, config }).retention(
-      { cohort: "m", periods: 12 },
-      config.now,
-    );
+    const { report } = await createUsageService({ client: monitored, config }).retention(args, config.now);
     const finds = started.filter((e) => e.commandName === "find" && e.command.find === config.target.collection);
     const ids = finds.map((e) => e.command.filter?._id);
     const logReads = started.filter((e) => e.command[e.commandName] === config.source.collection).length;
     if (new Set(ids).size !== ids.length) throw new Error(`retention: a period was looked up twice: ${ids}`);
     if (ids.length !== report.lookups) throw new Error(`retention: ${ids.length} finds, ${report.lookups} counted`);
     return {
+      query,
       cohorts: report.cohorts.length,
       periods: 12,
       rows: rows.length,
