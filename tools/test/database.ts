@@ -43,8 +43,9 @@ export function useTestDatabase(label: string): TestDatabase {
 }
 
 /**
- * The environment that points home-usage at collections of a test database: `sys.log`, `login` and
- * `cookie`, or with a `suffix` (`log_<suffix>`, `login_<suffix>`, `cookie_<suffix>`) to keep sets apart.
+ * The environment that points home-usage at collections of a test database: `sys.log`, `login`, `cookie`
+ * and `role`, or with a `suffix` (`log_<suffix>`, `login_<suffix>`, `cookie_<suffix>`, `role_<suffix>`) to
+ * keep sets apart.
  */
 export function databaseEnv(t: TestDatabase, suffix?: string, source?: string): Record<string, string> {
   const tail = suffix ? `_${suffix}` : "";
@@ -53,5 +54,7 @@ export function databaseEnv(t: TestDatabase, suffix?: string, source?: string): 
     HOME_USAGE_SOURCE: `${t.name}.${source ?? (suffix ? `log${tail}` : "sys.log")}`,
     HOME_USAGE_TARGET: `${t.name}.login${tail}`,
     HOME_USAGE_COOKIES: `${t.name}.cookie${tail}`,
+    // core4's accounts too: the default, core4.sys.role, would be one collection for every test file.
+    HOME_USAGE_ROLES: `${t.name}.role${tail}`,
   };
 }

@@ -13,6 +13,7 @@ import {
   renderChart,
   renderPng,
   renderRetentionChart,
+  sharedRead,
   type UsageArguments,
   type UsageQuery,
   type UsageReport,
@@ -82,7 +83,12 @@ export interface ReportAnswer {
  */
 export function createReportService(options: ReportServiceOptions) {
   const { client, config, clock } = options;
-  const usage = createUsageService({ client, config, maxTimeMS: config.queryTimeoutMs });
+  const usage = createUsageService({
+    client,
+    config,
+    maxTimeMS: config.queryTimeoutMs,
+    settingsTtlMs: VERSION_TTL_MS,
+  });
   const cookies = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
   const limiter =
     options.limiter ?? createLimiter({ concurrency: config.reportConcurrency, queue: config.reportQueue });
@@ -90,18 +96,23 @@ export function createReportService(options: ReportServiceOptions) {
   const render = options.render ?? renderChart;
   const renderRetention = options.renderRetention ?? renderRetentionChart;
 
-  // The job touches its cookie whenever it writes a day, so the cookie versions the rollup.
-  const version = async (signal?: AbortSignal) => {
-    const cookie = await cookies.findOne({ _id: config.jobName }, { maxTimeMS: config.queryTimeoutMs, signal });
+  // The job touches its cookie whenever it writes a day, so the cookie versions the rollup. It is read
+  // at most once a second (one read shared by the requests meanwhile): a cached report then answers
+  // without a database round trip, and a finished run shows within a second.
+  const version = sharedRead(VERSION_TTL_MS, async (): Promise<RollupVersion> => {
+    const cookie = await cookies.findOne({ _id: config.jobName }, { maxTimeMS: config.queryTimeoutMs });
     const run = cookie?.lastRun;
     const written = run?.finished ?? run?.started;
     return {
       key: JSON.stringify([cookie?.offset, run?.started, run?.days, run?.finished]),
       asOf: written instanceof Date ? written : undefined,
     };
-  };
+  });
 
-  async function report(args: UsageArguments, signal?: AbortSignal): Promise<ReportAnswer> {
+  const report = (args: UsageArguments, signal?: AbortSignal) =>
+    withinBudget(config.queryTimeoutMs, signal, (budget) => countReport(args, budget));
+
+  async function countReport(args: UsageArguments, signal: AbortSignal): Promise<ReportAnswer> {
     const now = clock();
     // Periods are cut in the rollup's own zone (a zone set to another one is refused there).
     const opened = await usage.open(args, now, signal);
@@ -170,11 +181,16 @@ export function createReportService(options: ReportServiceOptions) {
   /** Everybody known to the rollup or with an account: never cached, since names are personal data. */
   async function people(args: UsageArguments, signal?: AbortSignal): Promise<{ query: UsageQuery; rows: PersonRow[] }> {
     const now = clock();
-    return limiter.run(signal, () => usage.people(args, now, signal));
+    return withinBudget(config.queryTimeoutMs, signal, (budget) =>
+      limiter.run(budget, () => usage.people(args, now, budget)),
+    );
   }
 
   /** First-time cohorts' retention: cached and single-flight like reports, keyed on the same rollup version. */
-  async function retention(args: RetentionArguments, signal?: AbortSignal): Promise<RetentionAnswer> {
+  const retention = (args: RetentionArguments, signal?: AbortSignal) =>
+    withinBudget(config.queryTimeoutMs, signal, (budget) => countRetention(args, budget));
+
+  async function countRetention(args: RetentionArguments, signal: AbortSignal): Promise<RetentionAnswer> {
     const now = clock();
     const opened = await usage.openRetention(args, now, signal);
     const { zone, query } = opened;
@@ -248,6 +264,36 @@ export function createReportService(options: ReportServiceOptions) {
 }
 
 export type ReportService = ReturnType<typeof createReportService>;
+
+/** What versions the rollup for the cache: the job's cookie as of its last write. */
+interface RollupVersion {
+  key: string;
+  asOf: Date | undefined;
+}
+
+/** How long the rollup's version and settings are believed without reading them again. */
+const VERSION_TTL_MS = 1_000;
+
+/**
+ * Runs a request's reads within one time budget, whatever the database does: the reads are stopped, and
+ * the answer is the budget's timeout (a 503 with Retry-After), when the budget runs out. Each query's own
+ * `maxTimeMS` bounds the database's work; this bounds the waits it does not (a server that stopped
+ * answering, many reads in a row).
+ */
+async function withinBudget<T>(ms: number, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>) {
+  const timeout = AbortSignal.timeout(ms);
+  const budget = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  let stop = () => {};
+  const expired = new Promise<never>((_, reject) => {
+    stop = () => reject(budget.reason);
+    budget.addEventListener("abort", stop, { once: true });
+  });
+  try {
+    return await Promise.race([work(budget), expired]);
+  } finally {
+    budget.removeEventListener("abort", stop);
+  }
+}
 
 /** Same bytes, same tag: a strong ETag lets wikis and browsers revalidate cheaply. */
 function etagOf(data: string | Buffer): string {

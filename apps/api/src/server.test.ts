@@ -576,8 +576,36 @@ describe("freshness", () => {
     });
     const dates = parseRunDates({ start: "2026-11-24" }, { zone: "UTC", now: new Date(NOW) });
     await runAggregation({ client: t.client, config, ...dates, host: "test", pid: process.pid });
+    // The rollup's version is read at most once a second: the run shows within a second or two.
+    const waitedFrom = Date.now();
+    while ((await week48()).user !== 2 && Date.now() - waitedFrom < 5_000) await new Promise((r) => setTimeout(r, 100));
     expect(await week48()).toMatchObject({ user: 2, logins: 2 });
     expect(await (await get(`/usage/login/plot.svg?${RANGE}&aggregate=w`)).text()).not.toBe(chartBefore);
+  });
+
+  it("answers a cached report without a database round trip", async () => {
+    const { MongoClient } = await import("mongodb");
+    const watched = new MongoClient(t.uri, { monitorCommands: true });
+    const commands: string[] = [];
+    watched.on("commandStarted", (event) => commands.push(event.commandName));
+    await watched.connect();
+    const config = await loadConfig({ env: { ...databaseEnv(t), HOME_USAGE_NOW: NOW } });
+    const server = createServer({ client: watched, config, logger: quiet }).listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const first = await fetch(`${base}/usage/login/raw?${RANGE}&aggregate=w`);
+      expect(first.status).toBe(200);
+      const cold = commands.length;
+      expect(cold).toBeGreaterThan(0);
+      const second = await fetch(`${base}/usage/login/raw?${RANGE}&aggregate=w`);
+      expect(await second.json()).toMatchObject({ code: 200 });
+      // The rollup's settings and version are believed for a second: the report comes from the cache alone.
+      expect(commands.slice(cold)).toEqual([]);
+    } finally {
+      await new Promise((r) => server.close(r));
+      await watched.close();
+    }
   });
 });
 

@@ -42,6 +42,17 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
   const router = Router();
   const cacheScope = auth.required ? "private" : "public";
 
+  // The page at `/usage/login/` would post its form to `/usage/login/login`: one address for it. And what
+  // answers here may depend on Accept (JSON, CSV, HTML, markdown, text), which a shared cache must know.
+  router.use("/usage/login", (req, res, next) => {
+    res.vary("Accept");
+    if (req.path !== "/" || !req.originalUrl.split("?")[0]?.endsWith("/") || !["GET", "HEAD"].includes(req.method)) {
+      return next();
+    }
+    const search = req.originalUrl.indexOf("?");
+    res.redirect(308, `../login${search >= 0 ? req.originalUrl.slice(search) : ""}`);
+  });
+
   const route = (path: string, guard: RequestHandler, handler: (req: Request, res: Response) => Promise<void>) => {
     const run = (req: Request, res: Response, next: NextFunction) => handler(req, res).catch(next);
     router

@@ -221,6 +221,24 @@ describe("home-usage aggregate", () => {
     expect(loser.stderr.trim().split("\n")).toHaveLength(1);
   }, 120_000);
 
+  it("SIGTERM while the log is being read stops the run at once with 130, and status says how it ended", async () => {
+    const env = envFor("sigterm");
+    const { child, done } = start(["aggregate"], env);
+    // The run holds its lock from before the scan starts until it ends.
+    const lock = t.db.collection<{ _id: string }>("cookie_sigterm");
+    while (!(await lock.findOne({ _id: "home-usage.aggregate.lock" }))) await new Promise((r) => setTimeout(r, 20));
+    const sent = Date.now();
+    child.kill("SIGTERM");
+    const result = await done;
+    const took = Date.now() - sent;
+    expect(result.code).toBe(130);
+    expect(result.stderr.trim()).toMatch(/^home-usage: interrupted/m);
+    expect(took).toBeLessThan(5_000);
+    expect(await lock.findOne({ _id: "home-usage.aggregate.lock" })).toBeNull();
+    const status = await run(["status", "--json"], env);
+    expect(JSON.parse(status.stdout)).toMatchObject({ lastRunLost: false });
+  }, 60_000);
+
   it("after a SIGKILL part-way, a rerun gives the same rollup as an uninterrupted run", async () => {
     const whole = await run(["aggregate"], envFor("whole"));
     expect(whole.code).toBe(0);

@@ -1,4 +1,14 @@
-import { type Collection, type Document, MongoClient, MongoOperationTimeoutError, MongoServerError } from "mongodb";
+import {
+  type Collection,
+  type Document,
+  MongoClient,
+  MongoError,
+  MongoNetworkError,
+  MongoOperationTimeoutError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from "mongodb";
 import { HomeUsageError } from "./errors.js";
 import type { Namespace } from "./settings/config.js";
 import { describeSetting } from "./settings/settings.js";
@@ -87,6 +97,29 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
   } finally {
     clearTimeout(waiting);
   }
+}
+
+/**
+ * The database gone in the middle of work (a reset connection, a server no longer selectable) as an
+ * `E_DATABASE` error that names the server and the setting; null for any other error.
+ */
+export function lostDatabase(error: unknown, uri: string, what: string): HomeUsageError | null {
+  if (
+    !(
+      error instanceof MongoNetworkError ||
+      error instanceof MongoServerSelectionError ||
+      error instanceof MongoTopologyClosedError ||
+      (error instanceof MongoError && error.hasErrorLabel("ResetPool"))
+    )
+  ) {
+    return null;
+  }
+  const reason = error.message.split("\n")[0];
+  return new HomeUsageError(
+    "E_DATABASE",
+    `lost MongoDB at ${redactUri(uri)} (${describeSetting("mongodbUri")}) ${what}: ${reason}`,
+    { cause: error },
+  );
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

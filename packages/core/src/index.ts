@@ -1,4 +1,12 @@
 export {
+  CORE4_ADMIN_PERMISSION,
+  createRoleGraph,
+  isAccount,
+  type RoleDocument,
+  type RoleGraph,
+  readRoles,
+} from "./accounts/core4-roles.js";
+export {
   CHART_METRICS,
   CHART_THEMES,
   type ChartMetric,
@@ -12,7 +20,7 @@ export {
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
 export { type RetentionChartOptions, renderRetentionChart, retentionTitle } from "./chart/retention-chart.js";
-export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, redactUri } from "./database.js";
+export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, lostDatabase, redactUri } from "./database.js";
 export {
   type EmbedArguments,
   MAX_EMBED_LIFETIME_MS,
@@ -26,12 +34,20 @@ export {
   type AggregationOptions,
   type AggregationProgress,
   type AggregationResult,
+  MAX_NAME_LENGTH,
   parseRunDates,
   type RunDates,
   runAggregation,
 } from "./job/aggregation.js";
-export { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./job/cookie.js";
-export { acquireLock, type LockDocument, lockId, readLock } from "./job/lock.js";
+export {
+  type Cookie,
+  checkCookie,
+  createCookieStore,
+  type RunRecord,
+  type SignalCount,
+  type SkippedBy,
+} from "./job/cookie.js";
+export { acquireLock, checkLock, type LockDocument, lockId, readLock } from "./job/lock.js";
 export { readStatus, type Status } from "./job/status.js";
 export {
   checkLoginSignalOnDatabase,
@@ -45,8 +61,15 @@ export {
   loginPreset,
 } from "./log/login-signal.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
-export { listPeople, type PersonRow, type RoleDocument } from "./report/people-list.js";
-export { formatReport, formatTable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
+export { listPeople, type PersonRow } from "./report/people-list.js";
+export {
+  formatReport,
+  formatTable,
+  neutralised,
+  printable,
+  REPORT_FORMATS,
+  type ReportFormat,
+} from "./report/report-format.js";
 export {
   COHORT_KINDS,
   type CohortKind,
@@ -95,6 +118,7 @@ export {
   settingOptions,
   settingsTable,
 } from "./settings/settings.js";
+export { sharedRead } from "./shared-read.js";
 export { countDays, type DayRange, parseDate, toDayRange } from "./time/date-range.js";
 export {
   PERIODS,

@@ -4,8 +4,11 @@ import {
   type AggregationResult,
   checkLoginSignalOnDatabase,
   formatNamespace,
+  MAX_NAME_LENGTH,
   parseRunDates,
+  printable,
   runAggregation,
+  type SkippedBy,
 } from "@home-usage/core";
 import { type GlobalOptions, loggerFor, readConfig, withDatabase } from "../context.js";
 import { createProgress, plural } from "../progress.js";
@@ -65,6 +68,18 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
   }
 }
 
+/** The reasons records were skipped, in words, the empty ones left out. */
+export function skippedReasons(by: SkippedBy | undefined): string {
+  if (!by) return "";
+  return [
+    by.created && `${by.created} without a valid created date`,
+    by.user && `${by.user} without a usable user name`,
+    by.tooLong && `${by.tooLong} with a name longer than ${MAX_NAME_LENGTH} characters`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
 function report(result: AggregationResult, options: AggregateOptions, source: string) {
   if (options.logFormat === "json") {
     // Peak memory is for operators and benchmarks: the job streams, so it should not grow with the log.
@@ -94,12 +109,13 @@ function report(result: AggregationResult, options: AggregateOptions, source: st
       `dry run: would process ${plural(result.days, "day")} (${result.first} to ${result.last}), ${result.candidates} login records in range; nothing written\n`,
     );
   } else {
-    const bySignal = Object.entries(result.signals)
-      .filter(([, n]) => n > 0)
-      .map(([name, n]) => `${n} ${name}`)
+    const bySignal = result.signals
+      .filter((s) => s.logins > 0)
+      .map((s) => `${s.logins} ${printable(s.signal)}`)
       .join(", ");
+    const why = skippedReasons(result.skippedBy);
     process.stdout.write(
-      `aggregated ${plural(result.days, "day")} (${result.first} to ${result.last}): ${plural(result.records, "record")} read, ${plural(result.logins, "login")}${bySignal ? ` (${bySignal})` : ""}, ${plural(result.users, "distinct user")}, ${result.skipped} skipped${result.skippedTime ? ` (${result.skippedTime} without a valid created date)` : ""}, ${result.excluded} excluded${result.refreshed ? `, ${plural(result.refreshed, "later day")} brought up to date` : ""}, ${seconds}s\n`,
+      `aggregated ${plural(result.days, "day")} (${result.first} to ${result.last}): ${plural(result.records, "record")} read, ${plural(result.logins, "login")}${bySignal ? ` (${bySignal})` : ""}, ${plural(result.users, "distinct user")}, ${result.skipped} skipped${why ? ` (${why})` : ""}, ${result.excluded} excluded${result.refreshed ? `, ${plural(result.refreshed, "later day")} brought up to date` : ""}, ${seconds}s\n`,
     );
   }
 }

@@ -1,5 +1,6 @@
-import { readStatus } from "@home-usage/core";
+import { printable, readStatus } from "@home-usage/core";
 import { type GlobalOptions, readConfig, withDatabase } from "../context.js";
+import { skippedReasons } from "./aggregate.js";
 
 export interface StatusOptions extends GlobalOptions {
   json?: boolean;
@@ -18,18 +19,15 @@ export async function status(options: StatusOptions): Promise<void> {
     `offset:     ${s.offset ?? "none (the next run starts from the configured start)"}`,
     `last run:   ${
       run
-        ? `${run.outcome}, started ${run.started.toISOString()}${run.finished ? `, finished ${run.finished.toISOString()}` : ""}, ${run.first} to ${run.last}: ${run.days} days, ${run.records} records, ${run.logins} logins${
-            run.signals
-              ? ` (${Object.entries(run.signals)
-                  .map(([name, n]) => `${n} ${name}`)
-                  .join(", ")})`
-              : ""
-          }, ${run.users} users, ${run.skipped} skipped${run.error ? ` (${run.error})` : ""}`
+        ? `${s.lastRunLost ? "ended without finishing (no run holds the lock: its process was stopped, or it lost the database)" : run.outcome}, started ${run.started.toISOString()}${run.finished ? `, finished ${run.finished.toISOString()}` : ""}, ${run.first} to ${run.last}: ${run.days} days, ${run.records} records, ${run.logins} logins${
+            run.signals?.length ? ` (${run.signals.map((x) => `${x.logins} ${printable(x.signal)}`).join(", ")})` : ""
+          }, ${run.users} users, ${run.skipped} skipped${skippedReasons(run.skippedBy) ? ` (${skippedReasons(run.skippedBy)})` : ""}${run.error ? ` (${printable(run.error)})` : ""}`
         : "never"
     }`,
-    `lock:       ${s.lock ? `held by pid ${s.lock.pid} on ${s.lock.host} since ${s.lock.acquired.toISOString()}, lease until ${s.lock.expires.toISOString()}` : "free"}`,
+    `lock:       ${s.lockProblem ? "damaged (see below)" : s.lock ? `held by pid ${s.lock.pid} on ${s.lock.host} since ${s.lock.acquired.toISOString()}, lease until ${s.lock.expires.toISOString()}` : "free"}`,
     `rollup:     ${s.rollup.first ? `${s.rollup.first} to ${s.rollup.last} (time zone ${s.rollup.timezone}, login signal ${s.rollup.loginPreset})` : "empty"} in ${s.target} and ${s.periods}`,
   ];
+  if (s.lockProblem) lines.push(`problem:    ${s.lockProblem}`);
   if (s.rollup.problem) lines.push(`problem:    ${s.rollup.problem}`);
   if (s.cookieProblem)
     lines.push(`problem:    ${s.cookieProblem.message}`, `stored:     ${JSON.stringify(s.cookieProblem.stored)}`);

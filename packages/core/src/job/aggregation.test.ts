@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from "node:net";
 import { type Collection, MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
@@ -380,7 +381,11 @@ describe("runAggregation", () => {
       logins: 3,
       users: 3,
       excluded: 1,
-      signals: { "successful login": 1, "set last_login": 1, "login user": 1 },
+      signals: [
+        { signal: "successful login", logins: 1 },
+        { signal: "set last_login", logins: 1 },
+        { signal: "login user", logins: 1 },
+      ],
     });
     expect(await s.days()).toMatchObject({ "2026-11-01": ["ann:1", "bob:1", "cid:1"] });
     expect((await s.cookies.findOne({ _id: "home-usage.aggregate" }))?.lastRun?.signals).toEqual(result.signals);
@@ -409,7 +414,72 @@ describe("runAggregation", () => {
       { ...login("x", "2026-11-01T08:00:00Z"), user: 42 },
     ]);
     const result = await s.run();
-    expect(result).toMatchObject({ records: 4, logins: 1, skipped: 3 });
+    expect(result).toMatchObject({ records: 4, logins: 1, skipped: 3, skippedBy: { created: 0, user: 3, tooLong: 0 } });
+  });
+
+  it("counts login records whose created is no date, by reason, in a run over the whole log", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    const { created: _, ...undated } = login("x", "2026-11-01T08:00:00Z");
+    await s.log.insertMany([
+      login("ann", "2026-11-01T08:00:00Z"),
+      { ...undated, created: "2026-11-01T09:00:00Z" },
+      { ...undated, created: 1793523600000 },
+      { ...undated, created: null },
+      undated,
+    ]);
+    const result = await s.run();
+    expect(result).toMatchObject({ logins: 1, skipped: 4, skippedBy: { created: 4, user: 0, tooLong: 0 } });
+    const status = await readStatus(t.client, s.config);
+    expect(status.lastRun).toMatchObject({ outcome: "done", skippedBy: { created: 4, user: 0, tooLong: 0 } });
+  });
+
+  it("skips and counts names longer than 256 characters: no document holds them", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    const long = "n".repeat(257);
+    await s.log.insertMany([
+      login("ann", "2026-11-01T08:00:00Z"),
+      login(long, "2026-11-01T08:01:00Z"),
+      login("m".repeat(256), "2026-11-01T08:02:00Z"),
+    ]);
+    expect(await s.run()).toMatchObject({ logins: 2, users: 2, skippedBy: { tooLong: 1 } });
+    expect(JSON.stringify(await s.snapshot())).not.toContain(long);
+    expect((await s.days())["2026-11-01"]).toEqual(["ann:1", `${"m".repeat(256)}:1`]);
+  });
+
+  it("keeps counting when a login signal's name holds a dot or begins with $", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    const config: HomeUsageConfig = {
+      ...s.config,
+      loginPreset: "custom",
+      login: {
+        any: [
+          { name: "successful.login", pattern: "^successful login$", user: { field: "user" } },
+          { name: "$set", pattern: "^set \\[last_login\\] for role \\[(?<user>[^\\]]+)\\]", user: { group: "user" } },
+        ],
+        exclude: [],
+      },
+    };
+    await s.log.insertMany([
+      login("ann", "2026-11-01T08:00:00Z"),
+      noise("2026-11-01T08:10:00Z", "set [last_login] for role [bob] with _id [1]"),
+    ]);
+    const run = () => runAggregation({ client: t.client, config, host: "test", pid: process.pid });
+    expect(await run()).toMatchObject({
+      logins: 2,
+      signals: [
+        { signal: "successful.login", logins: 1 },
+        { signal: "$set", logins: 1 },
+      ],
+    });
+    const status = await readStatus(t.client, config);
+    expect(status.lastRun?.signals).toEqual([
+      { signal: "successful.login", logins: 1 },
+      { signal: "$set", logins: 1 },
+    ]);
+    expect(status.offset).toBe("2026-11-02");
+    // A later run moves on from there.
+    await s.log.insertOne(login("cid", "2026-11-02T08:00:00Z"));
+    expect(await run()).toMatchObject({ logins: 1, first: "2026-11-02" });
   });
 
   it("starts at HOME_USAGE_START when there is no cookie, and --reset starts there again", async () => {
@@ -497,8 +567,153 @@ describe("runAggregation", () => {
     const status = await readStatus(t.client, s.config);
     expect(status.cookieProblem?.stored).toMatchObject({ offset: "2026-10-01" });
     await s.cookies.updateOne({ _id: "home-usage.aggregate" }, { $set: { offset: new Date("2099-01-01") } });
-    await expect(s.run()).rejects.toMatchObject({ message: expect.stringContaining("is after today (2026-11-02)") });
+    await expect(s.run()).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /cookie .* is damaged: offset holds 2099-01-01T00:00:00.000Z.* is after today \(2026-11-02\)/,
+      ),
+    });
     expect(await s.run({ reset: true })).toMatchObject({ first: "2026-11-01", days: 2 });
+  });
+
+  it("names a cookie whose repairFrom is no day of the calendar, and keeps a far one within the run limit", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "400" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.run();
+    const before = await s.snapshot();
+    await s.cookies.updateOne({ _id: "home-usage.aggregate" }, { $set: { repairFrom: "2026-02-30" } });
+    await expect(s.run()).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringMatching(
+        /the job's cookie .* is damaged: repairFrom holds the string "2026-02-30" .*aggregate --reset/,
+      ),
+    });
+    await s.cookies.updateOne({ _id: "home-usage.aggregate" }, { $set: { repairFrom: "1000-01-01" } });
+    await expect(s.run()).rejects.toMatchObject({
+      code: "E_USAGE",
+      message: expect.stringMatching(
+        /would process \d+ days \(1000-01-01 to 2026-11-02\), more than the limit of 400 .*the cookie's repairFrom/,
+      ),
+    });
+    expect(await s.snapshot()).toEqual(before);
+  });
+
+  it("refuses rollup settings whose last processed day is after today, naming them", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.run();
+    await s.summaries.updateOne({ _id: "settings" }, { $set: { last: "9999-12-31" } } as never);
+    await expect(s.run()).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringMatching(
+        /the rollup's settings .* are damaged: last holds 9999-12-31, which is after today \(2026-11-02\).*--reset/,
+      ),
+    });
+    await s.summaries.updateOne({ _id: "settings" }, { $set: { last: "2026-13-45" } } as never);
+    await expect(s.run()).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringMatching(
+        /the rollup's settings .* is damaged: last is not a day of the calendar; rebuild it with home-usage aggregate --reset/,
+      ),
+    });
+    expect(await s.run({ reset: true })).toMatchObject({ first: "2026-11-01", days: 2 });
+  });
+
+  it("names a damaged summary page it must write to, with the fix, instead of the server's words", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.run({ end: "2026-11-01" });
+    await s.summaries.updateOne({ _id: "day:2026-11" }, { $set: { periods: "damaged" } } as never);
+    await expect(s.run()).rejects.toMatchObject({
+      code: "E_STATE",
+      message: expect.stringMatching(
+        /the rollup's document day:2026-11 in .* is damaged .*home-usage aggregate --reset/,
+      ),
+    });
+  });
+
+  it("names MONGODB_URI when the database goes away in the middle of a run, and status says so once the lease is over", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "20000" });
+    await s.log.insertMany([login("ann", "2000-01-01T08:00:00Z"), login("bob", "2026-11-01T08:00:00Z")]);
+    // The run talks to the database through a proxy that the test cuts once the run is under way.
+    const target = new URL(t.uri.replace(/^mongodb:/, "http:"));
+    const sockets = new Set<Socket>();
+    const proxy = createTcpServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      client.pipe(upstream).pipe(client);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("error", () => {});
+        socket.on("close", () => sockets.delete(socket));
+      }
+    }).listen(0, "127.0.0.1");
+    await new Promise((resolve) => proxy.once("listening", resolve));
+    const uri = `mongodb://user:secret-password@127.0.0.1:${(proxy.address() as AddressInfo).port}/?authSource=none&directConnection=true`;
+    const client = new MongoClient(uri.replace("user:secret-password@", "").replace("authSource=none&", ""), {
+      serverSelectionTimeoutMS: 1_000,
+    });
+    await client.connect();
+    try {
+      const running = runAggregation({
+        client,
+        config: { ...s.config, mongodbUri: uri },
+        ...parseRunDates({ start: "2000-01-01" }, { zone: "UTC", now: s.config.now as Date }),
+        yes: true,
+        host: "test",
+        pid: process.pid,
+        onProgress: (p) => {
+          if (p.days === 30) {
+            proxy.close();
+            for (const socket of sockets) socket.destroy();
+          }
+        },
+      });
+      const error = await running.then(
+        () => null,
+        (e: unknown) => e as Error & { code?: string },
+      );
+      expect(error?.code).toBe("E_DATABASE");
+      expect(error?.message).toMatch(
+        /^lost MongoDB at mongodb:\/\/user:\*\*\*@127\.0\.0\.1:\d+.* \(the setting mongodbUri \(MONGODB_URI, --mongodb-uri\)\) during the run; the next run resumes at 2000-01-\d\d/,
+      );
+      expect(error?.message).not.toContain("secret-password");
+    } finally {
+      await client.close(true);
+    }
+    // The run could not record how it ended; once its lease is over, status says it did not finish.
+    expect(await readStatus(t.client, s.config)).toMatchObject({ lastRun: { outcome: "running" }, lastRunLost: false });
+    await s.cookies.updateOne({ _id: "home-usage.aggregate.lock" } as never, {
+      $set: { expires: new Date(Date.now() - 1000) },
+    });
+    expect(await readStatus(t.client, s.config)).toMatchObject({ lastRun: { outcome: "running" }, lastRunLost: true });
+  });
+
+  it("a refused --reset leaves the rollup and the checkpoint as they were", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "400" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.run();
+    const before = await s.snapshot();
+    const cookie = await s.cookies.findOne({ _id: "home-usage.aggregate" });
+    // A stray record from 1970 makes the rebuild plan 20,000 days: refused.
+    await s.log.insertOne(login("bob", "1970-01-01T00:00:00Z"));
+    await expect(s.run({ reset: true })).rejects.toMatchObject({ code: "E_USAGE" });
+    expect(await s.snapshot()).toEqual(before);
+    expect((await s.cookies.findOne({ _id: "home-usage.aggregate" }))?.offsetDay).toBe(cookie?.offsetDay);
+    expect((await s.report("day", "2026-11-01", "2026-11-02")).rows.map((r) => r.user)).toEqual([1]);
+  });
+
+  it("stops at once when asked before the log's first record arrives, writing nothing", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      runAggregation({ client: t.client, config: s.config, host: "test", pid: process.pid, signal: controller.signal }),
+    ).rejects.toMatchObject({
+      code: "E_INTERRUPTED",
+      message: expect.stringContaining("nothing was written"),
+    });
+    expect(await s.rollup.countDocuments()).toBe(0);
+    expect(await s.cookies.countDocuments({ _id: "home-usage.aggregate.lock" })).toBe(0);
   });
 
   it("stops within a second of a signal, even in a long stretch of empty days, keeping what it wrote", async () => {
@@ -600,5 +815,41 @@ describe("runAggregation", () => {
     await locks.updateOne({ _id: held._id }, { $set: { expires: new Date(Date.now() - 1000) } });
     expect(await s.run()).toMatchObject({ days: 2 });
     expect(await locks.countDocuments({ _id: held._id })).toBe(0);
+  });
+
+  it("names a damaged lock and the command that removes it; status does not call it free", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    const locks = s.cookies as unknown as Collection<{ _id: string } & Record<string, unknown>>;
+    await locks.insertOne({ _id: "home-usage.aggregate.lock", owner: "x", host: "h", pid: 1, expires: "soon" });
+    const damaged = new RegExp(
+      `the job's lock ${t.name}\\.cookie_${s.id} \\(home-usage\\.aggregate\\.lock\\) is damaged: acquired holds nothing; .*deleteOne\\(\\{ _id: "home-usage\\.aggregate\\.lock" \\}\\)`,
+    );
+    await expect(s.run()).rejects.toMatchObject({ code: "E_STATE", message: expect.stringMatching(damaged) });
+    expect(await s.rollup.countDocuments()).toBe(0);
+    const status = await readStatus(t.client, s.config);
+    expect(status.lock).toBeNull();
+    expect(status.lockProblem).toMatch(damaged);
+    await locks.deleteOne({ _id: "home-usage.aggregate.lock" });
+    expect(await s.run()).toMatchObject({ days: 2 });
+  });
+
+  it("status tells a run that ended without saying how (no lock held) from one still running", async () => {
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    await s.cookies.insertOne({
+      _id: "home-usage.aggregate",
+      lastRun: {
+        started: new Date(),
+        outcome: "running",
+        first: "2026-11-01",
+        last: "2026-11-02",
+        days: 1,
+        records: 1,
+        logins: 1,
+        skipped: 0,
+        users: 1,
+      },
+    });
+    expect(await readStatus(t.client, s.config)).toMatchObject({ lastRunLost: true });
   });
 });

@@ -1,15 +1,15 @@
 import type { DateTime } from "luxon";
-import type { MongoClient } from "mongodb";
-import { formatNamespace, indexAdvice } from "../database.js";
+import type { Collection, MongoClient } from "mongodb";
+import { formatNamespace, indexAdvice, lostDatabase } from "../database.js";
 import { HomeUsageError } from "../errors.js";
-import { compileLoginSignal, frequentMessages, type LogRecord } from "../log/login-signal.js";
+import { compileLoginSignal, frequentMessages, type LoginMatcher, type LogRecord } from "../log/login-signal.js";
 import type { DayEntry } from "../rollup/people.js";
 import { openRollupStore, ROLLUP_SCHEMA, type RollupSettings } from "../rollup/rollup.js";
 import { RollupBuilder } from "../rollup/rollup-builder.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
 import { nextDay, periodKeys, startOfDay } from "../time/periods.js";
-import { type Cookie, createCookieStore, type RunCounts } from "./cookie.js";
+import { type Cookie, createCookieStore, type RunCounts, type SignalCount, type SkippedBy } from "./cookie.js";
 import { acquireLock, type HeldLock, lockId } from "./lock.js";
 
 /** The days a run was asked for, read from the user's words before anything touches the database. */
@@ -62,12 +62,16 @@ export interface AggregationResult extends RunCounts {
   /** Login records in the range (a dry run counts them instead of reading them). */
   candidates?: number;
   excluded: number;
-  /** Of `skipped`, the records whose `created` is not a valid date. */
-  skippedTime: number;
+  /**
+   * Of `skipped`, the records of each reason: `created` not a valid date (counted over the whole log in a
+   * run that starts from the oldest login record, since a range of days cannot hold them), no usable
+   * user name, or a name longer than `MAX_NAME_LENGTH`.
+   */
+  skippedBy: SkippedBy;
   /** Processed days after the run's range whose periods were brought up to date. */
   refreshed: number;
-  /** Logins counted, by the name of the login signal that matched them. */
-  signals: Record<string, number>;
+  /** Logins counted, per login signal that matched them, in the order the signal tries them. */
+  signals: SignalCount[];
   /**
    * When the log had no login records in the range: the signals looked for, and the log's most frequent
    * messages, so the operator can write a pattern.
@@ -83,6 +87,20 @@ export interface AggregationResult extends RunCounts {
  * next one redoes at most one checkpoint's work.
  */
 export async function runAggregation(options: AggregationOptions): Promise<AggregationResult> {
+  try {
+    return await aggregate(options);
+  } catch (error) {
+    // Stopped before the run began (its first reads are aborted too): nothing was written.
+    if (options.signal?.aborted && !(error instanceof HomeUsageError && error.code === "E_INTERRUPTED")) {
+      throw new HomeUsageError("E_INTERRUPTED", "interrupted before the run began; nothing was written", {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+async function aggregate(options: AggregationOptions): Promise<AggregationResult> {
   const began = Date.now();
   const { client, config } = options;
   const clock = options.clock ?? (() => config.now ?? new Date());
@@ -91,7 +109,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
   const source = client.db(config.source.db).collection<LogRecord>(config.source.collection);
   const cookieCollection = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
   const cookies = createCookieStore(cookieCollection, formatNamespace(config.cookies));
-  const store = openRollupStore(client, config);
+  const store = openRollupStore(client, config, { signal: options.signal });
   const matcher = compileLoginSignal(config.login);
   const login = { preset: config.loginPreset, signal: config.login };
 
@@ -103,7 +121,13 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
   if (cookie?.offset && startOfDay(cookie.offset, zone) > today) {
     throw new HomeUsageError(
       "E_STATE",
-      `the job's checkpoint ${cookie.offsetDay ?? cookie.offset.toISOString()} is after today (${today.toISODate()}): repair it with home-usage aggregate --reset, or --start <day>`,
+      `the job's cookie ${formatNamespace(config.cookies)} (${config.jobName}) is damaged: offset holds ${cookie.offset.toISOString()}${cookie.offsetDay ? ` (offsetDay ${cookie.offsetDay})` : ""}, which is after today (${today.toISODate()}); repair it with home-usage aggregate --reset, or --start <day>`,
+    );
+  }
+  if (settings?.last && settings.last > (today.toISODate() as string)) {
+    throw new HomeUsageError(
+      "E_STATE",
+      `the rollup's settings (${formatNamespace(config.periods)}) are damaged: last holds ${settings.last}, which is after today (${today.toISODate()}); rebuild the rollup with home-usage aggregate --reset`,
     );
   }
   const last = startOfDay(options.end ?? now, zone);
@@ -125,16 +149,17 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     created: range ? { $gte: range.first.toJSDate(), $lt: end.toJSDate() } : { $lt: end.toJSDate() },
   };
   const counts: RunCounts = { days: 0, records: 0, logins: 0, skipped: 0, users: 0 };
-  let skippedTime = 0;
+  const skippedBy: SkippedBy = { created: 0, user: 0, tooLong: 0 };
   let excluded = 0;
   let refreshed = 0;
-  const signals: Record<string, number> = Object.fromEntries(matcher.signals.map((name) => [name, 0]));
+  const signalCounts = new Map(matcher.signals.map((name) => [name, 0]));
+  const signals = (): SignalCount[] => [...signalCounts].map(([signal, logins]) => ({ signal, logins }));
   const result = (fields: Partial<AggregationResult>): AggregationResult => ({
     ...counts,
     excluded,
-    skippedTime,
+    skippedBy: { ...skippedBy },
     refreshed,
-    signals,
+    signals: signals(),
     dryRun: Boolean(options.dryRun),
     first: null,
     last: null,
@@ -166,11 +191,17 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         : null);
     if (!planned) return result({ noLogins: await noLoginsHint() });
     const candidates = await source.countDocuments(filter);
+    if (!range)
+      skippedBy.created = await countUndated(source, matcher.filter, {
+        maxTimeMS: config.queryTimeoutMs,
+        signal: options.signal,
+      });
     return result({ ...labels(planned), days: countDays(planned), candidates });
   }
 
   const lock = await acquireLock(cookieCollection, {
     name: lockId(config.jobName),
+    namespace: config.cookies,
     leaseSeconds: config.lockLeaseSeconds,
     host: options.host,
     pid: options.pid,
@@ -188,12 +219,14 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
       );
     }
   };
+  // Forgets the old rollup only once a run has been accepted (its range checked), so that a refused
+  // --reset changes nothing.
+  const forget = async () => {
+    await cookies.reset(config.jobName);
+    await store.clear();
+  };
   try {
     await advise();
-    if (options.reset) {
-      await cookies.reset(config.jobName);
-      await store.clear();
-    }
     const extent = { first: settings?.first ?? null, last: settings?.last ?? null };
     // What the rollup records of itself, with the processed extent as of a checkpoint.
     const settingsOf = (first: string | null, last: string | null, updated: Date) => ({
@@ -216,6 +249,9 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
       const repairFrom = [cookie?.repairFrom, offsetDay && first < offsetDay ? first : undefined]
         .filter((d): d is string => Boolean(d))
         .sort()[0];
+      if (repairFrom && repairFrom < first)
+        rangeOf(parseDate(repairFrom, { zone, now, name: "repairFrom" }), "the cookie's repairFrom");
+      if (options.reset) await forget();
       await cookies.startRun(config.jobName, { started: now, ...labels(days) }, repairFrom);
       if (!settings) {
         await store.writeSettings(settingsOf(null, null, now));
@@ -265,7 +301,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         await cookies.advance(
           config.jobName,
           forward ? { instant: at.toJSDate(), day: written, timezone: zone } : null,
-          { ...counts, users: people.size, signals },
+          { ...counts, users: people.size, signals: signals(), skippedBy },
         );
         if (forward) resumeDay = written;
       }
@@ -289,7 +325,20 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     };
 
     if (range) run = await begin(range);
-    const cursor = source.find(filter, { projection: matcher.projection }).sort({ created: 1 }).batchSize(LOG_BATCH);
+    else {
+      // A range of days cannot hold records without a valid date: counted once, in a run over the whole log.
+      skippedBy.created = await countUndated(source, matcher.filter, {
+        maxTimeMS: config.queryTimeoutMs,
+        signal: options.signal,
+      });
+      counts.records += skippedBy.created;
+      counts.skipped += skippedBy.created;
+    }
+    // The signal reaches the database too: a stop must not wait for the scan's first batch.
+    const cursor = source
+      .find(filter, { projection: matcher.projection, ...(options.signal ? { signal: options.signal } : {}) })
+      .sort({ created: 1 })
+      .batchSize(LOG_BATCH);
     // The end of the day being read, as a number: most records fall in it, and need no calendar at all.
     let dayEnd = Number.NEGATIVE_INFINITY;
     for await (const record of readAhead(cursor, LOG_BATCH)) {
@@ -298,7 +347,7 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
       const created = record.created;
       if (!(created instanceof Date) || Number.isNaN(created.getTime())) {
         counts.skipped++;
-        skippedTime++;
+        skippedBy.created++;
         continue;
       }
       if (!run || created.getTime() >= dayEnd) {
@@ -311,12 +360,16 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
       const hit = matcher.match(record);
       if (hit === null) {
         counts.skipped++;
+        skippedBy.user++;
+      } else if (hit.user.length > MAX_NAME_LENGTH) {
+        counts.skipped++;
+        skippedBy.tooLong++;
       } else if (matcher.excludes(hit.user)) {
         excluded++;
       } else {
         const { user, signal } = hit;
         counts.logins++;
-        signals[signal] = (signals[signal] ?? 0) + 1;
+        signalCounts.set(signal, (signalCounts.get(signal) ?? 0) + 1);
         people.add(user);
         run.current ??= { day: run.days.first, users: new Map() };
         const day = run.current;
@@ -329,7 +382,10 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
         }
       }
     }
-    if (!run) return result({ noLogins: await noLoginsHint() });
+    if (!run) {
+      if (options.reset) await forget();
+      return result({ noLogins: await noLoginsHint() });
+    }
     await completeUntil(run, end);
     // Days already processed after this run's range: their periods and metrics depend on it.
     const through = extent.last && extent.last > labels(run.days).last ? extent.last : null;
@@ -346,15 +402,28 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
     counts.users = people.size;
     await cookies.finishRun(
       config.jobName,
-      { finished: clock(), outcome: "done", ...counts, signals },
+      { finished: clock(), outcome: "done", ...counts, signals: signals(), skippedBy },
       { repaired: true },
     );
     return result({ ...labels(run.days), dryRun: false });
-  } catch (error) {
+  } catch (caught) {
+    const resume = `the next run resumes at ${resumeDay ?? "the start, as nothing was written"}`;
+    // A stop can surface as the driver's abort of a read in flight: it is the stop all the same.
+    const error =
+      options.signal?.aborted && !(caught instanceof HomeUsageError && caught.code === "E_INTERRUPTED")
+        ? new HomeUsageError("E_INTERRUPTED", `interrupted; ${resume}`, { cause: caught })
+        : (lostDatabase(caught, config.mongodbUri, `during the run; ${resume}`) ?? caught);
     if (run) {
       const message = error instanceof Error ? error.message : String(error);
       await cookies
-        .finishRun(config.jobName, { finished: clock(), outcome: "failed", error: message, ...counts })
+        .finishRun(config.jobName, {
+          finished: clock(),
+          outcome: "failed",
+          error: message,
+          ...counts,
+          signals: signals(),
+          skippedBy,
+        })
         .catch(() => {});
     }
     throw error;
@@ -425,6 +494,25 @@ function knownFirstDay(options: AggregationOptions, cookie: Cookie | null, confi
   if (config.start)
     return { day: parseDate(config.start, { zone, now, name: "HOME_USAGE_START" }), from: "HOME_USAGE_START" };
   return null;
+}
+
+/**
+ * The longest user name the rollup keeps. A longer one is no person's name (a log line gone wrong, or an
+ * attack), and a few hundred of them would carry a day's document past MongoDB's 16 MB: skipped, counted.
+ */
+export const MAX_NAME_LENGTH = 256;
+
+/** Login records of the signal whose `created` is missing or not a date: no day can hold them. */
+function countUndated(
+  source: Collection<LogRecord>,
+  filter: LoginMatcher["filter"],
+  bounds: { maxTimeMS: number; signal?: AbortSignal },
+) {
+  const { maxTimeMS, signal } = bounds;
+  return source.countDocuments(
+    { ...filter, created: { $not: { $type: "date" } } },
+    { maxTimeMS, ...(signal ? { signal } : {}) },
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { DateTime } from "luxon";
 import type { Collection } from "mongodb";
 import { z } from "zod";
 import { HomeUsageError } from "../errors.js";
@@ -16,9 +17,24 @@ export interface RunRecord {
   logins: number;
   skipped: number;
   users: number;
-  /** Login records counted, by the name of the login signal that matched them. */
-  signals?: Record<string, number>;
+  /** Login records counted, per login signal that matched them (a list: a signal's name may hold any character). */
+  signals?: SignalCount[];
+  /** Of `skipped`, the records of each reason. */
+  skippedBy?: SkippedBy;
   error?: string;
+}
+
+/** The logins one login signal matched. */
+export interface SignalCount {
+  signal: string;
+  logins: number;
+}
+
+/** Why records were skipped: `created` is not a valid date, no usable user name, a name too long to keep. */
+export interface SkippedBy {
+  created: number;
+  user: number;
+  tooLong: number;
 }
 
 /** The job's checkpoint: how far it got, and its last run. */
@@ -37,9 +53,22 @@ export interface Cookie {
 }
 
 export type RunCounts = Pick<RunRecord, "days" | "records" | "logins" | "skipped" | "users">;
+/** What a checkpoint and the end of a run record of the counts so far. */
+export type RunTally = RunCounts & { signals?: SignalCount[]; skippedBy?: SkippedBy };
 
 const count = z.number().int().nonnegative();
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD");
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD")
+  .refine((d) => DateTime.fromISO(d, { zone: "UTC" }).isValid, "is not a day of the calendar");
+const signalCount = z.object({ signal: z.string(), logins: count });
+// Cookies written before the list kept the counts keyed by the signal's name.
+const signalCounts = z.union([
+  z.array(signalCount),
+  z
+    .record(z.string(), count)
+    .transform((byName) => Object.entries(byName).map(([signal, logins]) => ({ signal, logins }))),
+]);
 const runSchema = z.object({
   started: z.date(),
   finished: z.date().optional(),
@@ -51,7 +80,8 @@ const runSchema = z.object({
   logins: count,
   skipped: count,
   users: count,
-  signals: z.record(z.string(), count).optional(),
+  signals: signalCounts.optional(),
+  skippedBy: z.object({ created: count, user: count, tooLong: count }).optional(),
   error: z.string().optional(),
 });
 const cookieSchema = z.object({
@@ -125,11 +155,7 @@ export function createCookieStore(collection: Collection<Cookie>, where = "") {
       ),
 
     /** Moves the checkpoint to a day that is safely written (never backwards: see the job). */
-    advance: (
-      name: string,
-      offset: { instant: Date; day: string; timezone: string } | null,
-      counts: RunCounts & { signals?: Record<string, number> },
-    ) =>
+    advance: (name: string, offset: { instant: Date; day: string; timezone: string } | null, counts: RunTally) =>
       collection.updateOne(
         { _id: name },
         {
@@ -146,8 +172,7 @@ export function createCookieStore(collection: Collection<Cookie>, where = "") {
         finished: Date;
         outcome: "done" | "failed";
         error?: string;
-        signals?: Record<string, number>;
-      } & RunCounts,
+      } & RunTally,
       options: { repaired?: boolean } = {},
     ) =>
       collection.updateOne(

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Collection, Document } from "mongodb";
+import { z } from "zod";
 import { HomeUsageError } from "../errors.js";
+import { describeValue } from "./cookie.js";
 
 /** A lease: who holds the job, and until when unless they renew it. */
 export interface LockDocument {
@@ -16,9 +18,7 @@ export interface LockDocument {
 /** The lock's _id: one lock per job, kept beside the job's cookie. */
 export const lockId = (jobName: string) => `${jobName}.lock`;
 
-export interface LockOptions {
-  /** The lock's _id (see `lockId`). */
-  name: string;
+export interface LockOptions extends LockPlace {
   /** Seconds the lease lasts without a heartbeat. */
   leaseSeconds: number;
   host: string;
@@ -35,6 +35,40 @@ export interface HeldLock {
 }
 
 const DUPLICATE_KEY = 11000;
+
+const lockSchema = z.object({
+  _id: z.string(),
+  owner: z.string(),
+  host: z.string(),
+  pid: z.number(),
+  acquired: z.date(),
+  heartbeat: z.date(),
+  expires: z.date(),
+});
+
+/** Where the lock lives, to name it in messages and in the command that removes it. */
+export interface LockPlace {
+  /** `database.collection` of the cookies. */
+  namespace: { db: string; collection: string };
+  name: string;
+}
+
+/**
+ * The stored lock, checked: a damaged one (a field missing or of another type) is an `E_STATE` error
+ * that names the field, what it holds, and how to remove it, never a crash in the run that meets it.
+ */
+export function checkLock(doc: unknown, place: LockPlace): LockDocument {
+  const result = lockSchema.safeParse(doc);
+  if (result.success && !Number.isNaN(result.data.expires.getTime())) return result.data;
+  const issue = result.success ? { path: ["expires"] } : result.error.issues[0];
+  const field = issue?.path.join(".") || "the document";
+  const value = (doc as Record<string, unknown> | null)?.[String(issue?.path[0] ?? "")];
+  const { db, collection } = place.namespace;
+  throw new HomeUsageError(
+    "E_STATE",
+    `the job's lock ${db}.${collection} (${place.name}) is damaged: ${field} holds ${value === undefined ? "nothing" : describeValue(value)}; when no run is going on, remove it with mongosh <MONGODB_URI> --eval 'db.getSiblingDB(${JSON.stringify(db)}).getCollection(${JSON.stringify(collection)}).deleteOne({ _id: ${JSON.stringify(place.name)} })'`,
+  );
+}
 
 /**
  * Takes the lease if it is free or expired (its holder died), atomically: the upsert either updates an
@@ -63,7 +97,8 @@ export async function acquireLock<T extends Document>(cookies: Collection<T>, op
     );
   } catch (error) {
     if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-    const holder = await collection.findOne({ _id: options.name });
+    const stored = await collection.findOne({ _id: options.name });
+    const holder = stored && checkLock(stored, options);
     throw new HomeUsageError(
       "E_LOCKED",
       holder
@@ -89,9 +124,10 @@ export async function acquireLock<T extends Document>(cookies: Collection<T>, op
   };
 }
 
-/** The current holder of the lock, if its lease is still running. */
-export async function readLock<T extends Document>(cookies: Collection<T>, name: string, now: Date) {
+/** The current holder of the lock, if its lease is still running; a damaged lock throws (see `checkLock`). */
+export async function readLock<T extends Document>(cookies: Collection<T>, place: LockPlace, now: Date) {
   const collection = cookies as unknown as Collection<LockDocument>;
-  const lock = await collection.findOne({ _id: name });
+  const stored = await collection.findOne({ _id: place.name });
+  const lock = stored && checkLock(stored, place);
   return lock && lock.expires > now ? lock : null;
 }

@@ -18,9 +18,16 @@ export interface Status {
   timezone: string;
   offset: string | null;
   lastRun: RunRecord | null;
+  /**
+   * The last run says `running` but no run holds the lock: it ended without saying how (its process was
+   * killed, or it lost the database before it could write its outcome).
+   */
+  lastRunLost: boolean;
   /** The cookie as stored, when it is damaged, and what is wrong with it. */
   cookieProblem: { stored: unknown; message: string } | null;
   lock: Pick<LockDocument, "host" | "pid" | "acquired" | "heartbeat" | "expires"> | null;
+  /** Why the lock document cannot be read, when it is damaged: no run can start until it is removed. */
+  lockProblem: string | null;
   rollup: {
     first: string | null;
     last: string | null;
@@ -41,7 +48,13 @@ export async function readStatus(client: MongoClient, config: HomeUsageConfig): 
   const source = client.db(config.source.db).collection(config.source.collection);
   const [stored, lock, rollup, advice] = await Promise.all([
     cookies.raw(config.jobName),
-    readLock(cookieCollection, lockId(config.jobName), new Date()),
+    readLock(cookieCollection, { name: lockId(config.jobName), namespace: config.cookies }, new Date()).then(
+      (held) => ({ held, problem: null }),
+      (error: unknown) => {
+        if (!(error instanceof HomeUsageError)) throw error;
+        return { held: null, problem: error.message };
+      },
+    ),
     readRollup(store),
     indexAdvice(source, config.source),
   ]);
@@ -60,14 +73,16 @@ export async function readStatus(client: MongoClient, config: HomeUsageConfig): 
     timezone: config.timezone,
     offset: cookie?.offsetDay ?? null,
     lastRun: cookie?.lastRun ?? null,
+    lastRunLost: cookie?.lastRun?.outcome === "running" && !lock.held && !lock.problem,
     cookieProblem,
-    lock: lock && {
-      host: lock.host,
-      pid: lock.pid,
-      acquired: lock.acquired,
-      heartbeat: lock.heartbeat,
-      expires: lock.expires,
+    lock: lock.held && {
+      host: lock.held.host,
+      pid: lock.held.pid,
+      acquired: lock.held.acquired,
+      heartbeat: lock.held.heartbeat,
+      expires: lock.held.expires,
     },
+    lockProblem: lock.problem,
     rollup,
     indexAdvice: advice,
   };

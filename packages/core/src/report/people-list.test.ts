@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { DateTime } from "luxon";
+import { MongoClient } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
 import { runAggregation } from "../job/aggregation.js";
@@ -88,6 +89,28 @@ describe("listPeople", () => {
     }
   });
 
+  it("reads a range that ends now from the documents of the periods in progress, not day by day", async () => {
+    // NOW is Monday 2026-11-30: the range from Thursday 2026-10-29 holds every processed day after it.
+    const client = new MongoClient(t.uri, { monitorCommands: true });
+    const looked: string[] = [];
+    client.on("commandStarted", (event) => {
+      if (event.commandName === "find") looked.push(String(event.command.filter?._id));
+    });
+    try {
+      await client.connect();
+      const { rows } = await createUsageService({ client, config }).people({ start: "2026-10-29" }, new Date(NOW));
+      expect(rows.filter((r) => r.user !== "idle").map(({ account: _a, ...r }) => r)).toEqual(
+        expected("2026-10-29", "2026-12-01"),
+      );
+      // Three days to the month's end, then November as one document: not its thirty days.
+      const days = looked.filter((id) => /^\d{4}-\d{2}-\d{2}$/.test(id)).sort();
+      expect(days).toEqual(["2026-10-29", "2026-10-30", "2026-10-31"]);
+      expect(looked).toContain("2026-11");
+    } finally {
+      await client.close();
+    }
+  });
+
   it("fails with the request's own reason when it is gone, and leaves no read failing behind it", async () => {
     // Both the accounts and the rollup are read at once; when the request goes away, both reads fail.
     // The list must fail once with the reason, not leave the other read's failure unhandled (a crash
@@ -110,7 +133,7 @@ describe("listPeople", () => {
             start: DateTime.fromISO("2026-10-01", { zone: "UTC" }),
             end: DateTime.fromISO("2026-11-01", { zone: "UTC" }),
           },
-          { zone: "UTC", exclude: [], signal: controller.signal },
+          { zone: "UTC", now: new Date(NOW), exclude: [], signal: controller.signal },
         ),
       ).rejects.toThrow("the client went away");
       await new Promise((resolve) => setTimeout(resolve, 200));

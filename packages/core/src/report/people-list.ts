@@ -1,9 +1,9 @@
 import { DateTime } from "luxon";
 import type { Collection } from "mongodb";
-import { boundedQuery } from "../database.js";
+import { type RoleDocument, readRoles } from "../accounts/core4-roles.js";
 import { People } from "../rollup/people.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
-import { coverDays, nextDay, periodsBetween } from "../time/periods.js";
+import { coverDays, nextDay, periodsBetween, startOfDay } from "../time/periods.js";
 import { queryDays, type UsageQuery } from "./usage-report.js";
 
 /** One person: their logins within the range, when they were first and last seen, their account. */
@@ -19,13 +19,6 @@ export interface PersonRow {
   account: "active" | "disabled" | null;
 }
 
-/** A core4 account as `sys.role` keeps it: only these fields are read. */
-export interface RoleDocument {
-  name?: unknown;
-  email?: unknown;
-  is_active?: unknown;
-}
-
 /**
  * Everybody the rollup knows or core4 has an account for, with their logins within the range.
  * Accounts are the roles with a `name` and an `email`; `is_active: false` means disabled.
@@ -35,14 +28,12 @@ export async function listPeople(
   settings: RollupSettings | null,
   roles: Collection<RoleDocument>,
   query: Pick<UsageQuery, "start" | "end">,
-  options: { zone: string; exclude: readonly string[]; maxTimeMS?: number; signal?: AbortSignal },
+  options: { zone: string; now: Date; exclude: readonly string[]; maxTimeMS?: number; signal?: AbortSignal },
 ): Promise<PersonRow[]> {
   const excluded = new Set(options.exclude);
   const accounts = new Map<string, "active" | "disabled">();
   // Thousands of accounts come in several batches: the budget covers them all.
-  const roleQuery = boundedQuery(options.maxTimeMS, options.signal, (bounds) =>
-    roles.find({}, { projection: { _id: 0, name: 1, email: 1, is_active: 1 }, ...bounds }).toArray(),
-  );
+  const roleQuery = readRoles(roles, options);
 
   const inRange = new People();
   const ever = new People();
@@ -50,17 +41,22 @@ export async function listPeople(
     if (!settings?.first || !settings.last) return;
     const zone = options.zone;
     const first = DateTime.fromISO(settings.first, { zone });
-    const end = nextDay(DateTime.fromISO(settings.last, { zone }));
+    const tomorrow = nextDay(startOfDay(options.now, zone));
+    // No day after today can have been processed, whatever a damaged settings document says.
+    const end = DateTime.min(nextDay(DateTime.fromISO(settings.last, { zone })), tomorrow);
     const days = queryDays(query, zone);
     // Only what was processed can have documents: reading outside it would only find nothing.
     const from = DateTime.max(days.first, first);
     const to = DateTime.min(days.end, end);
+    // A range that ends now holds every processed day from `from` on: the periods in progress are read
+    // from their own documents, not day by day.
+    const pieces = from < to ? coverDays(from, to, days.end >= tomorrow ? to : undefined) : [];
     const load = (kind: "day" | "other", label: string) => (kind === "day" ? store.day(label) : store.period(label));
-    const [pieces, years] = await Promise.all([
-      from < to ? Promise.all(coverDays(from, to).map((p) => load(p.kind === "day" ? "day" : "other", p.label))) : [],
+    const [docs, years] = await Promise.all([
+      Promise.all(pieces.map((p) => load(p.kind === "day" ? "day" : "other", p.label))),
       Promise.all(periodsBetween(first, end, "year").map((y) => store.period(y.label))),
     ]);
-    for (const doc of pieces) {
+    for (const doc of docs) {
       if (doc?.kind === "day") inRange.addDay(doc.users);
       else if (doc) inRange.addPeriod(doc);
     }

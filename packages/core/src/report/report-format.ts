@@ -46,15 +46,18 @@ export function formatTable<Row extends object, Column extends keyof Row & strin
   columns: readonly Column[],
   format: ReportFormat,
 ): string {
-  const table = columnTable(Object.fromEntries(columns.map((c) => [c, rows.map((r) => r[c] ?? null)])));
+  const tableOf = (cell: (value: unknown) => unknown) =>
+    columnTable(Object.fromEntries(columns.map((c) => [c, rows.map((r) => cell(r[c] ?? null))])));
+  const table = tableOf((v) => v);
   const render = () => {
     switch (format) {
       case "json":
         return JSON.stringify(rows, null, 2);
       case "csv":
-        return table.toCSV();
+        return tableOf(neutralised).toCSV();
       case "markdown":
-        return table.toMarkdown();
+        // Arquero escapes the pipes; a newline or an escape sequence would still break the row.
+        return tableOf((v) => (typeof v === "string" ? printable(v) : v)).toMarkdown();
       case "html":
         return table.toHTML({ limit: Number.POSITIVE_INFINITY });
       case "text":
@@ -70,7 +73,7 @@ function formatText<Row extends object, Column extends keyof Row & string>(
   columns: readonly Column[],
 ): string {
   const text = (v: unknown) =>
-    typeof v === "boolean" ? (v ? "yes" : "no") : v === null || v === undefined ? "" : String(v);
+    typeof v === "boolean" ? (v ? "yes" : "no") : v === null || v === undefined ? "" : printable(String(v));
   const cells = [[...columns] as string[], ...rows.map((r) => columns.map((c) => text(r[c])))];
   const widths = columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
   const numeric = columns.map((c) => rows.some((r) => typeof r[c] === "number"));
@@ -82,4 +85,24 @@ function formatText<Row extends object, Column extends keyof Row & string>(
         .trimEnd(),
     )
     .join("\n");
+}
+
+/**
+ * Text safe to print on a terminal or in a one-line cell: control characters (an escape sequence that
+ * clears the screen, a newline that breaks a table's row) are written as escapes, `\x1b` as `\x1b`.
+ */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
+}
+
+/**
+ * A CSV cell a spreadsheet will not run: text that begins with `=`, `+`, `-`, `@`, a tab or a carriage
+ * return is a formula to Excel, LibreOffice and Google Sheets, so it gets a leading `'` (OWASP's advice).
+ */
+export function neutralised(value: unknown): unknown {
+  return typeof value === "string" && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }

@@ -1,7 +1,9 @@
 import type { MongoClient } from "mongodb";
+import type { RoleDocument } from "../accounts/core4-roles.js";
 import { openRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
-import { listPeople, type PersonRow, type RoleDocument } from "./people-list.js";
+import { sharedRead } from "../shared-read.js";
+import { listPeople, type PersonRow } from "./people-list.js";
 import { parseRetentionArguments, type RetentionArguments, type RetentionQuery } from "./retention-arguments.js";
 import { type RetentionReport, readRetention } from "./retention-report.js";
 import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
@@ -16,13 +18,16 @@ export function createUsageService(options: {
   config: HomeUsageConfig;
   /** A time budget for every read, in milliseconds. */
   maxTimeMS?: number;
+  /** How long the rollup's settings are believed without reading them again (a server's many requests). @default 0 */
+  settingsTtlMs?: number;
 }) {
   const { client, config, maxTimeMS } = options;
   const storeFor = (signal?: AbortSignal) => openRollupStore(client, config, { maxTimeMS, signal });
   const roles = client.db(config.roles.db).collection<RoleDocument>(config.roles.collection);
+  const sharedSettings = sharedRead(options.settingsTtlMs ?? 0, () => storeFor().settings());
 
-  const open = async (store: RollupStore, args: UsageArguments, now: Date): Promise<Opened> => {
-    const settings = await store.settings();
+  const open = async (store: RollupStore, args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> => {
+    const settings = options.settingsTtlMs ? await sharedSettings(signal) : await store.settings();
     const zone = rollupZone(settings, config);
     return { settings, zone, query: parseUsageArguments(args, { zone, now }) };
   };
@@ -35,7 +40,7 @@ export function createUsageService(options: {
      * The rollup's settings, the zone to read it in, and the arguments read in that zone: what a
      * caller needs before it decides whether to read (the API keys its cache on the query).
      */
-    open: (args: UsageArguments, now: Date, signal?: AbortSignal) => open(storeFor(signal), args, now),
+    open: (args: UsageArguments, now: Date, signal?: AbortSignal) => open(storeFor(signal), args, now, signal),
 
     /** The report of a query `open` gave; `signal` stops the reads. */
     read,
@@ -46,13 +51,13 @@ export function createUsageService(options: {
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; report: UsageReport }> {
-      const opened = await open(storeFor(signal), args, now);
+      const opened = await open(storeFor(signal), args, now, signal);
       return { query: opened.query, report: await read(opened, now, signal) };
     },
 
     /** The rollup's settings, its zone, and the retention arguments read in that zone. */
     async openRetention(args: RetentionArguments, now: Date, signal?: AbortSignal): Promise<OpenedRetention> {
-      const settings = await storeFor(signal).settings();
+      const settings = options.settingsTtlMs ? await sharedSettings(signal) : await storeFor(signal).settings();
       const zone = rollupZone(settings, config);
       return { settings, zone, query: parseRetentionArguments(args, { zone, now }) };
     },
@@ -81,9 +86,10 @@ export function createUsageService(options: {
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
       const store = storeFor(signal);
-      const { settings, zone, query } = await open(store, args, now);
+      const { settings, zone, query } = await open(store, args, now, signal);
       const rows = await listPeople(store, settings, roles, query, {
         zone,
+        now,
         exclude: loginExclusions(config),
         maxTimeMS,
         signal,

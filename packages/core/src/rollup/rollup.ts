@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { DateTime, IANAZone } from "luxon";
 import { type Collection, type MongoClient, MongoServerError } from "mongodb";
 import pLimit from "p-limit";
 import { z } from "zod";
@@ -149,16 +150,22 @@ const summaryPage = z.object({
   columns: z.array(z.string()),
   periods: z.record(z.string(), z.string()),
 });
-const settingsSchema = z.object({
-  schema: z.number(),
-  timezone: z.string(),
-  weekStart: z.literal("monday"),
-  login: z.object({ preset: z.string(), signal: z.unknown() }),
-  first: z.string().nullable(),
-  last: z.string().nullable(),
-  created: date,
-  updated: date,
-});
+const processedDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD")
+  .refine((d) => DateTime.fromISO(d, { zone: "UTC" }).isValid, "is not a day of the calendar");
+const settingsSchema = z
+  .object({
+    schema: z.number(),
+    timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), "is not an IANA time zone"),
+    weekStart: z.literal("monday"),
+    login: z.object({ preset: z.string(), signal: z.unknown() }),
+    first: processedDay.nullable(),
+    last: processedDay.nullable(),
+    created: date,
+    updated: date,
+  })
+  .refine((s) => !s.first || !s.last || s.first <= s.last, { message: "is before first", path: ["last"] });
 
 /** The first day of a document, to say what to rebuild when it is damaged. */
 const firstDayOf = (doc: { _id?: unknown; start?: unknown }) =>
@@ -175,7 +182,7 @@ function checked<T>(schema: z.ZodType<T>, doc: unknown, where: string, rebuild: 
   const path = issue?.path.join(".") || "the document";
   throw new HomeUsageError(
     "E_STATE",
-    `${where} is damaged: ${path} ${issue?.message.toLowerCase() ?? "is malformed"}; rebuild it with ${rebuild}`,
+    `${where} is damaged: ${path} ${issue ? issue.message.charAt(0).toLowerCase() + issue.message.slice(1) : "is malformed"}; rebuild it with ${rebuild}`,
   );
 }
 
@@ -255,7 +262,19 @@ export function createRollupStore(c: RollupCollections) {
     fields: Record<string, unknown>,
     mayExist: boolean,
   ) {
-    const update = () => collection.updateOne({ _id: whole._id }, { $set: fields });
+    const update = () =>
+      collection.updateOne({ _id: whole._id }, { $set: fields }).catch((error: unknown) => {
+        // A field of the stored document has another type than the update needs (`periods` a string):
+        // the document is damaged, and the operator needs its name and the fix, not the server's words.
+        if (error instanceof MongoServerError && [28, 14, 2].includes(Number(error.code))) {
+          throw new HomeUsageError(
+            "E_STATE",
+            `the rollup's document ${whole._id} in ${formatNamespace(collection === target ? c.targetName : c.summariesName)} is damaged (${error.message.split("\n")[0]}); rebuild the rollup with home-usage aggregate --reset`,
+            { cause: error },
+          );
+        }
+        throw error;
+      });
     if (mayExist && (await update()).matchedCount > 0) return;
     try {
       await collection.insertOne(whole);

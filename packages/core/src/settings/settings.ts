@@ -201,7 +201,7 @@ export const SETTINGS = {
     flag: "--query-timeout-ms <ms>",
     schema: wholeNumber(100, 3_600_000),
     default: 30_000,
-    description: "the time budget of one database query, all its batches",
+    description: "the time budget of one database query, all its batches, and of all the reads of one API request",
     programs: BOTH,
   }),
   embedSecret: setting({

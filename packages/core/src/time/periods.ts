@@ -86,14 +86,19 @@ export const nextDay = (day: DateTime): DateTime => day.plus({ days: 1 }).startO
  * Covers the local days `[from, to)` with few whole periods, taking at each day the longest period
  * that starts there and fits: a stretch of a year is read from a handful of documents, not from
  * every day. The pieces never overlap, so their people merge exactly.
+ *
+ * With `nothingFrom` (the first day no document can hold yet: tomorrow) at or before `to`, a period
+ * that starts inside the range may run past its end: its document holds only the days up to now, all
+ * inside the range. So a range that ends now reads the period in progress from its own document.
  */
-export function coverDays(from: DateTime, to: DateTime): PeriodSpan[] {
+export function coverDays(from: DateTime, to: DateTime, nothingFrom?: DateTime): PeriodSpan[] {
   const pieces: PeriodSpan[] = [];
+  const open = nothingFrom !== undefined && nothingFrom <= to;
   let at = from;
   while (at < to) {
     const piece = (["year", "quarter", "month", "week", "day"] as const)
       .map((kind) => periodOf(at, kind))
-      .find((span) => span.start.equals(at) && span.end <= to) as PeriodSpan;
+      .find((span) => span.start.equals(at) && (span.end <= to || open)) as PeriodSpan;
     pieces.push(piece);
     at = piece.end;
   }
