@@ -119,6 +119,7 @@ async function main() {
     incremental: {},
     api: [],
     users: [],
+    retention: {},
     burst: {},
     load: {},
   };
@@ -307,6 +308,14 @@ async function main() {
       }
 
       await save();
+      // 4b. Retention: a cold 12 x 12 monthly retention (12 monthly cohorts, the 12 months after each), over
+      // the API, and in this process with the driver's own count of what it asked for.
+      results.retention = await retention(base, uri, { ...config, now: new Date(apiNow) }, plan.apiRepeats);
+      log(
+        `api retention 12 x 12 months: ${results.retention.rows} rows, cold ${results.retention.coldMs.toFixed(0)} ms, warm ${results.retention.warmMedianMs.toFixed(0)} ms, plot cold ${results.retention.plotColdMs.toFixed(0)} ms; ${results.retention.finds} look-ups by _id (${results.retention.distinct} distinct, ${results.retention.documents} documents), ${results.retention.logReads} reads of the log`,
+      );
+
+      await save();
       // 5. Who: /usage/login/users for the last 90 days and the whole range, cold and warm.
       for (const [range, start] of Object.entries(ranges)) {
         const query = start ? `?start=${start}` : "";
@@ -371,6 +380,70 @@ async function main() {
 
   await save();
   print(results);
+}
+
+/**
+ * The cold 12 x 12 monthly retention: the API's first answer (cold) and its repeats (warm), the heatmap's
+ * first drawing, and, in this process on a client of its own, every command the driver sends: one find by
+ * `_id` per period shown that the rollup can hold, each period once, and nothing on the log.
+ */
+async function retention(base, uri, config, repeats) {
+  // The 12 months whose 12 months after have all begun: cohorts from 24 months back to 12 months back.
+  const month = new Date(Date.UTC(config.now.getUTCFullYear(), config.now.getUTCMonth(), 1));
+  const back = (n) => new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() - n, 1)).toISOString().slice(0, 10);
+  const args = { cohort: "m", periods: 12, start: back(24), end: back(12) };
+  const query = new URLSearchParams(args).toString();
+  const times = [];
+  let rows;
+  for (let i = 0; i < repeats; i++) {
+    const began = performance.now();
+    const res = await fetch(`${base}/usage/login/retention?${query}`);
+    const body = await res.text();
+    times.push(performance.now() - began);
+    if (res.status !== 200) throw new Error(`retention?${query} answered ${res.status}: ${body}`);
+    rows = JSON.parse(body).data;
+  }
+  const began = performance.now();
+  const plot = await fetch(`${base}/usage/login/retention/plot.svg?${query}`);
+  const plotColdMs = performance.now() - began;
+  if (plot.status !== 200) throw new Error(`retention/plot.svg answered ${plot.status}: ${await plot.text()}`);
+  await plot.text();
+  for (const r of rows) {
+    if (r.active > r.size || (r.k === 0 && r.active !== r.size))
+      throw new Error(`retention: ${r.cohort} k=${r.k} is off`);
+  }
+
+  const monitored = await new MongoClient(uri, { monitorCommands: true }).connect();
+  const started = [];
+  let documents = 0;
+  monitored.on("commandStarted", (e) => started.push(e));
+  monitored.on("commandSucceeded", (e) => {
+    documents += e.reply?.cursor?.firstBatch?.length ?? 0;
+  });
+  try {
+    const { report } = await createUsageService({ client: monitored, config }).retention(args, config.now);
+    const finds = started.filter((e) => e.commandName === "find" && e.command.find === config.target.collection);
+    const ids = finds.map((e) => e.command.filter?._id);
+    const logReads = started.filter((e) => e.command[e.commandName] === config.source.collection).length;
+    if (new Set(ids).size !== ids.length) throw new Error(`retention: a period was looked up twice: ${ids}`);
+    if (ids.length !== report.lookups) throw new Error(`retention: ${ids.length} finds, ${report.lookups} counted`);
+    return {
+      query,
+      cohorts: report.cohorts.length,
+      periods: 12,
+      rows: rows.length,
+      coldMs: times[0],
+      warmMedianMs: median(times.slice(1)),
+      plotColdMs,
+      finds: ids.length,
+      distinct: new Set(ids).size,
+      documents,
+      logReads,
+      databaseMs: report.databaseMs,
+    };
+  } finally {
+    await monitored.close();
+  }
 }
 
 /** 50 concurrent cold requests over 20 years by day, with /healthz polled throughout. */
@@ -464,6 +537,7 @@ function print(r) {
         `${`${a.range}, ${a.aggregate}`.padEnd(18)}${String(a.periods).padStart(7)}  ${f(a.raw.coldMs, 0).padStart(8)}  ${`${f(a.raw.warmMedianMs, 0)}/${f(a.raw.warmP95Ms, 0)}`.padStart(12)}  ${f(a.plot.coldMs, 0).padStart(9)}  ${`${f(a.plot.warmMedianMs, 0)}/${f(a.plot.warmP95Ms, 0)}`.padStart(12)}  ${f(a.databaseMs, 0).padStart(5)}  ${f(a.renderMs, 0).padStart(6)}  ${f(a.databaseShare * 100, 0).padStart(7)}%`,
     ),
     "",
+    `retention 12 x 12 months (${r.retention.rows} rows): cold ${f(r.retention.coldMs, 0)} ms, warm p50 ${f(r.retention.warmMedianMs, 0)} ms, heatmap cold ${f(r.retention.plotColdMs, 0)} ms; ${r.retention.finds} look-ups by _id (${r.retention.distinct} distinct, ${r.retention.documents} documents, ${f(r.retention.databaseMs, 0)} ms), ${r.retention.logReads} reads of the log`,
     ...r.users.map(
       (u) =>
         `/usage/login/users, ${u.range}: ${u.people} people, cold ${f(u.coldMs, 0)} ms, warm p50 ${f(u.warmMedianMs, 0)} ms`,

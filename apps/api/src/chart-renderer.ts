@@ -1,9 +1,17 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { type ChartOptions, type ChartRow, renderChart } from "@home-usage/core";
+import {
+  type ChartOptions,
+  type ChartRow,
+  type RetentionChartOptions,
+  type RetentionRow,
+  renderChart,
+  renderRetentionChart,
+} from "@home-usage/core";
 
 export type RenderChart = (rows: readonly ChartRow[], options: ChartOptions) => Promise<string>;
+export type RenderRetentionChart = (rows: readonly RetentionRow[], options: RetentionChartOptions) => Promise<string>;
 
 interface Pending {
   resolve: (svg: string) => void;
@@ -23,11 +31,16 @@ interface Slot {
  */
 export function createChartRenderer(options: { workers: number; script?: URL }): {
   render: RenderChart;
+  renderRetention: RenderRetentionChart;
   close: () => Promise<void>;
 } {
   const script = options.script ?? new URL("./chart-worker.js", import.meta.url);
   if (!existsSync(fileURLToPath(script))) {
-    return { render: (rows, chart) => renderChart(rows, chart), close: async () => {} };
+    return {
+      render: (rows, chart) => renderChart(rows, chart),
+      renderRetention: (rows, chart) => renderRetentionChart(rows, chart),
+      close: async () => {},
+    };
   }
   const slots: Slot[] = [];
   let next = 0;
@@ -55,17 +68,20 @@ export function createChartRenderer(options: { workers: number; script?: URL }):
     return slot;
   };
 
+  const draw = (message: { rows: unknown; options: unknown; kind?: "retention" }) => {
+    // The report limiter bounds concurrent drawings, so round robin keeps each worker to about one job.
+    if (slots.length < options.workers) slots.push(start());
+    const slot = slots[next++ % slots.length] as Slot;
+    const id = ids++;
+    return new Promise<string>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, ...message });
+    });
+  };
+
   return {
-    render(rows, chart) {
-      // The report limiter bounds concurrent drawings, so round robin keeps each worker to about one job.
-      if (slots.length < options.workers) slots.push(start());
-      const slot = slots[next++ % slots.length] as Slot;
-      const id = ids++;
-      return new Promise<string>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, rows, options: chart });
-      });
-    },
+    render: (rows, chart) => draw({ rows, options: chart }),
+    renderRetention: (rows, chart) => draw({ rows, options: chart, kind: "retention" }),
     async close() {
       await Promise.all(slots.splice(0).map((slot) => slot.worker.terminate()));
     },

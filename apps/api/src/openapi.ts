@@ -1,3 +1,5 @@
+import { RETENTION_DEFINITION } from "@home-usage/core";
+
 /** The metrics' definitions, as the README gives them (each field's own line is in its description). */
 const METRICS_DEFINED = [
   'For a period P of kind K (day, week, month, quarter, year) in the rollup\'s zone, U(P) = people with a login in P, P′ = the period of the same kind just before P, and "seen before P" = a login on any processed day before P starts.',
@@ -115,6 +117,36 @@ export function openApiDocument() {
     ...errors,
   };
   const token = { name: "token", in: "path", required: true, schema: { type: "string" } };
+  const retention = [
+    {
+      name: "cohort",
+      in: "query",
+      schema: { type: "string", enum: ["w", "week", "m", "month"], default: "week" },
+      description: "The cohorts' period; anything else is a 400.",
+    },
+    {
+      name: "start",
+      in: "query",
+      ...string(
+        "The cohorts shown are those whose period starts in [start, end). YYYY-MM-DD, ISO 8601 date-time, today, yesterday or now. Default: the start of the 12th period back, so 12 cohorts.",
+      ),
+    },
+    { name: "end", in: "query", ...string("Exclusive, same forms. Default: now.") },
+    {
+      name: "periods",
+      in: "query",
+      schema: { type: "integer", minimum: 1, maximum: 52, default: 12 },
+      description: "N: each cohort has rows for k = 0..N; anything else is a 400.",
+    },
+  ];
+  const retentionChart = [...retention, title, ...look];
+  const retentionEnvelope = {
+    ...envelope,
+    properties: {
+      ...envelope.properties,
+      data: { type: "array", items: { $ref: "#/components/schemas/RetentionRow" } },
+    },
+  };
   const contentType = {
     name: "content_type",
     in: "query",
@@ -162,6 +194,24 @@ export function openApiDocument() {
               type: "integer",
               description: "Days of P within the range, up to today, that the job has not processed.",
             },
+          },
+        },
+        RetentionRow: {
+          type: "object",
+          description: RETENTION_DEFINITION,
+          properties: {
+            cohort: {
+              type: "string",
+              description: "The cohort's period, as in /raw.",
+              examples: ["2026-W40", "2026-10"],
+            },
+            cohortStart: { type: "string", description: "The cohort period's start, ISO 8601 in the rollup's zone." },
+            size: { type: "integer", description: "The number of the cohort's people." },
+            k: { type: "integer", description: "0 is the cohort's own period; up to periods." },
+            period: { type: "string", description: "The k-th period after the cohort's." },
+            active: { type: "integer", description: "The cohort's people with a login in period." },
+            share: { type: "number", description: "active / size (0 when size is 0)." },
+            partial: { type: "boolean", description: "period has not ended or has days the job has not processed." },
           },
         },
         PersonRow: {
@@ -260,6 +310,58 @@ export function openApiDocument() {
           security: [],
           parameters: [token, ...look, scale],
           responses: { ...png, "403": { description: "Tampered or expired token." } },
+        },
+      },
+      "/usage/login/retention": both({
+        summary: "First-time cohorts: how many of each came back in each later period.",
+        description: RETENTION_DEFINITION,
+        parameters: [...retention, contentType],
+        responses: {
+          "200": {
+            description:
+              "One RetentionRow per cohort and k; JSON in the envelope, other formats bare (text, HTML and Markdown write share as a percentage).",
+            content: {
+              "application/json": { schema: retentionEnvelope },
+              "text/csv": {},
+              "text/html": {},
+              "text/plain": {},
+              "text/markdown": {},
+            },
+          },
+          ...errors,
+        },
+      }),
+      "/usage/login/retention/plot": both({
+        summary:
+          "The retention heatmap as SVG: cohorts down, k across, the share as colour and as a percentage in each cell, cohort sizes beside the rows.",
+        parameters: retentionChart,
+        responses: svg,
+      }),
+      "/usage/login/retention/plot.svg": both({
+        summary: "The retention heatmap as SVG, for wikis that want URLs ending in .svg.",
+        parameters: retentionChart,
+        responses: svg,
+      }),
+      "/usage/login/retention/plot.png": both({
+        summary: "The retention heatmap as PNG.",
+        parameters: [...retentionChart, scale],
+        responses: png,
+      }),
+      "/usage/login/retention/embed/{token}.svg": {
+        get: {
+          summary:
+            "The retention heatmap of a signed embed URL (home-usage embed-url --retention); needs no bearer token.",
+          security: [],
+          parameters: [token, ...look],
+          responses: { ...svg, "403": { description: "Tampered or expired token, or one for the usage chart." } },
+        },
+      },
+      "/usage/login/retention/embed/{token}.png": {
+        get: {
+          summary: "The same as PNG.",
+          security: [],
+          parameters: [token, ...look, scale],
+          responses: { ...png, "403": { description: "Tampered or expired token, or one for the usage chart." } },
         },
       },
       "/signin": {

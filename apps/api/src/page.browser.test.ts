@@ -245,6 +245,21 @@ describe("the page's layout", { timeout: 60_000 }, () => {
         return Math.min(...sizes);
       });
       expect(smallest).toBeGreaterThanOrEqual(11);
+      // The retention heatmap: one drawing for the width, every share written, still legible on a phone.
+      const heat = page.locator("#retention svg:visible");
+      expect(await heat.count()).toBe(1);
+      const cells = await heat.evaluate((svg) => {
+        const scale = svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width;
+        const numbers = [...svg.querySelectorAll("text")].filter((t) => /^\d+%?$/.test(t.textContent ?? ""));
+        return {
+          rects: svg.querySelectorAll(".hu-cell rect").length,
+          written: numbers.filter((t) => t.closest(".hu-ink")).length,
+          smallest: Math.min(...numbers.map((t) => Number.parseFloat(getComputedStyle(t).fontSize) * scale)),
+        };
+      });
+      expect(cells.rects).toBeGreaterThan(0);
+      expect(cells.written).toBe(cells.rects);
+      expect(cells.smallest).toBeGreaterThanOrEqual(9);
       const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
       expect(background).toBe(scheme === "dark" ? "rgb(13, 17, 23)" : "rgb(255, 255, 255)");
       const chartBackground = await chart.evaluate(

@@ -44,6 +44,13 @@ export interface PageModel {
     links: { csv: string; json: string; svg: string; png: string };
     /** Image URLs for wikis, and whether they are signed. */
     embed: { svg: string; png: string; dark: string; light: string; signed: boolean; expires?: string };
+    /** The retention heatmap of first-time cohorts, wide and narrow, with its links. */
+    retention?: {
+      cohort: "week" | "month";
+      svg: { wide: string; narrow: string };
+      /** Absolute URLs; `embed` signed when the server has an embed secret. */
+      links: { csv: string; json: string; svg: string; png: string; embed: string };
+    };
   };
   error?: FormError;
   /** Show the sign-out button. */
@@ -91,11 +98,12 @@ button.link { background: none; color: var(--accent); border: none; padding: 0; 
 .error { color: var(--error); font-size: .85rem; margin: 0; }
 p.error.form { font-size: 1rem; }
 figure { margin: 0; }
-#chart svg, #lifecycle svg { width: 100%; height: auto; display: block; }
-#chart .narrow, #lifecycle .narrow { display: none; }
+figcaption { color: var(--muted); margin: .5rem 0; }
+#chart svg, #lifecycle svg, #retention svg { width: 100%; height: auto; display: block; }
+#chart .narrow, #lifecycle .narrow, #retention .narrow { display: none; }
 @media (max-width: 599px) {
-  #chart .wide, #lifecycle .wide { display: none; }
-  #chart .narrow, #lifecycle .narrow { display: block; }
+  #chart .wide, #lifecycle .wide, #retention .wide { display: none; }
+  #chart .narrow, #lifecycle .narrow, #retention .narrow { display: block; }
 }
 .headline { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; align-items: baseline; margin: .5rem 0 1rem; }
 .headline .value { font-size: 2rem; font-weight: 600; }
@@ -223,6 +231,7 @@ ${missing}
 <h2>Who came: new, returning, resurrected; who stayed away: dormant</h2>
 <figure><div class="wide">${r.lifecycle.wide}</div><div class="narrow">${r.lifecycle.narrow}</div></figure>
 </section>
+${retentionSection(r.retention)}
 <section id="data">
 <h2>Data</h2>
 ${renderTable(r.rows, r.aggregate)}
@@ -239,6 +248,18 @@ ${snippets.map(([label, text]) => `<label>${e(label)} <textarea rows="${Math.min
 </section>`,
     "../",
   );
+}
+
+/** Do newcomers stay: the heatmap of first-time cohorts, and its data. */
+function retentionSection(retention: NonNullable<PageModel["result"]>["retention"]): string {
+  if (!retention) return "";
+  const { cohort, svg, links } = retention;
+  return `<section id="retention">
+<h2>Do newcomers stay? Retention by ${e(cohort)} of first login</h2>
+<figure><div class="wide">${svg.wide}</div><div class="narrow">${svg.narrow}</div>
+<figcaption>A row is the people whose first login fell in that ${e(cohort)}; a cell, the share of them who logged in ${e(cohort)} k after it (k = 0 is their own ${e(cohort)}). Dashed: a ${e(cohort)} not over yet, or with days the job has not processed.</figcaption></figure>
+<p>Retention data: <a href="${e(links.csv)}">CSV</a> · <a href="${e(links.json)}">JSON</a> · <a href="${e(links.svg)}">SVG</a> · <a href="${e(links.png)}">PNG</a> · <a href="${e(links.embed)}">image URL for wikis</a></p>
+</section>`;
 }
 
 /** Markdown, HTML, GitHub's dark/light `<picture>`, and PNG for wikis without SVG. */

@@ -6,8 +6,13 @@ import {
   createUsageService,
   type HomeUsageConfig,
   type PersonRow,
+  type RetentionArguments,
+  type RetentionChartOptions,
+  type RetentionQuery,
+  type RetentionReport,
   renderChart,
   renderPng,
+  renderRetentionChart,
   sharedRead,
   type UsageArguments,
   type UsageQuery,
@@ -15,7 +20,7 @@ import {
 } from "@home-usage/core";
 import { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
-import type { RenderChart } from "./chart-renderer.js";
+import type { RenderChart, RenderRetentionChart } from "./chart-renderer.js";
 import { createLimiter, type Limiter } from "./limiter.js";
 import { createReportCache, type ReportCache } from "./report-cache.js";
 
@@ -29,6 +34,18 @@ export interface ReportServiceOptions {
   cache?: ReportCache;
   /** @default drawing in this thread */
   render?: RenderChart;
+  /** The retention heatmap. @default drawing in this thread */
+  renderRetention?: RenderRetentionChart;
+}
+
+/** How the retention heatmap looks; the data comes from the retention arguments. */
+export type RetentionLook = Pick<RetentionChartOptions, "title" | "width" | "height" | "theme" | "background">;
+
+export interface RetentionAnswer {
+  query: RetentionQuery;
+  report: RetentionReport;
+  /** The cohorts' range as people read it, the zone and the freshness. */
+  range: ReportRange;
 }
 
 /** How a chart looks; the data comes from the report's arguments. */
@@ -77,6 +94,7 @@ export function createReportService(options: ReportServiceOptions) {
     options.limiter ?? createLimiter({ concurrency: config.reportConcurrency, queue: config.reportQueue });
   const cache = options.cache ?? createReportCache();
   const render = options.render ?? renderChart;
+  const renderRetention = options.renderRetention ?? renderRetentionChart;
 
   // The job touches its cookie whenever it writes a day, so the cookie versions the rollup. It is read
   // at most once a second (one read shared by the requests meanwhile): a cached report then answers
@@ -168,7 +186,81 @@ export function createReportService(options: ReportServiceOptions) {
     );
   }
 
-  return { report, chart, png, people, limiter, cache };
+  /** First-time cohorts' retention: cached and single-flight like reports, keyed on the same rollup version. */
+  const retention = (args: RetentionArguments, signal?: AbortSignal) =>
+    withinBudget(config.queryTimeoutMs, signal, (budget) => countRetention(args, budget));
+
+  async function countRetention(args: RetentionArguments, signal: AbortSignal): Promise<RetentionAnswer> {
+    const now = clock();
+    const opened = await usage.openRetention(args, now, signal);
+    const { zone, query } = opened;
+    const rollupVersion = await version(signal);
+    const minute = (ms: number) => Math.floor(ms / 60_000);
+    const key = [
+      "retention",
+      rollupVersion.key,
+      query.cohort,
+      query.periods,
+      query.start.toMillis(),
+      query.end.toMillis(),
+      // Which periods have started and which are partial changes with now, not within its minute.
+      minute(now.getTime()),
+    ];
+    const result = await cache.get(
+      key,
+      (flightSignal) => limiter.run(flightSignal, () => usage.readRetention(opened, now, flightSignal)),
+      { signal, size: (r: RetentionReport) => 256 + r.rows.length * 160 + r.cohorts.length * 96 },
+    );
+    const written = result.asOf ?? rollupVersion.asOf;
+    const asOf = written ? DateTime.fromJSDate(written).setZone(zone) : undefined;
+    return {
+      query,
+      report: result,
+      range: {
+        start: result.cohorts[0]?.cohort ?? readable(query.start),
+        end: result.cohorts.at(-1)?.cohort ?? lastDay(query.end),
+        zone,
+        asOf: asOf ? asOf.toFormat("yyyy-MM-dd HH:mm") : "the job has not run yet",
+      },
+    };
+  }
+
+  async function retentionChart(args: RetentionArguments, look: RetentionLook, signal?: AbortSignal) {
+    const answer = await retention(args, signal);
+    const options: RetentionChartOptions = {
+      cohort: answer.query.cohort,
+      periods: answer.query.periods,
+      ...look,
+      range: answer.range,
+    };
+    const drawn = await cache.get(
+      ["retention-svg", answer.report.rows, options],
+      (flightSignal) =>
+        limiter.run(flightSignal, async () => {
+          const svg = await renderRetention(answer.report.rows, options);
+          return { svg, etag: etagOf(svg) };
+        }),
+      { signal, size: (value) => value.svg.length * 2 },
+    );
+    return { ...answer, ...drawn };
+  }
+
+  async function retentionPng(args: RetentionArguments, look: RetentionLook, scale: 1 | 2, signal?: AbortSignal) {
+    // A PNG cannot follow the viewer's colour scheme: `auto` is drawn light.
+    const theme = look.theme === "auto" ? "light" : look.theme;
+    const { svg } = await retentionChart(args, { ...look, theme }, signal);
+    return cache.get(
+      ["png", etagOf(svg), scale],
+      (flightSignal) =>
+        limiter.run(flightSignal, async () => {
+          const bytes = await renderPng(svg, { scale });
+          return { png: bytes, etag: etagOf(bytes) };
+        }),
+      { signal, size: (value) => value.png.length },
+    );
+  }
+
+  return { report, chart, png, people, retention, retentionChart, retentionPng, limiter, cache };
 }
 
 export type ReportService = ReturnType<typeof createReportService>;

@@ -420,6 +420,8 @@ describe("access", () => {
       "/usage/login/plot.png",
       "/usage/login/plot",
       "/usage/login/plot.svg",
+      "/usage/login/retention",
+      "/usage/login/retention/plot.svg",
       "/openapi.json",
     ]) {
       const missing = await fetch(`${secured.base}${path}`);
@@ -455,6 +457,12 @@ describe("access", () => {
         "/usage/login/plot.svg",
         "/usage/login/raw",
         "/usage/login/users",
+        "/usage/login/retention",
+        "/usage/login/retention/plot",
+        "/usage/login/retention/plot.svg",
+        "/usage/login/retention/plot.png",
+        "/usage/login/retention/embed/{token}.svg",
+        "/usage/login/retention/embed/{token}.png",
       ].sort(),
     );
     expect(doc.paths["/usage/login/raw"].get.parameters.map((p: { name: string }) => p.name)).toEqual([

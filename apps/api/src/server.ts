@@ -8,6 +8,7 @@ import { healthRoutes } from "./health-routes.js";
 import { requestLimits, requestLog, securityHeaders } from "./middleware.js";
 import { openApiDocument } from "./openapi.js";
 import { createReportService, type ReportService } from "./report-service.js";
+import { retentionRoutes } from "./retention-routes.js";
 import { signInRoutes } from "./signin-routes.js";
 import { usageRoutes } from "./usage-routes.js";
 
@@ -26,13 +27,15 @@ export function createServer(options: ServerOptions): express.Express {
   const { client, config, logger } = options;
   const clock = options.clock ?? (() => config.now ?? new Date());
   const auth = createAuth({ tokens: config.apiTokens, sessionSecret: config.sessionSecret, clock });
+  const renderer = options.service ? undefined : createChartRenderer({ workers: config.reportConcurrency });
   const service =
     options.service ??
     createReportService({
       client,
       config,
       clock,
-      render: createChartRenderer({ workers: config.reportConcurrency }).render,
+      render: renderer?.render,
+      renderRetention: renderer?.renderRetention,
     });
 
   const app = express();
@@ -51,6 +54,7 @@ export function createServer(options: ServerOptions): express.Express {
   app.use(healthRoutes({ client, config, logger }));
   app.use(signInRoutes({ config, auth }));
   app.use(usageRoutes({ config, service, auth, clock }));
+  app.use(retentionRoutes({ config, service, auth, clock }));
   app.get("/openapi.json", auth.data, (_req, res) => {
     res.json(openApiDocument());
   });

@@ -165,6 +165,12 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
     }
     const look = requestArguments(req, EMBED_ARGS);
     const signed = verifyEmbedToken(String(req.params.token), { secret: config.embedSecret, now: clock() });
+    if (signed.chart === "retention") {
+      throw new HomeUsageError(
+        "E_FORBIDDEN",
+        "this embed token is for the retention chart: use /usage/login/retention/embed/",
+      );
+    }
     const args: Record<string, unknown> = { ...signed, ...look };
     const signal = abortOnClose(res);
     if (format === "png") {
@@ -216,6 +222,14 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
         token
           ? link(`/usage/login/embed/${token}.${format}`, extra)
           : link(`/usage/login/plot.${format}`, { ...given, ...extra });
+      const cohort = query.aggregate === "day" || query.aggregate === "week" ? "week" : "month";
+      const retentionArgs = { cohort, ...(given.end ? { end: given.end } : {}) };
+      const heat = { theme: "auto" as const, background: look.background };
+      const retentionWide = await service.retentionChart(retentionArgs, heat, signal);
+      const retentionNarrow = await service.retentionChart(retentionArgs, { ...heat, width: 390 }, signal);
+      const retentionToken = config.embedSecret
+        ? signEmbedToken({ chart: "retention", ...retentionArgs }, { secret: config.embedSecret, expires })
+        : undefined;
       result = {
         aggregate: query.aggregate,
         metric: look.metric,
@@ -239,6 +253,19 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
           signed: Boolean(token),
           expires: token ? expires.toISOString().slice(0, 10) : undefined,
         },
+        retention: {
+          cohort,
+          svg: { wide: retentionWide.svg, narrow: retentionNarrow.svg },
+          links: {
+            csv: link("/usage/login/retention", { ...retentionArgs, content_type: "csv" }),
+            json: link("/usage/login/retention", retentionArgs),
+            svg: link("/usage/login/retention/plot.svg", retentionArgs),
+            png: link("/usage/login/retention/plot.png", { ...retentionArgs, scale: "2" }),
+            embed: retentionToken
+              ? link(`/usage/login/retention/embed/${retentionToken}.svg`, {})
+              : link("/usage/login/retention/plot.svg", retentionArgs),
+          },
+        },
       };
     } catch (caught) {
       if (!(caught instanceof HomeUsageError && caught.code === "E_USAGE")) throw caught;
@@ -252,7 +279,7 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
 }
 
 /** A signal that aborts when the client goes away before its answer was sent. */
-function abortOnClose(res: Response): AbortSignal {
+export function abortOnClose(res: Response): AbortSignal {
   const controller = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) controller.abort(new Error("the client closed the connection"));
@@ -261,7 +288,7 @@ function abortOnClose(res: Response): AbortSignal {
 }
 
 /** Whether an If-None-Match header names this entity tag (weak comparison, as for GET). */
-function matchesEtag(header: string | undefined, etag: string): boolean {
+export function matchesEtag(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   return header.split(",").some((tag) => {
     const t = tag.trim();

@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { aggregate } from "./commands/aggregate.js";
 import { demoData } from "./commands/demo-data.js";
 import { embedUrl, plot, report, users } from "./commands/report.js";
+import { retention } from "./commands/retention.js";
 import { status } from "./commands/status.js";
 
 /** Exit codes: the one place errors become them. */
@@ -133,6 +134,30 @@ range(program.command("users").description("everybody known to the rollup or wit
   )
   .action((_options, command: Command) => users(command.optsWithGlobals()));
 
+program
+  .command("retention")
+  .description("first-time cohorts: of the people who first came in each week or month, the share who came back later")
+  .option("--cohort <period>", "week or month (or w, m; default week)")
+  .option(
+    "--start <date>",
+    "the cohorts shown are those whose period starts in [start, end): YYYY-MM-DD, an ISO date-time, today (default: 12 cohorts back)",
+  )
+  .option("--end <date>", "end, exclusive (default: now)")
+  // The global --periods (the summaries collection) takes this flag's value wherever it stands; the
+  // command reads it from there, and says so in its help.
+  .option("--periods <n>", "periods after each cohort's, 1 to 52 (default 12); here not the summaries collection")
+  .addOption(
+    new Option("--format <format>", "output format").choices(["table", "csv", "json", "markdown"]).default("table"),
+  )
+  .addHelpText(
+    "after",
+    examples([
+      "home-usage retention --cohort month                       # the last 12 months, 12 months on",
+      "home-usage retention --cohort week --periods 8 --start 2026-09-01 --format csv",
+    ]),
+  )
+  .action((_options, command: Command) => retention(command.optsWithGlobals()));
+
 range(
   program
     .command("plot")
@@ -167,6 +192,8 @@ range(
   .option("--metric <name>", "what to draw, as plot --metric")
   .option("--expires <duration>", "lifetime, such as 30d, 12h or 1y; at most 10 years", "30d")
   .option("--png", "the PNG chart's URL instead of the SVG's")
+  .option("--retention", "the retention heatmap's URL instead, with --cohort and --periods as retention takes them")
+  .option("--cohort <period>", "with --retention: week or month (default week)")
   .option(
     "--base-url <url>",
     "where the API is reached, such as https://usage.example.com (default: HOME_USAGE_PUBLIC_URL)",

@@ -19,6 +19,7 @@ export {
   renderChart,
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
+export { type RetentionChartOptions, renderRetentionChart, retentionTitle } from "./chart/retention-chart.js";
 export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, lostDatabase, redactUri } from "./database.js";
 export {
   type EmbedArguments,
@@ -69,6 +70,24 @@ export {
   REPORT_FORMATS,
   type ReportFormat,
 } from "./report/report-format.js";
+export {
+  COHORT_KINDS,
+  type CohortKind,
+  parseCohort,
+  parseRetentionArguments,
+  parseRetentionPeriods,
+  type RetentionArguments,
+  type RetentionQuery,
+} from "./report/retention-arguments.js";
+export {
+  formatRetention,
+  formatShare,
+  RETENTION_COLUMNS,
+  RETENTION_DEFINITION,
+  type RetentionReport,
+  type RetentionRow,
+  readRetention,
+} from "./report/retention-report.js";
 export { parseUsageArguments, type UsageArguments } from "./report/usage-arguments.js";
 export {
   queryDays,
@@ -78,7 +97,7 @@ export {
   type UsageReport,
   type UsageRow,
 } from "./report/usage-report.js";
-export { createUsageService, type UsageService } from "./report/usage-service.js";
+export { createUsageService, type OpenedRetention, type UsageService } from "./report/usage-service.js";
 export {
   createRollupStore,
   type DayDocument,

@@ -9,8 +9,10 @@ import {
   formatTable,
   HomeUsageError,
   MAX_TITLE_LENGTH,
+  parseCohort,
   parseDuration,
   parseMetric,
+  parseRetentionArguments,
   parseUsageArguments,
   renderChart,
   renderPng,
@@ -18,6 +20,7 @@ import {
   type UsageRow,
 } from "@home-usage/core";
 import { type GlobalOptions, readConfig, withDatabase } from "../context.js";
+import { periodsArgument } from "./retention.js";
 
 export interface RangeOptions extends GlobalOptions {
   start?: string;
@@ -137,15 +140,36 @@ export async function plot(options: PlotOptions) {
 }
 
 export async function embedUrl(
-  options: RangeOptions & { title?: string; metric?: string; expires: string; baseUrl?: string; png?: boolean },
+  options: RangeOptions & {
+    title?: string;
+    metric?: string;
+    expires: string;
+    baseUrl?: string;
+    png?: boolean;
+    retention?: boolean;
+    cohort?: string;
+  },
 ): Promise<void> {
-  const config = await readConfig(options);
+  // With --retention, --periods is the heatmap's N, not the summaries collection (see retention).
+  const retention = options.retention ? periodsArgument(options) : undefined;
+  const config = await readConfig(retention?.global ?? options);
   if (!config.embedSecret) {
     throw new HomeUsageError("E_USAGE", "HOME_USAGE_EMBED_SECRET is not set: it must be the same secret the API has");
   }
   const now = config.now ?? new Date();
   // Checked now so a bad URL is not discovered in a wiki; stored as given, so ranges without a start roll.
-  parseUsageArguments(options, { zone: config.timezone, now });
+  if (retention) {
+    if (options.aggregate !== undefined || options.metric !== undefined) {
+      throw new HomeUsageError(
+        "E_USAGE",
+        "--retention: the heatmap takes --cohort and --periods, not --aggregate or --metric",
+      );
+    }
+    parseCohort(options.cohort, "--cohort");
+    parseRetentionArguments({ ...options, periods: retention.periods }, { zone: config.timezone, now });
+  } else {
+    parseUsageArguments(options, { zone: config.timezone, now });
+  }
   if (options.metric !== undefined) parseMetric(options.metric, "--metric");
   if (options.title !== undefined && options.title.length > MAX_TITLE_LENGTH) {
     throw new HomeUsageError("E_USAGE", `--title: must be at most ${MAX_TITLE_LENGTH} characters`);
@@ -164,16 +188,16 @@ export async function embedUrl(
   if (base.protocol !== "http:" && base.protocol !== "https:") {
     throw new HomeUsageError("E_USAGE", `--base-url: "${baseUrl}" must be http or https`);
   }
+  const shown = retention
+    ? { chart: "retention", cohort: options.cohort, periods: String(retention.periods) }
+    : { aggregate: options.aggregate, metric: options.metric };
   const args = Object.fromEntries(
-    Object.entries({
-      start: options.start,
-      end: options.end,
-      aggregate: options.aggregate,
-      title: options.title,
-      metric: options.metric,
-    }).filter(([, v]) => v !== undefined),
+    Object.entries({ start: options.start, end: options.end, ...shown, title: options.title }).filter(
+      ([, v]) => v !== undefined,
+    ),
   );
   const token = signEmbedToken(args, { secret: config.embedSecret, expires: new Date(now.getTime() + lifetime) });
-  const url = `${base.origin}${base.pathname.replace(/\/$/, "")}/usage/login/embed/${token}`;
+  const route = retention ? "/usage/login/retention/embed/" : "/usage/login/embed/";
+  const url = `${base.origin}${base.pathname.replace(/\/$/, "")}${route}${token}`;
   process.stdout.write(`${url}.${options.png ? "png" : "svg"}\n`);
 }

@@ -64,15 +64,15 @@ export interface ChartOptions {
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 // DejaVu Sans is the face the PNG renderer ships with, so a browser that has it draws the same widths.
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Helvetica, Arial, sans-serif";
-const FONT_SIZE = 12;
-const TITLE_SIZE = 16;
+export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Helvetica, Arial, sans-serif";
+export const FONT_SIZE = 12;
+export const TITLE_SIZE = 16;
 const MARGIN = { left: 52, right: 28, bottom: 32, top: 34 };
 const DURATION_UNIT = { day: "days", week: "weeks", month: "months", quarter: "quarters", year: "years" } as const;
 const LIFECYCLE = ["new", "returning", "resurrected", "dormant"] as const;
 type LifecycleKey = (typeof LIFECYCLE)[number];
 
-interface Palette {
+export interface Palette {
   background: string;
   ink: string;
   muted: string;
@@ -84,7 +84,7 @@ interface Palette {
   dormant: string;
 }
 
-const PALETTES: Record<"light" | "dark", Palette> = {
+export const PALETTES: Record<"light" | "dark", Palette> = {
   // GitHub's Primer colours: they read on both of GitHub's themes, where these charts often end up.
   light: {
     background: "#ffffff",
@@ -116,7 +116,7 @@ let renderer: Promise<{ Plot: typeof PlotModule; document: Document }> | undefin
 // One document serves every chart. It is an HTML document, as Plot documents: an XML one would make
 // outerHTML an XML serialisation, which is correct without help but six times slower on a long daily
 // series. `serialize` makes up the difference.
-function loadRenderer() {
+export function loadRenderer() {
   renderer ??= Promise.all([import("@observablehq/plot"), import("jsdom")]).then(([Plot, { JSDOM }]) => ({
     Plot,
     document: new JSDOM("").window.document,
@@ -399,13 +399,13 @@ function lifecycleMarks(
   return marks;
 }
 
-function clampSize(value: number | undefined, fallback: number, min: number, max: number): number {
+export function clampSize(value: number | undefined, fallback: number, min: number, max: number): number {
   return value === undefined || !Number.isFinite(value) ? fallback : Math.round(Math.min(max, Math.max(min, value)));
 }
 
 // XML 1.0 cannot carry control characters or lone surrogates even as character references, and a
 // newline would split a label into lines, so text is reduced to one line of legal characters.
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
     .replace(/\s+/g, " ")
@@ -430,7 +430,7 @@ function fillLines(items: readonly string[], separator: string, most: number): s
 }
 
 /** Breaks text into at most `lines` lines of about `room` px, the last one cut with an ellipsis. */
-function wrap(text: string, room: number, charWidth: number, lines: number): string[] {
+export function wrap(text: string, room: number, charWidth: number, lines: number): string[] {
   const most = Math.max(8, Math.floor(room / charWidth));
   const out = fillLines(text.split(" "), " ", most);
   if (out.length > lines) {
@@ -442,13 +442,13 @@ function wrap(text: string, room: number, charWidth: number, lines: number): str
 }
 
 /** Like `wrap`, but breaks between the parts of a ` · `-separated line where it can. */
-function wrapParts(parts: string[], room: number, charWidth: number, lines: number): string[] {
+export function wrapParts(parts: string[], room: number, charWidth: number, lines: number): string[] {
   const most = Math.max(8, Math.floor(room / charWidth));
   const out = fillLines(parts, " · ", most);
   return out.length > lines || out.some((l) => l.length > most) ? wrap(parts.join(" · "), room, charWidth, lines) : out;
 }
 
-function subtitleOf(range: NonNullable<ChartOptions["range"]>): string {
+export function subtitleOf(range: NonNullable<ChartOptions["range"]>): string {
   return oneLine(`${range.start} – ${range.end} · ${range.zone} · as of ${range.asOf}`);
 }
 
@@ -671,16 +671,21 @@ function describe(points: readonly Point[], metric: ChartMetric, options: ChartO
   return parts.join(" ");
 }
 
-interface SerializeOptions {
+export interface SerializeOptions {
   width: number;
   height: number;
   theme: ChartTheme;
   options: ChartOptions;
   title: string;
   description: string;
+  /** CSS rules of a chart's own marks for the dark scheme of `auto`. */
+  darkRules?: string;
 }
 
-function serialize(figure: Element, { width, height, theme, options, title, description }: SerializeOptions): string {
+export function serialize(
+  figure: Element,
+  { width, height, theme, options, title, description, darkRules }: SerializeOptions,
+): string {
   const document = figure.ownerDocument;
   const colours = PALETTES[theme === "dark" ? "dark" : "light"];
   const transparent = options.background === "transparent";
@@ -695,7 +700,7 @@ function serialize(figure: Element, { width, height, theme, options, title, desc
   figure.setAttribute("color", colours.ink);
   figure.removeAttribute("style");
   const style = figure.querySelector("style");
-  if (style) style.textContent = chartStyle(theme, transparent);
+  if (style) style.textContent = chartStyle(theme, transparent, darkRules);
 
   const titleElement = document.createElementNS(SVG_NS, "title");
   titleElement.textContent = title;
@@ -718,7 +723,7 @@ function serialize(figure: Element, { width, height, theme, options, title, desc
 // Plot's own style block, plus the dark palette for `auto`. Selectors are scoped to `.hu-chart`, since an
 // SVG inlined into a page shares the page's stylesheet. Presentation attributes carry the light (or dark)
 // colours for renderers without CSS, such as the PNG rasteriser; these rules override them in browsers.
-function chartStyle(theme: ChartTheme, transparent: boolean): string {
+function chartStyle(theme: ChartTheme, transparent: boolean, darkRules = ""): string {
   const base = `.hu-chart { display: block; height: auto; max-width: 100%; }
 .hu-chart text, .hu-chart tspan { white-space: pre; }`;
   if (theme !== "auto") return base;
@@ -735,6 +740,6 @@ function chartStyle(theme: ChartTheme, transparent: boolean): string {
   .hu-chart .hu-new { fill: ${d.new}; }
   .hu-chart .hu-returning { fill: ${d.returning}; }
   .hu-chart .hu-resurrected { fill: ${d.resurrected}; }
-  .hu-chart .hu-dormant { fill: ${d.dormant}; }
+  .hu-chart .hu-dormant { fill: ${d.dormant}; }${darkRules}
 }`;
 }

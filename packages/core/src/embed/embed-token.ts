@@ -8,6 +8,11 @@ export interface EmbedArguments {
   aggregate?: string;
   title?: string;
   metric?: string;
+  /** `retention` for the retention heatmap; absent for the usage chart. */
+  chart?: "retention";
+  /** The retention heatmap's cohorts and periods. */
+  cohort?: string;
+  periods?: string;
 }
 
 interface Payload extends EmbedArguments {

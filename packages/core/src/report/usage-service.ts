@@ -4,6 +4,8 @@ import { openRollupStore, type RollupSettings, type RollupStore } from "../rollu
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
 import { listPeople, type PersonRow } from "./people-list.js";
+import { parseRetentionArguments, type RetentionArguments, type RetentionQuery } from "./retention-arguments.js";
+import { type RetentionReport, readRetention } from "./retention-report.js";
 import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
 import { readUsage, rollupZone, type UsageQuery, type UsageReport } from "./usage-report.js";
 
@@ -53,6 +55,30 @@ export function createUsageService(options: {
       return { query: opened.query, report: await read(opened, now, signal) };
     },
 
+    /** The rollup's settings, its zone, and the retention arguments read in that zone. */
+    async openRetention(args: RetentionArguments, now: Date, signal?: AbortSignal): Promise<OpenedRetention> {
+      const settings = options.settingsTtlMs ? await sharedSettings(signal) : await storeFor(signal).settings();
+      const zone = rollupZone(settings, config);
+      return { settings, zone, query: parseRetentionArguments(args, { zone, now }) };
+    },
+
+    /** The retention of a query `openRetention` gave; `signal` stops the reads. */
+    readRetention: (opened: OpenedRetention, now: Date, signal?: AbortSignal): Promise<RetentionReport> =>
+      readRetention(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone }),
+
+    /** First-time cohorts and how many of each came back in each later period. */
+    async retention(
+      args: RetentionArguments,
+      now: Date,
+      signal?: AbortSignal,
+    ): Promise<{ query: RetentionQuery; report: RetentionReport }> {
+      const store = storeFor(signal);
+      const settings = await store.settings();
+      const zone = rollupZone(settings, config);
+      const query = parseRetentionArguments(args, { zone, now });
+      return { query, report: await readRetention(store, settings, query, { now, zone }) };
+    },
+
     /** Everybody known to the rollup or with an account, with their logins in the range. */
     async people(
       args: UsageArguments,
@@ -80,6 +106,13 @@ export interface Opened {
   settings: RollupSettings | null;
   zone: string;
   query: UsageQuery;
+}
+
+/** Retention arguments read in the rollup's zone, with the settings they were read against. */
+export interface OpenedRetention {
+  settings: RollupSettings | null;
+  zone: string;
+  query: RetentionQuery;
 }
 
 /** The technical accounts the login signal leaves out; they are no people anywhere. */
