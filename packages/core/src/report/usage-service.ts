@@ -2,6 +2,7 @@ import type { MongoClient } from "mongodb";
 import type { RoleDocument } from "../accounts/core4-roles.js";
 import { openRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
+import { type GroupReport, readGroups } from "./group-report.js";
 import { listPeople, type PersonRow } from "./people-list.js";
 import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
 import { readUsage, rollupZone, type UsageQuery, type UsageReport } from "./usage-report.js";
@@ -29,6 +30,14 @@ export function createUsageService(options: {
   const read = (opened: Opened, now: Date, signal?: AbortSignal): Promise<UsageReport> =>
     readUsage(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone });
 
+  const readGroupsOf = (opened: Opened, signal?: AbortSignal): Promise<GroupReport> =>
+    readGroups(storeFor(signal), opened.settings, roles, opened.query, {
+      zone: opened.zone,
+      minGroupSize: config.minGroupSize,
+      maxTimeMS,
+      signal,
+    });
+
   return {
     /**
      * The rollup's settings, the zone to read it in, and the arguments read in that zone: what a
@@ -47,6 +56,19 @@ export function createUsageService(options: {
     ): Promise<{ query: UsageQuery; report: UsageReport }> {
       const opened = await open(storeFor(signal), args, now);
       return { query: opened.query, report: await read(opened, now, signal) };
+    },
+
+    /** The report of a query `open` gave, per core4 group. */
+    readGroups: readGroupsOf,
+
+    /** Distinct people per period and core4 group: `open`, then `readGroups`. */
+    async groups(
+      args: UsageArguments,
+      now: Date,
+      signal?: AbortSignal,
+    ): Promise<{ query: UsageQuery; report: GroupReport }> {
+      const opened = await open(storeFor(signal), args, now);
+      return { query: opened.query, report: await readGroupsOf(opened, signal) };
     },
 
     /** Everybody known to the rollup or with an account, with their logins in the range. */
