@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { type ChartOptions, type ChartRow, renderChart } from "@home-usage/core";
+import { type ChartOptions, type ChartRow, type GroupLine, renderChart } from "@home-usage/core";
 
-export type RenderChart = (rows: readonly ChartRow[], options: ChartOptions) => Promise<string>;
+export type RenderChart = (rows: readonly ChartRow[] | readonly GroupLine[], options: ChartOptions) => Promise<string>;
 
 interface Pending {
   resolve: (svg: string) => void;

@@ -1,10 +1,10 @@
 // A worker thread that draws charts, so that the API's event loop keeps answering while one is drawn.
 import { parentPort } from "node:worker_threads";
-import { type ChartOptions, type ChartRow, renderChart } from "@home-usage/core";
+import { type ChartOptions, type ChartRow, type GroupLine, renderChart } from "@home-usage/core";
 
 interface Job {
   id: number;
-  rows: ChartRow[];
+  rows: ChartRow[] | GroupLine[];
   options: ChartOptions;
 }
 

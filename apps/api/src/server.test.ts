@@ -454,6 +454,7 @@ describe("access", () => {
         "/usage/login/plot",
         "/usage/login/plot.svg",
         "/usage/login/raw",
+        "/usage/login/groups",
         "/usage/login/users",
       ].sort(),
     );

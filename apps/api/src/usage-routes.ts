@@ -23,6 +23,7 @@ const PNG_ARGS = [...CHART_ARGS, "scale"] as const;
 const PAGE_ARGS = [...DATA_ARGS, "title", "metric"] as const;
 const PEOPLE_ARGS = ["start", "end", "content_type"] as const;
 const PEOPLE_COLUMNS = ["user", "logins", "days", "firstSeen", "lastSeen", "account"] as const;
+const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppressed"] as const;
 /** What may stand beside a signed embed token: how the chart looks, never what it shows. */
 const EMBED_ARGS = ["theme", "background", "scale", "width", "height"] as const;
 /** How long a signed embed URL made by the page stays valid. */
@@ -90,6 +91,19 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       res.set("Content-Disposition", `attachment; filename=${name}`);
     }
     res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatReport(report.rows, format));
+  });
+
+  // Counts only, never names; groups of 1 to k−1 people are suppressed in every format.
+  route("/usage/login/groups", auth.data, async (req, res) => {
+    const args = requestArguments(req, RAW_ARGS);
+    const format = reportFormat(req, args.content_type);
+    const { query, report } = await service.groups(args, abortOnClose(res));
+    if (format === "json") return sendData(res, report.rows);
+    if (format === "csv") {
+      const name = `home-usage-groups-${query.aggregate}-${query.start.toFormat("yyyy-MM-dd")}-${query.end.toFormat("yyyy-MM-dd")}.csv`;
+      res.set("Content-Disposition", `attachment; filename=${name}`);
+    }
+    res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatTable(report.rows, GROUP_COLUMNS, format));
   });
 
   // Names are personal data: this route needs a token whenever tokens are configured, and is never cached.
@@ -161,6 +175,10 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       const lifecycle = { ...look, metric: "lifecycle" as const, title: undefined };
       const lifecycleWide = await service.chart(given, lifecycle, signal);
       const lifecycleNarrow = await service.chart(given, { ...lifecycle, ...NARROW }, signal);
+      const teams = { ...look, metric: "groups" as const, title: undefined };
+      const teamsWide = await service.chart(given, teams, signal);
+      const teamsNarrow = await service.chart(given, { ...teams, ...NARROW }, signal);
+      const groups = await service.groups(given, signal);
       const { query } = wide;
       const data = { start: given.start, end: given.end, aggregate: given.aggregate };
       const link = (path: string, values: Record<string, string | undefined>) => {
@@ -185,6 +203,13 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
         missing: wide.report.missing,
         svg: { wide: wide.svg, narrow: narrow.svg },
         lifecycle: { wide: lifecycleWide.svg, narrow: lifecycleNarrow.svg },
+        teams: {
+          wide: teamsWide.svg,
+          narrow: teamsNarrow.svg,
+          rows: groups.report.rows,
+          minGroupSize: groups.report.minGroupSize,
+          csv: link("/usage/login/groups", { ...data, content_type: "csv" }),
+        },
         links: {
           csv: link("/usage/login/raw", { ...data, content_type: "csv" }),
           json: link("/usage/login/raw", { ...data, content_type: "json" }),
