@@ -535,7 +535,7 @@ function toPoints(rows: readonly ChartRow[], metric: ChartMetric, aggregate: Per
 function toGroupPoints(lines: readonly GroupLine[]): GroupPoint[] {
   const points: GroupPoint[] = [];
   for (const line of lines) {
-    const x = wallClockAsUtc(line.timestamp);
+    const x = typeof line.group === "string" ? wallClockAsUtc(line.timestamp) : undefined;
     if (!x) continue;
     points.push({ x, period: oneLine(line.period), group: oneLine(line.group), value: finite(line.user) ?? null });
   }

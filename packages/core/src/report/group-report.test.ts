@@ -126,11 +126,10 @@ const GROUPS = [
 function expected(weeks: string[], from: string, to: string, k: number) {
   return weeks.flatMap((week) => {
     const start = DateTime.fromISO(week, { zone: "UTC" });
+    const [first, end] = [start.toISODate() as string, start.plus({ weeks: 1 }).toISODate() as string];
     const inWeek = LOGINS.filter(([user, at]) => {
       const day = at.slice(0, 10);
-      return (
-        user !== "admin" && at >= start.toISO() && at < start.plus({ weeks: 1 }).toISO() && day >= from && day < to
-      );
+      return user !== "admin" && day >= first && day < end && day >= from && day < to;
     });
     return GROUPS.map((group) => {
       const mine = inWeek.filter(([user]) => groupsOf(user).includes(group));
