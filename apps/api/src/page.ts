@@ -48,7 +48,7 @@ export interface PageModel {
     /** The lifecycle chart (new, returning, resurrected above zero, dormant below), wide and narrow. */
     lifecycle: { wide: string; narrow: string };
     /** Distinct people per core4 group: the chart, wide and narrow, the rows, and their CSV. */
-    teams: { wide: string; narrow: string; rows: GroupRow[]; minGroupSize: number; csv: string };
+    teams: { wide: string; narrow: string; rows: GroupRow[]; minGroupSize: number; csv: string; error?: string };
     /** Absolute URLs. */
     links: { csv: string; json: string; svg: string; png: string };
     /** Image URLs for wikis, and whether they are signed. */
@@ -237,8 +237,12 @@ ${missing}
 </section>
 <section id="teams">
 <h2>Teams: distinct people per core4 group</h2>
-<figure><div class="wide">${r.teams.wide}</div><div class="narrow">${r.teams.narrow}</div></figure>
-${renderTeams(r.teams.rows, r.aggregate, r.teams.minGroupSize)}
+${
+  r.teams.error
+    ? `<p class="note">${e(r.teams.error)}</p>`
+    : `<figure><div class="wide">${r.teams.wide}</div><div class="narrow">${r.teams.narrow}</div></figure>
+${renderTeams(r.teams.rows, r.aggregate, r.teams.minGroupSize)}`
+}
 <p class="note">Groups as core4's <code>sys.role</code> has them now, nested groups included. A person counts in each of their groups, so the groups do not add up to the distinct people above. Groups of 1 to ${r.teams.minGroupSize - 1} people are not shown (HOME_USAGE_MIN_GROUP_SIZE). Download: <a href="${e(r.teams.csv)}">CSV</a></p>
 </section>
 <section id="data">

@@ -13,7 +13,7 @@ import type { Auth } from "./auth.js";
 import { sendData, sendError } from "./envelope.js";
 import { type FormError, formErrorOf, renderPage } from "./page.js";
 import { publicBase } from "./public-url.js";
-import type { ReportService } from "./report-service.js";
+import type { ChartLook, ReportService } from "./report-service.js";
 
 const DATA_ARGS = ["start", "end", "aggregate"] as const;
 const RAW_ARGS = [...DATA_ARGS, "content_type"] as const;
@@ -175,10 +175,8 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       const lifecycle = { ...look, metric: "lifecycle" as const, title: undefined };
       const lifecycleWide = await service.chart(given, lifecycle, signal);
       const lifecycleNarrow = await service.chart(given, { ...lifecycle, ...NARROW }, signal);
-      const teams = { ...look, metric: "groups" as const, title: undefined };
-      const teamsWide = await service.chart(given, teams, signal);
-      const teamsNarrow = await service.chart(given, { ...teams, ...NARROW }, signal);
-      const groups = await service.groups(given, signal);
+      const teamsLook = { ...look, metric: "groups" as const, title: undefined };
+      const teams = await teamsOf(given, teamsLook, signal);
       const { query } = wide;
       const data = { start: given.start, end: given.end, aggregate: given.aggregate };
       const link = (path: string, values: Record<string, string | undefined>) => {
@@ -203,13 +201,7 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
         missing: wide.report.missing,
         svg: { wide: wide.svg, narrow: narrow.svg },
         lifecycle: { wide: lifecycleWide.svg, narrow: lifecycleNarrow.svg },
-        teams: {
-          wide: teamsWide.svg,
-          narrow: teamsNarrow.svg,
-          rows: groups.report.rows,
-          minGroupSize: groups.report.minGroupSize,
-          csv: link("/usage/login/groups", { ...data, content_type: "csv" }),
-        },
+        teams: { ...teams, csv: link("/usage/login/groups", { ...data, content_type: "csv" }) },
         links: {
           csv: link("/usage/login/raw", { ...data, content_type: "csv" }),
           json: link("/usage/login/raw", { ...data, content_type: "json" }),
@@ -232,6 +224,22 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
     }
     res.type("text/html; charset=utf-8").send(renderPage({ args: given, result, error, signedIn }));
   });
+
+  /**
+   * The page's Teams section: its charts and rows, or why a range too long for a groups report has
+   * none (the rest of the page stands).
+   */
+  async function teamsOf(given: Record<string, string | undefined>, look: ChartLook, signal: AbortSignal) {
+    try {
+      const wide = await service.chart(given, look, signal);
+      const narrow = await service.chart(given, { ...look, ...NARROW }, signal);
+      const { report } = await service.groups(given, signal);
+      return { wide: wide.svg, narrow: narrow.svg, rows: report.rows, minGroupSize: report.minGroupSize };
+    } catch (caught) {
+      if (!(caught instanceof HomeUsageError && caught.code === "E_USAGE")) throw caught;
+      return { wide: "", narrow: "", rows: [], minGroupSize: config.minGroupSize, error: caught.message };
+    }
+  }
 
   return router;
 }

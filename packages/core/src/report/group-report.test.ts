@@ -214,6 +214,19 @@ describe("distinct people per core4 group", () => {
     }
   });
 
+  it("refuses a range of more periods than twenty years of weeks, as a usage error", async () => {
+    await expect(groups({ start: "2023-01-01", end: "2026-11-30", aggregate: "d" }, 1)).rejects.toMatchObject({
+      code: "E_USAGE",
+      message: expect.stringMatching(
+        /^aggregate: a groups report reads the people of each period, at most 1100; this range has 1429 days/,
+      ),
+    });
+    // Twenty years of months is fine (the longest range any report takes).
+    const months = await groups({ start: "2006-12-01", end: "2026-11-30", aggregate: "m" }, 1);
+    expect(months.missing).toHaveLength(239);
+    expect(new Set(months.rows.map((r) => r.period))).toEqual(new Set(["2026-11"]));
+  });
+
   it("leaves out periods without a processed day, and reads today's sys.role", async () => {
     const report = await groups({ start: "2026-10-19", end: "2026-11-09" }, 1);
     expect(report.missing).toEqual(["2026-W43", "2026-W44"]);

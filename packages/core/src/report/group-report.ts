@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import type { Collection } from "mongodb";
 import { createRoleGraph, isAccount, type RoleDocument, readRoles } from "../accounts/core4-roles.js";
+import { HomeUsageError } from "../errors.js";
 import { People } from "../rollup/people.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import { coverDays, nextDay, type PeriodSpan, periodsBetween } from "../time/periods.js";
@@ -14,6 +15,12 @@ export const NO_ACCOUNT = "(no account)";
 export const OTHER_GROUPS = "other";
 /** The most groups the chart draws as lines of their own. */
 export const CHART_GROUPS = 8;
+/**
+ * The most periods one groups report reads the people of: twenty years of weeks. Unlike `/raw`, which
+ * reads summary pages, a groups report reads a document per period, so twenty years of days would be
+ * 7,305 look-ups for one request.
+ */
+export const MAX_GROUP_PERIODS = 1100;
 
 /** One group in one period. A group of 1 to k−1 people is suppressed: `user` and `logins` are null. */
 export interface GroupRow {
@@ -67,6 +74,12 @@ export async function readGroups(
   const { zone, minGroupSize } = context;
   const days = queryDays(query, zone);
   const spans = periodsBetween(days.first, days.end, query.aggregate);
+  if (spans.length > MAX_GROUP_PERIODS) {
+    throw new HomeUsageError(
+      "E_USAGE",
+      `aggregate: a groups report reads the people of each period, at most ${MAX_GROUP_PERIODS}; this range has ${spans.length} ${query.aggregate}s: choose a longer aggregate or a shorter range`,
+    );
+  }
   const processedEnd = settings?.last ? nextDay(DateTime.fromISO(settings.last, { zone })) : undefined;
   // Both reads at once, awaited together, so a failure of either is the one answer.
   const [roleDocs, people] = await Promise.all([
