@@ -89,7 +89,7 @@ header { display: flex; justify-content: space-between; align-items: baseline; g
 h1 { font-size: 1.5rem; margin: .5rem 0; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 a { color: var(--accent); }
-.lead, .note { color: var(--muted); }
+.lead, .note, .hint { color: var(--muted); }
 form.query { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; align-items: start; margin: 1rem 0; }
 form.query button { margin-top: 1.6rem; }
 form.signin { max-width: 28rem; }
@@ -239,11 +239,11 @@ ${missing}
 <h2>Teams: distinct people per core4 group</h2>
 ${
   r.teams.error
-    ? `<p class="note">${e(r.teams.error)}</p>`
+    ? `<p class="hint">${e(r.teams.error)}</p>`
     : `<figure><div class="wide">${r.teams.wide}</div><div class="narrow">${r.teams.narrow}</div></figure>
 ${renderTeams(r.teams.rows, r.aggregate, r.teams.minGroupSize)}`
 }
-<p class="note">Groups as core4's <code>sys.role</code> has them now, nested groups included. A person counts in each of their groups, so the groups do not add up to the distinct people above. Groups of 1 to ${r.teams.minGroupSize - 1} people are not shown (HOME_USAGE_MIN_GROUP_SIZE). Download: <a href="${e(r.teams.csv)}">CSV</a></p>
+<p class="hint">Groups as core4's <code>sys.role</code> has them now, nested groups included. A person counts in each of their groups, so the groups do not add up to the distinct people above. Groups of 1 to ${r.teams.minGroupSize - 1} people are not shown (HOME_USAGE_MIN_GROUP_SIZE). Download: <a href="${e(r.teams.csv)}">CSV</a></p>
 </section>
 <section id="data">
 <h2>Data</h2>
@@ -305,7 +305,7 @@ ${foot}
 function renderTeams(rows: readonly GroupRow[], aggregate: Period, minGroupSize: number): string {
   const periods = [...new Map(rows.map((r) => [r.period, r])).values()];
   const groups = [...new Set(rows.map((r) => r.group))];
-  if (!periods.length) return `<p class="note">No processed days in this range.</p>`;
+  if (!periods.length) return `<p class="hint">No processed days in this range.</p>`;
   const cell = new Map(rows.map((r) => [`${r.group}\n${r.period}`, r]));
   const head = periods
     .map((p) => `<th scope="col" title="${e(humanPeriod(p, aggregate))}">${e(p.period)}</th>`)
