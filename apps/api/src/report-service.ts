@@ -125,12 +125,16 @@ export function createReportService(options: ReportServiceOptions) {
   }
 
   /**
-   * Distinct people per period and core4 group, cached like `report`: memberships are read from
-   * sys.role with the people, so an answer is at most a minute older than sys.role.
+   * Distinct people per period and core4 group, cached like `report`, within the same budget:
+   * memberships are read from sys.role with the people, so an answer is at most a minute older than
+   * sys.role.
    */
-  async function groups(
+  const groups = (args: UsageArguments, signal?: AbortSignal) =>
+    withinBudget(config.queryTimeoutMs, signal, (budget) => countGroups(args, budget));
+
+  async function countGroups(
     args: UsageArguments,
-    signal?: AbortSignal,
+    signal: AbortSignal,
   ): Promise<{ query: UsageQuery; report: GroupReport }> {
     const now = clock();
     const opened = await usage.open(args, now, signal);
