@@ -120,6 +120,7 @@ async function main() {
     api: [],
     users: [],
     retention: {},
+    groups: {},
     burst: {},
     load: {},
   };
@@ -336,6 +337,14 @@ async function main() {
       }
 
       await save();
+      // 5b. Which teams: a cold 90-day weekly groups report over the API (the people of each week and
+      // sys.role), then warm; and, in this process, what it asks of the database as the driver sees it.
+      results.groups = await groupsReport(base, uri, config, now, plan.apiRepeats);
+      log(
+        `api groups 90 days, w: ${results.groups.rows} rows, cold ${results.groups.coldMs.toFixed(0)} ms, warm ${results.groups.warmMedianMs.toFixed(0)} ms; ${results.groups.commands} database commands, ${results.groups.documents} documents, ${(results.groups.replyBytes / 1024).toFixed(0)} KiB`,
+      );
+
+      await save();
       // 6. A burst: 50 concurrent cold requests over the longest range allowed (20 years), all metrics, by
       // day; meanwhile /healthz is polled. The API may shed load with 503 + Retry-After, nothing else.
       results.burst = await burst(base, apiProcess.pid, apiNow);
@@ -520,6 +529,59 @@ async function drain(db, matcher, created) {
   return { ms: performance.now() - began, drained, people };
 }
 
+/**
+ * The 90-day weekly groups report: cold and warm over the API, each group's people checked against the
+ * week's distinct people of /raw; then, uncached in this process, the database commands it sends, the
+ * documents and bytes they return (the driver's command monitoring).
+ */
+async function groupsReport(base, uri, config, now, repeats) {
+  const times = [];
+  let rows;
+  for (let i = 0; i < repeats; i++) {
+    const began = performance.now();
+    const res = await fetch(`${base}/usage/login/groups?aggregate=w`);
+    const body = await res.text();
+    times.push(performance.now() - began);
+    if (res.status !== 200) throw new Error(`groups answered ${res.status}: ${body}`);
+    rows = JSON.parse(body).data;
+  }
+  const raw = JSON.parse(await (await fetch(`${base}/usage/login/raw?aggregate=w`)).text()).data;
+  const people = new Map(raw.map((r) => [r.period, r.user]));
+  for (const r of rows) {
+    if (r.suppressed !== (r.user === null) || (r.user !== null && !(r.user <= people.get(r.period))))
+      throw new Error(`groups: ${r.period} ${r.group} has ${r.user} people, the week ${people.get(r.period)}`);
+  }
+  const monitored = await new MongoClient(uri, { monitorCommands: true }).connect();
+  let commands = 0;
+  let documents = 0;
+  let replyBytes = 0;
+  monitored.on("commandStarted", () => commands++);
+  monitored.on("commandSucceeded", (event) => {
+    const batch = event.reply?.cursor?.firstBatch ?? event.reply?.cursor?.nextBatch ?? [];
+    documents += batch.length;
+    replyBytes += JSON.stringify(event.reply ?? {}).length;
+  });
+  try {
+    const began = performance.now();
+    await createUsageService({ client: monitored, config: { ...config, now } }).groups({ aggregate: "w" }, now);
+    const uncachedMs = performance.now() - began;
+    return {
+      range: "90 days",
+      aggregate: "w",
+      rows: rows.length,
+      periods: new Set(rows.map((r) => r.period)).size,
+      coldMs: times[0],
+      warmMedianMs: median(times.slice(1)),
+      uncachedMs,
+      commands,
+      documents,
+      replyBytes,
+    };
+  } finally {
+    await monitored.close();
+  }
+}
+
 function print(r) {
   const f = (n, d = 1) => (typeof n === "number" ? n.toFixed(d) : String(n));
   const lines = [
@@ -542,6 +604,7 @@ function print(r) {
       (u) =>
         `/usage/login/users, ${u.range}: ${u.people} people, cold ${f(u.coldMs, 0)} ms, warm p50 ${f(u.warmMedianMs, 0)} ms`,
     ),
+    `/usage/login/groups, 90 days, w: ${r.groups.rows} rows (${r.groups.periods} weeks), cold ${f(r.groups.coldMs, 0)} ms, warm p50 ${f(r.groups.warmMedianMs, 0)} ms; uncached ${f(r.groups.uncachedMs, 0)} ms, ${r.groups.commands} database commands, ${r.groups.documents} documents, ${f(r.groups.replyBytes / 1024, 0)} KiB`,
     `burst: 50 concurrent cold 20-year daily reports in ${f(r.burst.ms / 1000)} s, statuses ${JSON.stringify(r.burst.statuses)}, /healthz p99 ${f(r.burst.healthzP99Ms, 0)} ms over ${r.burst.healthzPolls} polls, API peak ${f(r.burst.peakRssMiB, 0)} MiB, 5xx other than 503 + Retry-After: ${r.burst.bad5xx}`,
     "",
     `load /usage/login/plot.svg, 50 connections, 30 s: ${f(r.load.requestsPerSecond)} req/s, p50 ${r.load.latencyP50Ms} ms, p99 ${r.load.latencyP99Ms} ms, ${r.load.errors} errors, ${r.load.timeouts} timeouts, ${r.load.non2xx} non-2xx`,

@@ -4,13 +4,14 @@ import { Worker } from "node:worker_threads";
 import {
   type ChartOptions,
   type ChartRow,
+  type GroupLine,
   type RetentionChartOptions,
   type RetentionRow,
   renderChart,
   renderRetentionChart,
 } from "@home-usage/core";
 
-export type RenderChart = (rows: readonly ChartRow[], options: ChartOptions) => Promise<string>;
+export type RenderChart = (rows: readonly ChartRow[] | readonly GroupLine[], options: ChartOptions) => Promise<string>;
 export type RenderRetentionChart = (rows: readonly RetentionRow[], options: RetentionChartOptions) => Promise<string>;
 
 interface Pending {

@@ -3,6 +3,7 @@ import { parentPort } from "node:worker_threads";
 import {
   type ChartOptions,
   type ChartRow,
+  type GroupLine,
   type RetentionChartOptions,
   type RetentionRow,
   renderChart,
@@ -10,7 +11,7 @@ import {
 } from "@home-usage/core";
 
 type Job =
-  | { id: number; kind?: undefined; rows: ChartRow[]; options: ChartOptions }
+  | { id: number; kind?: undefined; rows: ChartRow[] | GroupLine[]; options: ChartOptions }
   | { id: number; kind: "retention"; rows: RetentionRow[]; options: RetentionChartOptions };
 
 parentPort?.on("message", async (job: Job) => {

@@ -56,10 +56,12 @@ export function openApiDocument() {
         "dormant",
         "stickiness",
         "lifecycle",
+        "groups",
       ],
       default: "users",
     },
-    description: "What to draw; lifecycle stacks new, returning and resurrected above zero and dormant below.",
+    description:
+      "What to draw; lifecycle stacks new, returning and resurrected above zero and dormant below; groups draws the distinct people of the largest core4 groups (at most 8, the rest as other), each line labelled at its end.",
   };
   const title = {
     name: "title",
@@ -214,6 +216,25 @@ export function openApiDocument() {
             partial: { type: "boolean", description: "period has not ended or has days the job has not processed." },
           },
         },
+        GroupRow: {
+          type: "object",
+          description:
+            "One period and core4 group. A person counts in every group their account's role list reaches, transitively, through active roles; (none) holds people whose account reaches no group, (no account) names without an account. Memberships are sys.role as it is at report time. A period cut by the range counts its part inside the range, as /raw does.",
+          properties: {
+            timestamp: { type: "string", description: "The period's start, ISO 8601 in the rollup's zone." },
+            period: { type: "string", examples: ["2026-W48"] },
+            group: { type: "string", examples: ["sales", "(none)", "(no account)"] },
+            user: {
+              type: ["integer", "null"],
+              description: "Distinct people of the group with a login in the period; null when suppressed.",
+            },
+            logins: { type: ["integer", "null"], description: "Their logins; null when suppressed." },
+            suppressed: {
+              type: "boolean",
+              description: "The group had 1 to k−1 people in the period, k = HOME_USAGE_MIN_GROUP_SIZE (default 5).",
+            },
+          },
+        },
         PersonRow: {
           type: "object",
           properties: {
@@ -244,6 +265,24 @@ export function openApiDocument() {
         responses: {
           "200": {
             description: "The rows; JSON in the envelope, other formats bare.",
+            content: {
+              "application/json": { schema: envelope },
+              "text/csv": {},
+              "text/html": {},
+              "text/plain": {},
+              "text/markdown": {},
+            },
+          },
+          ...errors,
+        },
+      }),
+      "/usage/login/groups": both({
+        summary:
+          "Distinct people per period and core4 group (GroupRow), with the arguments of /raw. Groups overlap, so they do not add up to /raw's user.",
+        parameters: [...common, contentType],
+        responses: {
+          "200": {
+            description: "One GroupRow per period and group; JSON in the envelope, other formats bare.",
             content: {
               "application/json": { schema: envelope },
               "text/csv": {},

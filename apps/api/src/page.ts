@@ -1,4 +1,11 @@
-import { CHART_METRICS, type ChartMetric, type Period, periodKeys, type UsageRow } from "@home-usage/core";
+import {
+  CHART_METRICS,
+  type ChartMetric,
+  type GroupRow,
+  type Period,
+  periodKeys,
+  type UsageRow,
+} from "@home-usage/core";
 import { DateTime } from "luxon";
 import type { ReportRange } from "./report-service.js";
 
@@ -40,6 +47,8 @@ export interface PageModel {
     svg: { wide: string; narrow: string };
     /** The lifecycle chart (new, returning, resurrected above zero, dormant below), wide and narrow. */
     lifecycle: { wide: string; narrow: string };
+    /** Distinct people per core4 group: the chart, wide and narrow, the rows, and their CSV. */
+    teams: { wide: string; narrow: string; rows: GroupRow[]; minGroupSize: number; csv: string; error?: string };
     /** Absolute URLs. */
     links: { csv: string; json: string; svg: string; png: string };
     /** Image URLs for wikis, and whether they are signed. */
@@ -69,6 +78,7 @@ const METRIC_LABELS: Record<ChartMetric, string> = {
   dormant: "dormant",
   stickiness: "stickiness",
   lifecycle: "lifecycle (stacked)",
+  groups: "by group",
 };
 
 /** A bar-chart icon, as a data-free SVG. */
@@ -86,7 +96,7 @@ header { display: flex; justify-content: space-between; align-items: baseline; g
 h1 { font-size: 1.5rem; margin: .5rem 0; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 a { color: var(--accent); }
-.lead, .note { color: var(--muted); }
+.lead, .note, .hint { color: var(--muted); }
 form.query { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; align-items: start; margin: 1rem 0; }
 form.query button { margin-top: 1.6rem; }
 form.signin { max-width: 28rem; }
@@ -99,12 +109,13 @@ button.link { background: none; color: var(--accent); border: none; padding: 0; 
 p.error.form { font-size: 1rem; }
 figure { margin: 0; }
 figcaption { color: var(--muted); margin: .5rem 0; }
-#chart svg, #lifecycle svg, #retention svg { width: 100%; height: auto; display: block; }
-#chart .narrow, #lifecycle .narrow, #retention .narrow { display: none; }
+#chart svg, #lifecycle svg, #retention svg, #teams svg { width: 100%; height: auto; display: block; }
+#chart .narrow, #lifecycle .narrow, #retention .narrow, #teams .narrow { display: none; }
 @media (max-width: 599px) {
-  #chart .wide, #lifecycle .wide, #retention .wide { display: none; }
-  #chart .narrow, #lifecycle .narrow, #retention .narrow { display: block; }
+  #chart .wide, #lifecycle .wide, #retention .wide, #teams .wide { display: none; }
+  #chart .narrow, #lifecycle .narrow, #retention .narrow, #teams .narrow { display: block; }
 }
+.scroll { overflow-x: auto; }
 .headline { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; align-items: baseline; margin: .5rem 0 1rem; }
 .headline .value { font-size: 2rem; font-weight: 600; }
 .headline .up { color: var(--up, #1a7f37); } .headline .down { color: var(--error); }
@@ -148,6 +159,7 @@ const HEADLINE_FIELD: Record<ChartMetric, keyof UsageRow> = {
   dormant: "dormant",
   stickiness: "stickiness",
   lifecycle: "user",
+  groups: "user",
 };
 
 /**
@@ -231,6 +243,16 @@ ${missing}
 <h2>Who came: new, returning, resurrected; who stayed away: dormant</h2>
 <figure><div class="wide">${r.lifecycle.wide}</div><div class="narrow">${r.lifecycle.narrow}</div></figure>
 </section>
+<section id="teams">
+<h2>Teams: distinct people per core4 group</h2>
+${
+  r.teams.error
+    ? `<p class="hint">${e(r.teams.error)}</p>`
+    : `<figure><div class="wide">${r.teams.wide}</div><div class="narrow">${r.teams.narrow}</div></figure>
+${renderTeams(r.teams.rows, r.aggregate, r.teams.minGroupSize)}`
+}
+<p class="hint">Groups as core4's <code>sys.role</code> has them now, nested groups included. A person counts in each of their groups, so the groups do not add up to the distinct people above. Groups of 1 to ${r.teams.minGroupSize - 1} people are not shown (HOME_USAGE_MIN_GROUP_SIZE). Download: <a href="${e(r.teams.csv)}">CSV</a></p>
+</section>
 ${retentionSection(r.retention)}
 <section id="data">
 <h2>Data</h2>
@@ -298,6 +320,34 @@ ${body || `<tr><td colspan="4">No processed days in this range: run <code>home-u
 </tbody>
 ${foot}
 </table>`;
+}
+
+/** Groups down, periods across; a suppressed figure says so instead of a number. */
+function renderTeams(rows: readonly GroupRow[], aggregate: Period, minGroupSize: number): string {
+  const periods = [...new Map(rows.map((r) => [r.period, r])).values()];
+  const groups = [...new Set(rows.map((r) => r.group))];
+  if (!periods.length) return `<p class="hint">No processed days in this range.</p>`;
+  const cell = new Map(rows.map((r) => [`${r.group}\n${r.period}`, r]));
+  const head = periods
+    .map((p) => `<th scope="col" title="${e(humanPeriod(p, aggregate))}">${e(p.period)}</th>`)
+    .join("");
+  const body = groups
+    .map((group) => {
+      const cells = periods.map((p) => {
+        const row = cell.get(`${group}\n${p.period}`);
+        return row?.suppressed || row?.user === null
+          ? `<td class="suppressed" title="fewer than ${minGroupSize} people">&lt;${minGroupSize}</td>`
+          : `<td>${(row?.user ?? 0).toLocaleString("en-US")}</td>`;
+      });
+      return `<tr><th scope="row">${e(group)}</th>${cells.join("")}</tr>`;
+    })
+    .join("\n");
+  return `<div class="scroll"><table>
+<thead><tr><th scope="col">group</th>${head}</tr></thead>
+<tbody>
+${body}
+</tbody>
+</table></div>`;
 }
 
 /** A period as people name it, in the report's zone: `Mon 16 Nov 2026`, `16–22 Nov 2026 (W47)`, `November 2026`. */

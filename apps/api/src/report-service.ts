@@ -4,6 +4,7 @@ import {
   type ChartTheme,
   type Cookie,
   createUsageService,
+  type GroupReport,
   type HomeUsageConfig,
   type PersonRow,
   type RetentionArguments,
@@ -149,14 +150,51 @@ export function createReportService(options: ReportServiceOptions) {
     };
   }
 
+  /**
+   * Distinct people per period and core4 group, cached like `report`, within the same budget:
+   * memberships are read from sys.role with the people, so an answer is at most a minute older than
+   * sys.role.
+   */
+  const groups = (args: UsageArguments, signal?: AbortSignal) =>
+    withinBudget(config.queryTimeoutMs, signal, (budget) => countGroups(args, budget));
+
+  async function countGroups(
+    args: UsageArguments,
+    signal: AbortSignal,
+  ): Promise<{ query: UsageQuery; report: GroupReport }> {
+    const now = clock();
+    const opened = await usage.open(args, now, signal);
+    const { query } = opened;
+    const rollupVersion = await version(signal);
+    const minute = (ms: number) => Math.floor(ms / 60_000);
+    const key = [
+      "groups",
+      rollupVersion.key,
+      config.minGroupSize,
+      query.aggregate,
+      query.start.startOf("day").toISO(),
+      minute(query.end.toMillis()),
+      query.end.equals(query.end.startOf("day")),
+      minute(now.getTime()),
+    ];
+    const result = await cache.get(
+      key,
+      (flightSignal) => limiter.run(flightSignal, () => usage.readGroups(opened, flightSignal)),
+      { signal, size: groupsSize },
+    );
+    return { query, report: result };
+  }
+
   async function chart(args: UsageArguments, look: ChartLook, signal?: AbortSignal) {
     const answer = await report(args, signal);
     const options = { aggregate: answer.query.aggregate, ...look, range: answer.range };
+    // The groups chart draws the group report's lines; every other metric the report's rows.
+    const rows = look.metric === "groups" ? (await groups(args, signal)).report.lines : answer.report.rows;
     const drawn = await cache.get(
-      ["svg", answer.report.rows, answer.report.missing, options],
+      ["svg", rows, answer.report.missing, options],
       (flightSignal) =>
         limiter.run(flightSignal, async () => {
-          const svg = await render(answer.report.rows, options);
+          const svg = await render(rows, options);
           return { svg, etag: etagOf(svg) };
         }),
       { signal, size: (value) => value.svg.length * 2 },
@@ -260,7 +298,7 @@ export function createReportService(options: ReportServiceOptions) {
     );
   }
 
-  return { report, chart, png, people, retention, retentionChart, retentionPng, limiter, cache };
+  return { report, groups, chart, png, people, retention, retentionChart, retentionPng, limiter, cache };
 }
 
 export type ReportService = ReturnType<typeof createReportService>;
@@ -302,6 +340,9 @@ function etagOf(data: string | Buffer): string {
 
 // About what a row costs as JS objects; an estimate is enough to keep the cache's memory bounded.
 const reportSize = (report: UsageReport) => 256 + report.rows.length * 200 + report.missing.length * 48;
+
+const groupsSize = (report: GroupReport) =>
+  256 + report.rows.length * 160 + report.lines.length * 120 + report.missing.length * 48;
 
 /** A range end as people read it: the day alone at midnight, else day and minute. */
 const readable = (dt: DateTime) => dt.toFormat(dt.equals(dt.startOf("day")) ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm");

@@ -456,6 +456,7 @@ describe("access", () => {
         "/usage/login/plot",
         "/usage/login/plot.svg",
         "/usage/login/raw",
+        "/usage/login/groups",
         "/usage/login/users",
         "/usage/login/retention",
         "/usage/login/retention/plot",

@@ -21,7 +21,7 @@ import type { Auth } from "./auth.js";
 import { sendData, sendError } from "./envelope.js";
 import { type FormError, formErrorOf, renderPage } from "./page.js";
 import { publicBase } from "./public-url.js";
-import type { ReportService } from "./report-service.js";
+import type { ChartLook, ReportService } from "./report-service.js";
 
 const DATA_ARGS = ["start", "end", "aggregate"] as const;
 const RAW_ARGS = [...DATA_ARGS, "content_type"] as const;
@@ -36,6 +36,7 @@ const MAX_PEOPLE_PAGE = 10_000;
 /** Rows of a CSV download written at a time. */
 const CSV_CHUNK = 1_000;
 const PEOPLE_COLUMNS = ["user", "logins", "days", "firstSeen", "lastSeen", "account"] as const;
+const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppressed"] as const;
 /** What may stand beside a signed embed token: how the chart looks, never what it shows. */
 const EMBED_ARGS = ["theme", "background", "scale", "width", "height"] as const;
 /** How long a signed embed URL made by the page stays valid. */
@@ -103,6 +104,19 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       res.set("Content-Disposition", `attachment; filename=${name}`);
     }
     res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatReport(report.rows, format));
+  });
+
+  // Counts only, never names; groups of 1 to k−1 people are suppressed in every format.
+  route("/usage/login/groups", auth.data, async (req, res) => {
+    const args = requestArguments(req, RAW_ARGS);
+    const format = reportFormat(req, args.content_type);
+    const { query, report } = await service.groups(args, abortOnClose(res));
+    if (format === "json") return sendData(res, report.rows);
+    if (format === "csv") {
+      const name = `home-usage-groups-${query.aggregate}-${query.start.toFormat("yyyy-MM-dd")}-${query.end.toFormat("yyyy-MM-dd")}.csv`;
+      res.set("Content-Disposition", `attachment; filename=${name}`);
+    }
+    res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatTable(report.rows, GROUP_COLUMNS, format));
   });
 
   // Names are personal data: this route needs a token whenever tokens are configured, and is never cached.
@@ -207,6 +221,8 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       const lifecycle = { ...look, metric: "lifecycle" as const, title: undefined };
       const lifecycleWide = await service.chart(given, lifecycle, signal);
       const lifecycleNarrow = await service.chart(given, { ...lifecycle, ...NARROW }, signal);
+      const teamsLook = { ...look, metric: "groups" as const, title: undefined };
+      const teams = await teamsOf(given, teamsLook, signal);
       const { query } = wide;
       const data = { start: given.start, end: given.end, aggregate: given.aggregate };
       const link = (path: string, values: Record<string, string | undefined>) => {
@@ -239,6 +255,7 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
         missing: wide.report.missing,
         svg: { wide: wide.svg, narrow: narrow.svg },
         lifecycle: { wide: lifecycleWide.svg, narrow: lifecycleNarrow.svg },
+        teams: { ...teams, csv: link("/usage/login/groups", { ...data, content_type: "csv" }) },
         links: {
           csv: link("/usage/login/raw", { ...data, content_type: "csv" }),
           json: link("/usage/login/raw", { ...data, content_type: "json" }),
@@ -274,6 +291,22 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
     }
     res.type("text/html; charset=utf-8").send(renderPage({ args: given, result, error, signedIn }));
   });
+
+  /**
+   * The page's Teams section: its charts and rows, or why a range too long for a groups report has
+   * none (the rest of the page stands).
+   */
+  async function teamsOf(given: Record<string, string | undefined>, look: ChartLook, signal: AbortSignal) {
+    try {
+      const wide = await service.chart(given, look, signal);
+      const narrow = await service.chart(given, { ...look, ...NARROW }, signal);
+      const { report } = await service.groups(given, signal);
+      return { wide: wide.svg, narrow: narrow.svg, rows: report.rows, minGroupSize: report.minGroupSize };
+    } catch (caught) {
+      if (!(caught instanceof HomeUsageError && caught.code === "E_USAGE")) throw caught;
+      return { wide: "", narrow: "", rows: [], minGroupSize: config.minGroupSize, error: caught.message };
+    }
+  }
 
   return router;
 }

@@ -112,12 +112,19 @@ const range = (command: Command) =>
 range(program.command("report").description("distinct people per period with every metric, from the rollup"))
   .option("--metric <name>", "show only this metric's columns: as plot --metric")
   .addOption(
+    new Option("--by <what>", "period: every metric (default); group: distinct people per core4 group").choices([
+      "period",
+      "group",
+    ]),
+  )
+  .addOption(
     new Option("--format <format>", "output format").choices(["table", "csv", "json", "markdown"]).default("table"),
   )
   .addHelpText(
     "after",
     examples([
       "home-usage report --aggregate m",
+      "home-usage report --by group --aggregate w          # distinct people per core4 group and week",
       "home-usage report --start 2026-01-01 --end 2026-07-01 --aggregate w --format csv   # all of June 30 counted",
     ]),
   )
@@ -168,7 +175,7 @@ range(
   .option("--height <px>", "height in pixels, 150 to 1200 (default 400)", integer(150, 1200))
   .option(
     "--metric <name>",
-    "users (default), logins, active7, active28, new, returning, resurrected, dormant, stickiness or lifecycle",
+    "users (default), logins, active7, active28, new, returning, resurrected, dormant, stickiness, lifecycle or groups",
   )
   .option("--theme <theme>", "light (default), dark, or auto (SVG only: follows the viewer's colour scheme)")
   .option("--scale <n>", "PNG pixels per unit: 1 (default) or 2")

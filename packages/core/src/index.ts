@@ -61,6 +61,16 @@ export {
   loginPreset,
 } from "./log/login-signal.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
+export {
+  CHART_GROUPS,
+  type GroupLine,
+  type GroupReport,
+  type GroupRow,
+  NO_ACCOUNT,
+  NO_GROUP,
+  OTHER_GROUPS,
+  readGroups,
+} from "./report/group-report.js";
 export { listPeople, type PersonRow } from "./report/people-list.js";
 export {
   formatReport,

@@ -273,27 +273,71 @@ describe("writeDemoData", () => {
 });
 
 describe("writeDemoRoles", () => {
-  it("writes core4 accounts for the people, admin, and a few who never log in, two disabled; again, the same", async () => {
+  it("writes core4 accounts for the people but a few deleted, admin, a few who never log in, two disabled, and groups; again, the same", async () => {
     const roles = t.db.collection("sys.role");
-    // More than 100 accounts: the second write replaces them in batches FerretDB answers.
+    // More than 100 documents: the second write replaces them in batches FerretDB answers.
     const summary = await writeDemoRoles(roles, { users: 120 });
-    expect(summary).toEqual({ accounts: 126, active: 124, disabled: 2 });
+    // 120 people less the six whose number ends in 19 or 39 ..., admin, five idle accounts; nine groups.
+    expect(summary).toEqual({ accounts: 120, active: 118, disabled: 2, groups: 9 });
     expect(await writeDemoRoles(roles, { users: 120 })).toEqual(summary);
-    expect(await roles.countDocuments()).toBe(126);
-    const accounts = await roles.find().toArray();
+    expect(await roles.countDocuments()).toBe(129);
+    const all = await roles.find().toArray();
+    const accounts = all.filter((a) => typeof a.email === "string");
+    expect(accounts).toHaveLength(120);
     for (const a of accounts) {
       expect(a).toMatchObject({ _id: expect.any(ObjectId), name: expect.any(String), is_active: expect.any(Boolean) });
       expect(a.email).toMatch(/@/);
     }
-    // The role ids in the log are the accounts' ids.
+    // The role ids in the log are the accounts' ids, where the account is still there.
     const byName = new Map(accounts.map((a) => [a.name as string, (a._id as ObjectId).toHexString()]));
+    const deleted = new Set<string>();
     for (const r of records) {
       const [, name, id] = r.message.match(ROLE_LOGIN) ?? r.message.match(USER_LOGIN) ?? [];
-      if (name) expect(byName.get(name)).toBe(id);
+      if (name && byName.has(name)) expect(byName.get(name)).toBe(id);
+      else if (name) deleted.add(name);
     }
+    // The fixture's 30 people: number 19 has no account any more.
+    expect([...deleted]).toEqual(["tina.krueger"]);
     const people = new Set(peopleLogins(records).map(loginOf));
     const idle = accounts.filter((a) => a.name !== "admin" && !people.has(a.name as string));
     expect(idle.length).toBeGreaterThanOrEqual(5);
     expect(accounts.filter((a) => a.is_active === false).map((a) => a.name)).toEqual(["rainer.vogel", "susi.engel"]);
+
+    // Groups: no email; teams refer to their division, and people to their teams, by ObjectId.
+    const groups = all.filter((a) => a.email === undefined);
+    const groupById = new Map(groups.map((g) => [(g._id as ObjectId).toHexString(), g]));
+    expect(groups.map((g) => g.name).sort()).toEqual(
+      [
+        "engineering",
+        "legacy-reporting",
+        "marketing",
+        "mkt-analytics",
+        "mkt-campaigns",
+        "platform",
+        "sales",
+        "sales-north",
+        "sales-south",
+      ].sort(),
+    );
+    expect(groups.filter((g) => g.is_active === false).map((g) => g.name)).toEqual(["legacy-reporting"]);
+    const parentOf = (name: string) =>
+      ((groups.find((g) => g.name === name)?.role ?? []) as ObjectId[]).map(
+        (id) => groupById.get(id.toHexString())?.name,
+      );
+    expect(parentOf("sales-north")).toEqual(["sales"]);
+    expect(parentOf("platform")).toEqual(["engineering"]);
+    expect(parentOf("sales")).toEqual([]);
+    const teamsOf = (name: string) => {
+      expect(byName.has(name)).toBe(true);
+      return ((accounts.find((a) => a.name === name)?.role ?? []) as unknown[]).map((id) => {
+        expect(id).toBeInstanceOf(ObjectId);
+        return groupById.get((id as ObjectId).toHexString())?.name;
+      });
+    };
+    // Person 0 (anna.schmidt) is in analytics and, as every thirteenth, in campaigns; 8 in no group.
+    expect(teamsOf("anna.schmidt")).toEqual(["mkt-analytics", "mkt-campaigns"]);
+    expect(teamsOf("david.fischer")).toEqual(["sales-north"]);
+    expect(teamsOf("ida.schulz")).toEqual([]);
+    expect(teamsOf("jonas.hoffmann")).toEqual(["legacy-reporting"]);
   });
 });

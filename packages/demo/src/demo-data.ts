@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { HomeUsageError } from "@home-usage/core";
 import { type AnyBulkWriteOperation, type Collection, type Document, ObjectId } from "mongodb";
+import { demoGroups, demoHasAccount, demoMembership } from "./demo-groups.js";
 import {
   APP_HOSTS,
   EXCEPTIONS,
@@ -425,6 +426,10 @@ const _FILLERS: Record<string, (c: _Context) => string> = {
   fastMs: (c) => (1 + c.random.next() * 180).toFixed(2),
   slowMs: (c) => (1 + c.random.next() * 900).toFixed(2),
   clientError: (c) => String(c.random.pick([401, 403, 404])),
+  okStatus: (c) => String(c.random.pick([200, 200, 200, 201, 204, 302, 304])),
+  appHost: (c) => c.random.pick(APP_HOSTS),
+  // A request of someone who has joined, or an anonymous one.
+  caller: (c) => (c.random.next() < 0.75 && c.joined.length > 0 ? c.random.pick(c.joined) : "None"),
   someone: (c) => (c.random.next() < 0.8 && c.joined.length > 0 ? c.random.pick(c.joined) : c.random.pick(STRANGERS)),
 };
 
@@ -488,6 +493,8 @@ export interface DemoRolesSummary {
   accounts: number;
   active: number;
   disabled: number;
+  /** Groups: roles without an email. */
+  groups: number;
 }
 
 /** A core4 account, as the demo writes it into sys.role. */
@@ -497,14 +504,16 @@ export interface DemoRole {
   realname: string;
   email: string;
   is_active: boolean;
-  role: string[];
+  /** The ObjectIds of the groups it belongs to directly, as core4 stores them. */
+  role: (ObjectId | string)[];
   created: Date;
 }
 
 /**
  * Writes core4's accounts for the demo's people into `collection` (core4's `sys.role`): every person who
- * may log in, admin, and a few accounts that never log in, two of them disabled. Idempotent: accounts are
- * replaced by `_id`, which depends on the name only.
+ * may log in but a few whose accounts were deleted, admin, and a few accounts that never log in, two of
+ * them disabled; and core4 groups (demo-groups.ts) the accounts refer to by ObjectId. Idempotent:
+ * documents are replaced by `_id`, which depends on the name only.
  */
 export async function writeDemoRoles(
   collection: Collection<Document>,
@@ -514,7 +523,13 @@ export async function writeDemoRoles(
   if (!Number.isInteger(users) || users < 0) {
     throw new HomeUsageError("E_USAGE", `demo data: users must be a whole number of at least 0, not ${users}`);
   }
-  const role = (name: string, index: number, email: string, is_active: boolean, roles: string[]): DemoRole => {
+  const role = (
+    name: string,
+    index: number,
+    email: string,
+    is_active: boolean,
+    roles: (ObjectId | string)[],
+  ): DemoRole => {
     const id = _roleId(name, index);
     const realname = name
       .split(/[.-]/)
@@ -534,13 +549,14 @@ export async function writeDemoRoles(
     role(_ADMIN, 0, "admin@core4.local", true, ["COP"]),
     ...Array.from({ length: users }, (_, i) => {
       const name = _personName(i);
-      return role(name, i + 1, `${name}@example.com`, true, ["standard_user"]);
-    }),
-    ...IDLE_ACCOUNTS.map((a, i) => role(a.name, users + 1 + i, a.email, a.is_active, ["standard_user"])),
+      return role(name, i + 1, `${name}@example.com`, true, demoMembership(i));
+    }).filter((_, i) => demoHasAccount(i)),
+    ...IDLE_ACCOUNTS.map((a, i) => role(a.name, users + 1 + i, a.email, a.is_active, demoMembership(users + i))),
   ];
   // FerretDB 1.24 never answers a batch of more than 100 replacements of existing documents.
-  for (let at = 0; at < accounts.length; at += _ROLE_BATCH) {
-    const operations: AnyBulkWriteOperation<Document>[] = accounts.slice(at, at + _ROLE_BATCH).map((account) => ({
+  const documents: Document[] = [...accounts, ...demoGroups()];
+  for (let at = 0; at < documents.length; at += _ROLE_BATCH) {
+    const operations: AnyBulkWriteOperation<Document>[] = documents.slice(at, at + _ROLE_BATCH).map((account) => ({
       replaceOne: { filter: { _id: account._id }, replacement: account, upsert: true },
     }));
     try {
@@ -554,7 +570,12 @@ export async function writeDemoRoles(
     }
   }
   const disabled = accounts.filter((a) => !a.is_active).length;
-  return { accounts: accounts.length, active: accounts.length - disabled, disabled };
+  return {
+    accounts: accounts.length,
+    active: accounts.length - disabled,
+    disabled,
+    groups: documents.length - accounts.length,
+  };
 }
 
 async function _insertBatch(

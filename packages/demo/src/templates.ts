@@ -67,11 +67,24 @@ export const NOISE: readonly NoiseTemplate[] = [
     followedBy: "done execution with [complete] after [{runtime}] sec.",
   },
   { weight: 100, level: "INFO", writer: "request", message: "200 {method} {path} ({ip}) {fastMs}ms" },
+  // core4's access log: one record per request, `None` for anonymous ones; 4xx are warnings.
+  {
+    weight: 60,
+    level: "INFO",
+    writer: "request",
+    message: "[{okStatus}] [{method} {path}] in [{fastMs}ms] by [{caller}] from [{appHost}]",
+  },
   { weight: 50, level: "INFO", writer: "scheduler", message: "enqueued job [{job}] with _id [{id}]" },
   { weight: 50, level: "INFO", writer: "worker-job", message: "cleanup removed [{few}] sys.lock records" },
   // Mostly real people mistyping their password, sometimes someone trying a default account.
   { weight: 35, level: "WARNING", writer: "login", message: "failed login of user [{someone}] from [{ip}]" },
   { weight: 35, level: "WARNING", writer: "request", message: "{clientError} GET {path} ({ip}) {fastMs}ms" },
+  {
+    weight: 15,
+    level: "WARNING",
+    writer: "request",
+    message: "[{clientError}] [GET {path}] in [{fastMs}ms] by [{caller}] from [{appHost}]",
+  },
   { weight: 35, level: "WARNING", writer: "worker", message: "successfully set non-stop job [{hoursAgoId}]" },
   { weight: 35, level: "WARNING", writer: "job", message: "defer execution with [{few}] attempts left" },
   {
@@ -127,6 +140,29 @@ export const IDLE_ACCOUNTS: readonly { name: string; email: string; is_active: b
   { name: "olga.berger", email: "olga.berger@example.com", is_active: true },
   { name: "rainer.vogel", email: "rainer.vogel@example.com", is_active: false },
   { name: "susi.engel", email: "susi.engel@example.com", is_active: false },
+];
+
+/**
+ * core4 groups (roles without an email): divisions, teams inside them (`parent`), and one group that was
+ * switched off. `members` are the people whose number ends in these digits (person number modulo 10).
+ */
+export const DEMO_GROUPS: readonly {
+  name: string;
+  parent?: string;
+  is_active: boolean;
+  perm: readonly string[];
+  members?: readonly number[];
+}[] = [
+  { name: "marketing", is_active: true, perm: ["app://mkt"] },
+  { name: "mkt-analytics", parent: "marketing", is_active: true, perm: ["api://mkt.report"], members: [0, 1] },
+  { name: "mkt-campaigns", parent: "marketing", is_active: true, perm: ["api://mkt.etl"], members: [2] },
+  { name: "sales", is_active: true, perm: ["app://sales"] },
+  { name: "sales-north", parent: "sales", is_active: true, perm: [], members: [3, 4] },
+  { name: "sales-south", parent: "sales", is_active: true, perm: [], members: [5] },
+  { name: "engineering", is_active: true, perm: ["job://core4.*"], members: [7] },
+  { name: "platform", parent: "engineering", is_active: true, perm: ["cop"], members: [6] },
+  // Switched off: its members count in no group through it.
+  { name: "legacy-reporting", is_active: false, perm: ["api://mkt.report"], members: [9] },
 ];
 
 export const APP_HOSTS = ["app-01.core4.local", "app-02.core4.local"];

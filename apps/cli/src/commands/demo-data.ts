@@ -44,6 +44,6 @@ export async function demoData(options: DemoDataCommandOptions): Promise<void> {
     return { ...result, roles };
   });
   process.stdout.write(
-    `demo data in ${target}: ${summary.inserted} records written (${summary.alreadyPresent} already there), ${summary.logins} logins of ${summary.people} people, ${summary.first.toISOString().slice(0, 10)} to ${summary.last.toISOString().slice(0, 10)}; ${summary.roles.accounts} accounts in ${formatNamespace(config.roles)} (${summary.roles.disabled} disabled)\n`,
+    `demo data in ${target}: ${summary.inserted} records written (${summary.alreadyPresent} already there), ${summary.logins} logins of ${summary.people} people, ${summary.first.toISOString().slice(0, 10)} to ${summary.last.toISOString().slice(0, 10)}; ${summary.roles.accounts} accounts (${summary.roles.disabled} disabled) and ${summary.roles.groups} groups in ${formatNamespace(config.roles)}\n`,
   );
 }

@@ -50,12 +50,39 @@ const METRIC_COLUMNS: Record<ChartMetric, (keyof UsageRow)[]> = {
   dormant: ["dormant"],
   stickiness: ["stickiness"],
   lifecycle: ["new", "returning", "resurrected", "dormant"],
+  groups: ["user"],
 };
 
+const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppressed"] as const;
+
+/** Distinct people per period and core4 group, as `/usage/login/groups` answers them. */
+async function groupReport(options: RangeOptions & { format: "table" | "csv" | "json" | "markdown"; metric?: string }) {
+  if (options.metric !== undefined) throw new HomeUsageError("E_USAGE", "--metric: not with --by group");
+  const config = await readConfig(options);
+  const now = config.now ?? new Date();
+  const { report: result } = await withDatabase(config, (client) =>
+    createUsageService({ client, config }).groups(options, now),
+  );
+  if (!result.asOf && options.format === "table") {
+    throw new HomeUsageError("E_STATE", "the rollup is empty: run home-usage aggregate first");
+  }
+  const format = options.format === "table" ? "text" : options.format;
+  process.stdout.write(formatTable(result.rows, GROUP_COLUMNS, format));
+  if (options.format === "table") {
+    const notes = [`groups of 1 to ${result.minGroupSize - 1} people suppressed (HOME_USAGE_MIN_GROUP_SIZE)`];
+    if (result.minGroupSize <= 1) notes.pop();
+    if (result.missing.length) notes.push(`no processed days, so no row, for: ${result.missing.join(", ")}`);
+    for (const note of notes) process.stderr.write(`${note}\n`);
+  }
+}
+
 export async function report(
-  options: RangeOptions & { format: "table" | "csv" | "json" | "markdown"; metric?: string },
+  options: RangeOptions & { format: "table" | "csv" | "json" | "markdown"; metric?: string; by?: string },
 ) {
+  if (options.by === "group") return groupReport(options);
   const metric = options.metric === undefined ? undefined : parseMetric(options.metric, "--metric");
+  if (metric === "groups")
+    throw new HomeUsageError("E_USAGE", "--metric: groups is a report of its own: use --by group");
   const { result } = await query(options);
   if (!result.asOf && options.format === "table") {
     throw new HomeUsageError("E_STATE", "the rollup is empty: run home-usage aggregate first");
@@ -107,9 +134,14 @@ export async function plot(options: PlotOptions) {
       `--out: the directory ${directory} ${found ? "is not a directory" : "does not exist"}; create it, or give another --out`,
     );
   }
-  const { usage, result, now } = await query(options);
+  const { usage, result, config, now } = await query(options);
   const end = usage.end;
-  const svg = await renderChart(result.rows, {
+  const rows =
+    metric === "groups"
+      ? (await withDatabase(config, (client) => createUsageService({ client, config }).groups(options, now))).report
+          .lines
+      : result.rows;
+  const svg = await renderChart(rows, {
     aggregate: usage.aggregate,
     metric,
     title: options.title,

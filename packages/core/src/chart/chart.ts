@@ -1,8 +1,10 @@
 import type * as PlotModule from "@observablehq/plot";
 import { DateTime } from "luxon";
 import { HomeUsageError } from "../errors.js";
+import type { GroupLine } from "../report/group-report.js";
 import type { UsageRow } from "../report/usage-report.js";
 import { type Period, periodKeys } from "../time/periods.js";
+import { describeGroups, type GroupPoint, groupDarkStyle, groupMarks, labelRoom } from "./group-chart.js";
 
 /** What a chart can draw: the row field behind each, and how people call it. */
 const METRICS = {
@@ -16,9 +18,13 @@ const METRICS = {
   dormant: { field: "dormant", noun: "dormant people", title: "Dormant people" },
   stickiness: { field: "stickiness", noun: "stickiness", title: "Stickiness" },
   lifecycle: { field: "user", noun: "people", title: "New, returning, resurrected and dormant people" },
+  groups: { field: "user", noun: "distinct people", title: "Distinct people by group" },
 } as const;
 
-/** The chart's `metric=` values. `lifecycle` stacks new, returning and resurrected above zero, dormant below. */
+/**
+ * The chart's `metric=` values. `lifecycle` stacks new, returning and resurrected above zero, dormant
+ * below; `groups` draws a report's group lines (`GroupReport.lines`) rather than its rows.
+ */
 export type ChartMetric = keyof typeof METRICS;
 export const CHART_METRICS = Object.keys(METRICS) as ChartMetric[];
 // A Map, so that a user's word such as `constructor` finds nothing.
@@ -146,7 +152,10 @@ export function chartTitle(aggregate: Period, metric: ChartMetric = "users"): st
  * per period, with a title, a subtitle, calendar ticks, and `role="img"`, `<title>` and `<desc>` for
  * screen readers.
  */
-export async function renderChart(rows: readonly ChartRow[], options: ChartOptions): Promise<string> {
+export async function renderChart(
+  rows: readonly ChartRow[] | readonly GroupLine[],
+  options: ChartOptions,
+): Promise<string> {
   const { Plot, document } = await loadRenderer();
   const width = clampSize(options.width, 800, 200, 2000);
   const height = clampSize(options.height, 400, 150, 1200);
@@ -155,15 +164,19 @@ export async function renderChart(rows: readonly ChartRow[], options: ChartOptio
   const colours = PALETTES[theme === "dark" ? "dark" : "light"];
   const title = oneLine(options.title ?? "") || chartTitle(options.aggregate, metric);
   const subtitle = options.range ? subtitleOf(options.range) : "";
-  const points = toPoints(rows, metric, options.aggregate);
+  const groupPoints = metric === "groups" ? toGroupPoints(rows as readonly GroupLine[]) : undefined;
+  const points = groupPoints
+    ? periodPoints(groupPoints, options.aggregate)
+    : toPoints(rows as readonly ChartRow[], metric, options.aggregate);
 
   // Title and subtitle wrap at the image's width; each line is counted so the frame starts below them.
   const titleLines = wrap(title, width - 24, TITLE_SIZE * 0.62, 2);
   const subtitleLines = subtitle ? wrapParts(subtitle.split(" · "), width - 24, FONT_SIZE * 0.6, 2) : [];
   const header = 10 + titleLines.length * TITLE_SIZE * 1.25 + subtitleLines.length * FONT_SIZE * 1.3;
+  const room = groupPoints ? labelRoom(groupPoints, width) : 0;
   const margins = {
     marginLeft: MARGIN.left,
-    marginRight: MARGIN.right,
+    marginRight: Math.max(MARGIN.right, room),
     marginBottom: MARGIN.bottom,
     marginTop: Math.round(header + MARGIN.top),
   };
@@ -197,7 +210,9 @@ export async function renderChart(rows: readonly ChartRow[], options: ChartOptio
     );
   }
 
-  const description = describe(points, metric, options, title);
+  const description = groupPoints
+    ? `${describe([], metric, options, title).replace(/ No data\.$/, "")} ${describeGroups(groupPoints, options.aggregate)}`
+    : describe(points, metric, options, title);
   // The accessible name and description are the <title> and <desc> elements `serialize` adds: the HTML
   // serialiser would leave a `<` in an aria-label attribute unescaped, which XML forbids.
   const plotOptions = { document, width, height, ...margins };
@@ -234,6 +249,15 @@ export async function renderChart(rows: readonly ChartRow[], options: ChartOptio
   if (lifecycle) {
     domain = [first.x, last.x2];
     marks.push(...lifecycleMarks(Plot, points, colours, plotWidth));
+  } else if (groupPoints) {
+    domain = points.length === 1 ? [new Date(2 * first.x.getTime() - first.x2.getTime()), first.x2] : [first.x, last.x];
+    const layout = {
+      theme: theme === "dark" ? ("dark" as const) : ("light" as const),
+      plotHeight,
+      top: yDomain[1],
+      room,
+    };
+    marks.push(...groupMarks(Plot, groupPoints, layout));
   } else {
     // A single period has no extent of its own; its length either side centres it.
     domain = points.length === 1 ? [new Date(2 * first.x.getTime() - first.x2.getTime()), first.x2] : [first.x, last.x];
@@ -507,6 +531,40 @@ function toPoints(rows: readonly ChartRow[], metric: ChartMetric, aggregate: Per
   return points.sort((a, b) => a.x.getTime() - b.x.getTime());
 }
 
+/** A group report's lines, placed on the x axis; a point without a period start is left out. */
+function toGroupPoints(lines: readonly GroupLine[]): GroupPoint[] {
+  const points: GroupPoint[] = [];
+  for (const line of lines) {
+    const x = typeof line.group === "string" ? wallClockAsUtc(line.timestamp) : undefined;
+    if (!x) continue;
+    points.push({ x, period: oneLine(line.period), group: oneLine(line.group), value: finite(line.user) ?? null });
+  }
+  return points;
+}
+
+/** One point per period of the group lines, valued at its largest figure: the axes' extent. */
+function periodPoints(points: readonly GroupPoint[], aggregate: Period): Point[] {
+  const byPeriod = new Map<number, Point>();
+  for (const p of points) {
+    const at = p.x.getTime();
+    const point = byPeriod.get(at) ?? {
+      x: p.x,
+      x2: DateTime.fromJSDate(p.x, { zone: "UTC" })
+        .plus({ [DURATION_UNIT[aggregate]]: 1 })
+        .toJSDate(),
+      value: undefined,
+      previous: undefined,
+      lifecycle: { new: undefined, returning: undefined, resurrected: undefined, dormant: undefined },
+      label: p.period,
+      partial: false,
+      title: p.period,
+    };
+    if (p.value !== null) point.value = Math.max(point.value ?? 0, p.value);
+    byPeriod.set(at, point);
+  }
+  return [...byPeriod.values()].sort((a, b) => a.x.getTime() - b.x.getTime());
+}
+
 function formatValue(value: number | undefined, metric: ChartMetric): string {
   if (value === undefined) return "none";
   return metric === "stickiness" ? `${Math.round(value * 100)}%` : value.toLocaleString("en-US");
@@ -741,5 +799,6 @@ function chartStyle(theme: ChartTheme, transparent: boolean, darkRules = ""): st
   .hu-chart .hu-returning { fill: ${d.returning}; }
   .hu-chart .hu-resurrected { fill: ${d.resurrected}; }
   .hu-chart .hu-dormant { fill: ${d.dormant}; }${darkRules}
+${groupDarkStyle()}
 }`;
 }

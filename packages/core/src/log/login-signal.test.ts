@@ -66,6 +66,74 @@ describe("the login signal", () => {
     expect(records.map((r) => core4.match(r)?.user ?? null)).toEqual([null, "ben", null]);
   });
 
+  it("activity counts what auto counts, and core4's access-log records below 400 of a named person", async () => {
+    const request = (status: string, user: string, method = "GET") =>
+      `[${status}] [${method} /core4/api/v1/roles] in [12.34ms] by [${user}] from [app-01.core4.local]`;
+    const access = [
+      request("200", "ann"),
+      request("302", "bob", "POST"),
+      request("399", "cid"),
+      request("200", "None"), // anonymous
+      request("404", "dee"), // refused
+      request("400", "eve"),
+      request("500", "fay", "PUT"),
+      request("200", "admin"),
+      request("200", "Nonesuch"), // a name that starts like None
+      request("200", "Non"),
+      // Look-alikes: not core4's access-log line.
+      "200 GET /core4/api/v1/roles (10.0.0.1) 12.34ms",
+      `served ${request("200", "gus")}`,
+      "[200] [GET /core4/api/v1/roles] in [fast] by [hal] from [app-01]",
+      "[2000] [GET /x] in [1.00ms] by [ivy] from [app-01]",
+      "[200] [GET /x] in [1.00ms] by [] from [app-01]",
+    ];
+    const log = t.db.collection<LogRecord>("access");
+    await log.insertMany(
+      [...LOG, ...access.map((message, i) => ({ message, created: at(30 + i) }))].map((r) => ({ ...r })),
+    );
+    const matcher = compileLoginSignal(loginPreset("activity"));
+    // One query: the four styles in one regular expression on `message`.
+    expect(Object.keys(matcher.filter)).toEqual(["message"]);
+    expect(typeof matcher.filter.message.$regex).toBe("string");
+    const candidates = await log
+      .find(matcher.filter, { projection: matcher.projection })
+      .sort({ created: 1 })
+      .toArray();
+    // The database already leaves out the anonymous requests and the refused ones.
+    expect(candidates.map((r) => r.message).filter((m) => /by \[None\]|^\[[45]/.test(String(m)))).toEqual([]);
+    const people = candidates
+      .map((r) => matcher.match(r))
+      .filter((m) => m !== null && !matcher.excludes(m.user))
+      .map((m) => `${m?.user} ${m?.signal}`);
+
+    // The independent answer: core4's line read with a plain expression, its status and name checked here.
+    const line = /^\[(\d{3})\] \[[A-Z]+ \S*\] in \[[\d.]+ms\] by \[([^\]]+)\] from \[/;
+    const fromAccess = access.flatMap((m) => {
+      const [, status, user] = line.exec(m) ?? [];
+      return status && user && Number(status) < 400 && user !== "None" && user !== "admin"
+        ? [`${user} access log`]
+        : [];
+    });
+    expect(fromAccess).toEqual([
+      "ann access log",
+      "bob access log",
+      "cid access log",
+      "Nonesuch access log",
+      "Non access log",
+    ]);
+    expect(people).toEqual([
+      "anna successful login",
+      "ben set last_login",
+      "clara login user",
+      "dora successful login",
+      ...fromAccess,
+    ]);
+    expect(matcher.signals).toEqual(["successful login", "set last_login", "login user", "access log"]);
+    // auto never counts a request.
+    const auto = compileLoginSignal(loginPreset("auto"));
+    expect(access.map((message) => auto.match({ message }))).toEqual(access.map(() => null));
+  });
+
   it("matches in linear time, so a pattern that backtracks in JavaScript cannot hang a run", () => {
     const matcher = compileLoginSignal({ any: [{ pattern: "(?<user>(a+)+)b", user: { group: "user" } }], exclude: [] });
     const began = Date.now();

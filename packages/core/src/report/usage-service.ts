@@ -3,6 +3,7 @@ import type { RoleDocument } from "../accounts/core4-roles.js";
 import { openRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
+import { type GroupReport, readGroups } from "./group-report.js";
 import { listPeople, type PersonRow } from "./people-list.js";
 import { parseRetentionArguments, type RetentionArguments, type RetentionQuery } from "./retention-arguments.js";
 import { type RetentionReport, readRetention } from "./retention-report.js";
@@ -34,6 +35,14 @@ export function createUsageService(options: {
 
   const read = (opened: Opened, now: Date, signal?: AbortSignal): Promise<UsageReport> =>
     readUsage(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone });
+
+  const readGroupsOf = (opened: Opened, signal?: AbortSignal): Promise<GroupReport> =>
+    readGroups(storeFor(signal), opened.settings, roles, opened.query, {
+      zone: opened.zone,
+      minGroupSize: config.minGroupSize,
+      maxTimeMS,
+      signal,
+    });
 
   return {
     /**
@@ -77,6 +86,19 @@ export function createUsageService(options: {
       const zone = rollupZone(settings, config);
       const query = parseRetentionArguments(args, { zone, now });
       return { query, report: await readRetention(store, settings, query, { now, zone }) };
+    },
+
+    /** The report of a query `open` gave, per core4 group. */
+    readGroups: readGroupsOf,
+
+    /** Distinct people per period and core4 group: `open`, then `readGroups`. */
+    async groups(
+      args: UsageArguments,
+      now: Date,
+      signal?: AbortSignal,
+    ): Promise<{ query: UsageQuery; report: GroupReport }> {
+      const opened = await open(storeFor(signal), args, now, signal);
+      return { query: opened.query, report: await readGroupsOf(opened, signal) };
     },
 
     /** Everybody known to the rollup or with an account, with their logins in the range. */

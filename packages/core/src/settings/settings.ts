@@ -67,7 +67,7 @@ const flag = z
   .refine((v) => typeof v === "boolean" || BOOLEAN_WORDS.has(v.trim().toLowerCase()), "must be true or false")
   .transform((v) => (typeof v === "boolean" ? v : (BOOLEAN_WORDS.get(v.trim().toLowerCase()) as boolean)));
 
-const PRESETS = ["auto", "seed", "core4", "custom"] as const satisfies readonly (LoginPreset | "custom")[];
+const PRESETS = ["auto", "seed", "core4", "activity", "custom"] as const satisfies readonly (LoginPreset | "custom")[];
 
 /** Every setting, in the order the README and `--help` list them. */
 export const SETTINGS = {
@@ -163,7 +163,7 @@ export const SETTINGS = {
     flag: "--login-preset <name>",
     schema: z.enum(PRESETS),
     default: "auto",
-    description: "which records are logins: `auto`, `seed` or `core4` (`custom` with a file's `login`)",
+    description: "which records are logins: `auto`, `seed`, `core4` or `activity` (`custom` with a file's `login`)",
     programs: CLI,
   }),
   login: setting({
@@ -202,6 +202,15 @@ export const SETTINGS = {
     schema: wholeNumber(100, 3_600_000),
     default: 30_000,
     description: "the time budget of one database query, all its batches, and of all the reads of one API request",
+    programs: BOTH,
+  }),
+  minGroupSize: setting({
+    env: "HOME_USAGE_MIN_GROUP_SIZE",
+    flag: "--min-group-size <n>",
+    schema: wholeNumber(1, 1_000_000),
+    default: 5,
+    description:
+      "the fewest people a group's figure shows; a group of 1 to this minus 1 people is suppressed (1 shows everything)",
     programs: BOTH,
   }),
   embedSecret: setting({
