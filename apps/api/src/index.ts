@@ -46,7 +46,8 @@ async function main() {
     flags: Object.fromEntries(settingOptions("api").map(({ key }) => [key, options[key]])),
   });
   const logger = createLogger(options.logFormat);
-  if (config.apiTokens.length === 0) {
+  // core4 sign-in guards the API as tokens do.
+  if (config.apiTokens.length === 0 && !config.core4Permission) {
     if (!LOOPBACK.test(config.host) && !options.insecure) {
       throw new HomeUsageError(
         "E_USAGE",
