@@ -343,25 +343,27 @@ describe("forms from another site", { timeout: 60_000 }, () => {
   it("refuses a sign-in or sign-out posted from another origin (login CSRF)", async () => {
     const s = await serve({ HOME_USAGE_PUBLIC_URL: "https://usage.example.com" });
     const right = { username: "ann", password: SCRYPT.password };
-    for (const headers of [
+    const foreign: Record<string, string>[] = [
       { origin: "https://evil.example" },
       { origin: "null" },
       { "sec-fetch-site": "cross-site" },
       { "sec-fetch-site": "same-site", origin: "https://other.example.com" },
       { "sec-fetch-site": "cross-site", origin: "https://usage.example.com" },
-    ]) {
+    ];
+    for (const headers of foreign) {
       const res = await signIn(s, right, headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(res.headers.get("set-cookie")).toBeNull();
       expect((await res.json()).error.type).toBe("forbidden");
     }
     // The server's own origin, as the request names it or as HOME_USAGE_PUBLIC_URL does, signs in.
-    for (const headers of [
+    const own: Record<string, string>[] = [
       { origin: s.base },
       { origin: "https://usage.example.com" },
       { "sec-fetch-site": "same-origin", origin: "https://usage.example.com" },
       {},
-    ]) {
+    ];
+    for (const headers of own) {
       expect((await signIn(s, right, headers)).status, JSON.stringify(headers)).toBe(303);
     }
     const cookie = cookieOf(await signIn(s, right));
