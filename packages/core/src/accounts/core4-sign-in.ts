@@ -87,7 +87,7 @@ export function createCore4SignIn(options: Core4SignInOptions) {
 
 export type Core4SignIn = ReturnType<typeof createCore4SignIn>;
 
-/** The hash method most accounts use, so that the dummy costs what a real verification costs. */
+/** The hash method most accounts use, so that the dummy costs what most real verifications cost. */
 function commonestMethod(graph: RoleGraph): PasswordHash | undefined {
   const counts = new Map<string, { hash: PasswordHash; count: number }>();
   for (const account of graph.accounts().values()) {
@@ -97,7 +97,10 @@ function commonestMethod(graph: RoleGraph): PasswordHash | undefined {
     entry.count += 1;
     counts.set(parsed.method, entry);
   }
+  // A tie goes to scrypt, werkzeug's default since 3.0, which new and changed passwords get.
+  const rank = (entry: { hash: PasswordHash; count: number }) =>
+    entry.count * 2 + (entry.hash.kind === "scrypt" ? 1 : 0);
   let best: { hash: PasswordHash; count: number } | undefined;
-  for (const entry of counts.values()) if (!best || entry.count > best.count) best = entry;
+  for (const entry of counts.values()) if (!best || rank(entry) > rank(best)) best = entry;
   return best?.hash;
 }
