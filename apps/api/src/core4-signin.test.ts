@@ -1,8 +1,10 @@
 // Signing in with core4's accounts, core4's JWTs, sessions that end, and the sign-in's defences: the API
 // really listening on port 0, against sys.role in the test database.
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { loadConfig, runAggregation } from "@home-usage/core";
 import { JSDOM } from "jsdom";
 import { ObjectId } from "mongodb";
@@ -374,5 +376,39 @@ describe("forms from another site", { timeout: 60_000 }, () => {
     });
     expect(out.status).toBe(403);
     expect((await raw(s, { cookie })).status).toBe(200);
+  });
+});
+
+describe("home-usage-api with core4 sign-in, the process", { timeout: 60_000 }, () => {
+  const bin = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+  const run = (env: Record<string, string>, args: string[]) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { PATH: process.env.PATH ?? "", MONGODB_URI: t.uri, ...env },
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    return { child, stderr: () => stderr };
+  };
+
+  it("listens beyond loopback without API tokens when core4 sign-in guards it", async () => {
+    const { child, stderr } = run({ HOME_USAGE_CORE4_PERMISSION: PERMISSION }, ["--host", "0.0.0.0", "--port", "0"]);
+    try {
+      await expect.poll(stderr, { timeout: 20_000 }).toMatch(/listening on http:\/\/0\.0\.0\.0:\d+/);
+      expect(stderr()).not.toContain("anyone");
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.on("close", resolve));
+    }
+  });
+
+  it("refuses HOME_USAGE_CORE4_TOKEN_SECRET without HOME_USAGE_CORE4_PERMISSION as a usage error, secret unsaid", async () => {
+    const { child, stderr } = run({ HOME_USAGE_CORE4_TOKEN_SECRET: tokens.secret }, ["--port", "0"]);
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(code).toBe(2);
+    expect(stderr().trim()).toBe(
+      "home-usage-api: HOME_USAGE_CORE4_TOKEN_SECRET needs HOME_USAGE_CORE4_PERMISSION: the permission a token's account must hold",
+    );
   });
 });

@@ -28,16 +28,21 @@ export interface ServerOptions {
   service?: ReportService;
 }
 
-/** The home-usage HTTP API as an Express app: middleware and routers, composed; `index.ts` listens. */
-export function createServer(options: ServerOptions): express.Express {
-  const { client, config, logger } = options;
-  const clock = options.clock ?? (() => config.now ?? new Date());
+/** Refuses settings of sign-in that cannot work together, before anything starts. */
+export function checkSignInSettings(config: HomeUsageConfig): void {
   if (config.core4TokenSecret && !config.core4Permission) {
     throw new HomeUsageError(
       "E_USAGE",
       "HOME_USAGE_CORE4_TOKEN_SECRET needs HOME_USAGE_CORE4_PERMISSION: the permission a token's account must hold",
     );
   }
+}
+
+/** The home-usage HTTP API as an Express app: middleware and routers, composed; `index.ts` listens. */
+export function createServer(options: ServerOptions): express.Express {
+  const { client, config, logger } = options;
+  const clock = options.clock ?? (() => config.now ?? new Date());
+  checkSignInSettings(config);
   const core4 = config.core4Permission
     ? createCore4SignIn({
         collection: client.db(config.roles.db).collection<RoleDocument>(config.roles.collection),
