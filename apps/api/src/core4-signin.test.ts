@@ -296,6 +296,26 @@ describe("core4's JWTs as bearer tokens", { timeout: 60_000 }, () => {
   });
 });
 
+describe("caching what needs a token", { timeout: 60_000 }, () => {
+  it("says private or no-store on every answer of a route that needs a token, errors included", async () => {
+    const s = await serve({ HOME_USAGE_API_TOKENS: API_TOKEN });
+    const headers = { authorization: `Bearer ${API_TOKEN}` };
+    for (const path of [
+      "/usage/login/raw?start=2026-11-16&end=2026-11-25",
+      "/usage/login/raw?start=2026-11-16&end=2026-11-25&content_type=csv",
+      "/usage/login/raw?start=soon",
+      "/usage/login/users",
+      "/usage/login/plot.svg",
+      "/openapi.json",
+      "/usage/login",
+    ]) {
+      const res = await fetch(`${s.base}${path}`, { headers });
+      expect(res.status, path).toBeLessThan(500);
+      expect(res.headers.get("cache-control"), path).toMatch(/private|no-store/);
+    }
+  });
+});
+
 describe("sessions end", { timeout: 60_000 }, () => {
   it("when the account is disabled or loses the permission, within the re-check", async () => {
     const s = await serve();
