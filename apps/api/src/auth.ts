@@ -47,21 +47,7 @@ export function createAuth(options: AuthOptions): Auth {
     return found?.toString();
   };
 
-  /** A core4 account's standing, as a verdict for a request that named it. */
-  const accountVerdict = async (name: string, via: Reader["via"]): Promise<Verdict> => {
-    const access = await (options.core4 as Core4SignIn).access(name);
-    if (access === "granted") return { ok: true, reader: { kind: "core4", name, via } };
-    if (access === "unknown")
-      return { ok: false, status: 401, message: `core4 has no account ${JSON.stringify(name)}` };
-    return {
-      ok: false,
-      status: 403,
-      message:
-        access === "disabled"
-          ? `the core4 account ${JSON.stringify(name)} is disabled`
-          : `the core4 account ${JSON.stringify(name)} may not read here: it lacks the permission this server asks for`,
-    };
-  };
+  const accountVerdict = (name: string, via: Reader["via"]) => standing(options.core4 as Core4SignIn, name, via);
 
   const bearer = async (header: string): Promise<Verdict> => {
     const credential = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
@@ -104,10 +90,8 @@ export function createAuth(options: AuthOptions): Auth {
   };
 
   /** A bearer header decides alone; without one, the browser's session. */
-  const judge = async (req: Request): Promise<Verdict | undefined> => {
-    const header = req.get("authorization");
-    return header ? bearer(header) : session(req);
-  };
+  const judge = (req: Request) =>
+    req.get("authorization") ? bearer(req.get("authorization") as string) : session(req);
 
   const admitted = (res: Response, reader: Reader, next: NextFunction) => {
     res.locals.reader = reader;
@@ -184,6 +168,21 @@ export interface Auth {
   hasSession(req: Request): Promise<boolean>;
   endSession(req: Request): Session | undefined;
   signOutCookie(secure: boolean): string;
+}
+
+/** A core4 account's standing, as a verdict for a request that named it. */
+async function standing(core4: Core4SignIn, name: string, via: Reader["via"]): Promise<Verdict> {
+  const access = await core4.access(name);
+  if (access === "granted") return { ok: true, reader: { kind: "core4", name, via } };
+  if (access === "unknown") return { ok: false, status: 401, message: `core4 has no account ${JSON.stringify(name)}` };
+  return {
+    ok: false,
+    status: 403,
+    message:
+      access === "disabled"
+        ? `the core4 account ${JSON.stringify(name)} is disabled`
+        : `the core4 account ${JSON.stringify(name)} may not read here: it lacks the permission this server asks for`,
+  };
 }
 
 /** A token's public name: enough to tell tokens apart, nothing to rebuild one from. */

@@ -75,7 +75,7 @@ export function signInRoutes({ config, auth, core4, throttle, logger }: SignInRo
         return page(res, 429, form(target, { error, username, field: byAccount ? "username" : "token" }));
       }
 
-      const user = byAccount ? await accountUser(username, password, from) : tokenUser(token, from);
+      const user = byAccount ? await accountUser(core4, logger, username, password, from) : tokenUser(token, from);
       if (!user) {
         throttle.fail(keys);
         const error = byAccount ? ACCOUNT_REFUSED : "the API token is not valid";
@@ -89,35 +89,6 @@ export function signInRoutes({ config, auth, core4, throttle, logger }: SignInRo
       next(error);
     }
   });
-
-  /** The account a name and password sign in, or undefined; logs the attempt either way. */
-  const accountUser = async (username: string, password: string, from: string): Promise<SessionUser | undefined> => {
-    if (!core4 || username === "" || password === "") {
-      // Still a guess: it costs what a wrong password costs, and counts as one.
-      if (core4) await core4.signIn(username, password);
-      logger.warn(
-        `sign-in: ${username ? JSON.stringify(username) : "no name"} from ${from}: refused (${core4 ? "name or password missing" : "core4 sign-in is off"})`,
-      );
-      return undefined;
-    }
-    const outcome = await core4.signIn(username, password);
-    if (outcome.ok) {
-      logger.info(
-        `sign-in: ${JSON.stringify(outcome.name)} from ${from}: signed in (core4 account, ${outcome.method})`,
-      );
-      return { kind: "core4", name: outcome.name };
-    }
-    if (outcome.reason === "unsupported hash") {
-      logger.error(
-        `sign-in: ${JSON.stringify(outcome.name)} from ${from}: refused: the account's password in sys.role is of a format home-usage cannot verify: ${outcome.format}`,
-      );
-    } else {
-      // An unknown name is not repeated: it may be a password typed into the wrong field.
-      const named = outcome.reason === "unknown name" ? "an unknown name" : JSON.stringify(username);
-      logger.warn(`sign-in: ${named} from ${from}: refused (${outcome.reason})`);
-    }
-    return undefined;
-  };
 
   const tokenUser = (token: string, from: string): SessionUser | undefined => {
     const user = auth.tokenUser(token);
@@ -138,6 +109,39 @@ export function signInRoutes({ config, auth, core4, throttle, logger }: SignInRo
     next(new HomeUsageError("E_USAGE", `${req.method} is not allowed on ${req.path}`));
   });
   return router;
+}
+
+/** The account a name and password sign in, or undefined; logs the attempt either way. */
+async function accountUser(
+  core4: Core4SignIn | undefined,
+  logger: Logger,
+  username: string,
+  password: string,
+  from: string,
+): Promise<SessionUser | undefined> {
+  if (!core4 || username === "" || password === "") {
+    // Still a guess: it costs what a wrong password costs, and counts as one.
+    if (core4) await core4.signIn(username, password);
+    logger.warn(
+      `sign-in: ${username ? JSON.stringify(username) : "no name"} from ${from}: refused (${core4 ? "name or password missing" : "core4 sign-in is off"})`,
+    );
+    return undefined;
+  }
+  const outcome = await core4.signIn(username, password);
+  if (outcome.ok) {
+    logger.info(`sign-in: ${JSON.stringify(outcome.name)} from ${from}: signed in (core4 account, ${outcome.method})`);
+    return { kind: "core4", name: outcome.name };
+  }
+  if (outcome.reason === "unsupported hash") {
+    logger.error(
+      `sign-in: ${JSON.stringify(outcome.name)} from ${from}: refused: the account's password in sys.role is of a format home-usage cannot verify: ${outcome.format}`,
+    );
+  } else {
+    // An unknown name is not repeated: it may be a password typed into the wrong field.
+    const named = outcome.reason === "unknown name" ? "an unknown name" : JSON.stringify(username);
+    logger.warn(`sign-in: ${named} from ${from}: refused (${outcome.reason})`);
+  }
+  return undefined;
 }
 
 function enterWhat(auth: Auth): string {
