@@ -231,6 +231,11 @@ describe("the sign-in's throttle", { timeout: 60_000 }, () => {
     const wait = Number(blocked.headers.get("retry-after"));
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(600);
+    expect(s.lines).toContain(
+      `warn sign-in: a name and password from 127.0.0.1: refused, 10 failed sign-ins within 10 minutes; retry after ${wait} s`,
+    );
+    // Names that are no account never reach the log: one may be a password typed into the wrong field.
+    expect(s.lines.join("\n")).not.toContain("guess-");
     // A token typed into the form comes from the same address: refused too.
     expect((await signIn(s, { token: "api-token-guess-0123456789" })).status).toBe(429);
     s.advance(wait * 1000);

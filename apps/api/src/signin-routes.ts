@@ -58,7 +58,8 @@ export function signInRoutes({ config, auth, core4, throttle, logger }: SignInRo
       const [username, password, token] = [text("username").trim(), text("password"), text("token")];
       const byAccount = username !== "" || password !== "";
       const from = req.ip ?? "unknown address";
-      const who = byAccount ? JSON.stringify(username) : "an API token";
+      // Names are repeated in the log only once they are known accounts (a name may be a mistyped password).
+      const who = byAccount ? "a name and password" : "an API token";
       if (!byAccount && token === "") {
         return page(res, 401, form(target, { error: enterWhat(auth), field: auth.core4 ? "username" : "token" }));
       }
@@ -123,7 +124,7 @@ async function accountUser(
     // Still a guess: it costs what a wrong password costs, and counts as one.
     if (core4) await core4.signIn(username, password);
     logger.warn(
-      `sign-in: ${username ? JSON.stringify(username) : "no name"} from ${from}: refused (${core4 ? "name or password missing" : "core4 sign-in is off"})`,
+      `sign-in: a name and password from ${from}: refused (${core4 ? "name or password missing" : "core4 sign-in is off"})`,
     );
     return undefined;
   }

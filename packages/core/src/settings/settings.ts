@@ -296,7 +296,7 @@ export const SETTINGS = {
   }),
   core4TokenSecret: setting({
     env: "HOME_USAGE_CORE4_TOKEN_SECRET",
-    flag: "--core4-jwt-secret <key>",
+    flag: "--core4-token-secret <key>",
     schema: z.string().min(1, "must not be empty").optional(),
     defaultText: "none: no core4 tokens",
     description: "core4's `api.token.secret`: core4's HS256 JWTs are then accepted as bearer tokens",
