@@ -60,6 +60,7 @@ if (!serve) {
   console.log("\nSee it in a browser: start the API with");
   console.log(`\n  MONGODB_URI=${uri} pnpm home-usage-api\n`);
   console.log(`and open ${page} (or run \`pnpm demo --serve\`, which does both).`);
+  console.log("HOME_USAGE_CORE4_PERMISSION=api://home.usage asks for a core4 sign-in (README: demo passwords).");
 } else {
   console.log(`\n$ MONGODB_URI=${uri} pnpm home-usage-api`);
   console.log(`Open ${page}; Ctrl-C stops the API.\n`);

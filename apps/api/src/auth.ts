@@ -1,6 +1,7 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { HomeUsageError } from "@home-usage/core";
-import type { Request, RequestHandler } from "express";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { type Core4SignIn, HomeUsageError, looksLikeJwt, verifyCore4Token } from "@home-usage/core";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { createSessionStore, type Session, type SessionUser } from "./session-store.js";
 
 /** The browser session's cookie. */
 export const SESSION_COOKIE = "home_usage_session";
@@ -8,28 +9,36 @@ export const SESSION_COOKIE = "home_usage_session";
 export const SESSION_SECONDS = 12 * 3600;
 
 export interface AuthOptions {
-  /** The API tokens; none means no authentication at all. */
+  /** The API tokens (HOME_USAGE_API_TOKENS). */
   tokens: readonly string[];
-  /** The key that signs sessions. @default derived from the tokens with HMAC, so sessions survive restarts */
+  /** The key that signs session ids in cookies. @default a random key of this process */
   sessionSecret?: string;
+  /** core4's accounts, when HOME_USAGE_CORE4_PERMISSION is set. */
+  core4?: Core4SignIn;
+  /** core4's `api.token.secret` (HOME_USAGE_CORE4_TOKEN_SECRET), to accept core4's JWTs. */
+  core4TokenSecret?: string;
   clock: () => Date;
 }
 
+/** Who made a request: shown on the page, and named in the log. */
+export type Reader = SessionUser & { via: "bearer" | "session" };
+
+/** Why a request is not let in. */
+type Verdict =
+  | { ok: true; reader: Reader }
+  | { ok: false; status: 401 | 403; message: string; session?: "expired" | "ended" };
+
 /**
- * Who may read: API clients with `Authorization: Bearer <token>`, and browsers with a signed session
- * cookie got by signing in with a token. A session names the token it was made with (by hash), so
- * taking a token out of HOME_USAGE_API_TOKENS ends its sessions too.
+ * Who may read: API clients with `Authorization: Bearer <token>` (one of HOME_USAGE_API_TOKENS, or a
+ * core4 JWT), and browsers with a session got by signing in with a token or a core4 account. A core4
+ * account's session or token is re-checked against `sys.role` (at most a minute old): a disabled account
+ * or a withdrawn permission ends it.
  */
-export function createAuth(options: AuthOptions) {
+export function createAuth(options: AuthOptions): Auth {
   const tokens = options.tokens.map((t) => Buffer.from(t));
-  const required = tokens.length > 0;
-  const key = options.sessionSecret
-    ? Buffer.from(options.sessionSecret)
-    : createHmac("sha256", "home-usage session key")
-        .update([...options.tokens].sort().join("\n"))
-        .digest();
-  const fingerprints = new Set(options.tokens.map(fingerprint));
-  const sign = (body: string) => createHmac("sha256", key).update(body).digest("base64url");
+  const required = tokens.length > 0 || options.core4 !== undefined;
+  const key = options.sessionSecret ? Buffer.from(options.sessionSecret) : randomBytes(32);
+  const sessions = createSessionStore({ key, clock: options.clock, lifetimeMs: SESSION_SECONDS * 1000 });
 
   /** The configured token equal to `given`, compared in constant time. */
   const matchToken = (given: string): string | undefined => {
@@ -38,77 +47,151 @@ export function createAuth(options: AuthOptions) {
     return found?.toString();
   };
 
-  const bearer = (req: Request): "none" | "valid" | "invalid" => {
-    const header = req.get("authorization");
-    if (!header) return "none";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    return match?.[1] && matchToken(match[1]) ? "valid" : "invalid";
-  };
+  const accountVerdict = (name: string, via: Reader["via"]) => standing(options.core4 as Core4SignIn, name, via);
 
-  const session = (req: Request): "none" | "valid" | "expired" | "invalid" => {
-    const value = readCookie(req.get("cookie"), SESSION_COOKIE);
-    if (!value) return "none";
-    const [expires, id, signature, extra] = value.split(".");
-    if (!expires || !id || !signature || extra !== undefined || !/^\d+$/.test(expires)) return "invalid";
-    const expected = sign(`${expires}.${id}`);
-    if (
-      signature.length !== expected.length ||
-      !timingSafeEqual(Buffer.from(signature), Buffer.from(expected)) ||
-      !fingerprints.has(id)
-    ) {
-      return "invalid";
+  const bearer = async (header: string): Promise<Verdict> => {
+    const credential = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (credential && matchToken(credential)) {
+      return { ok: true, reader: { kind: "token", fingerprint: fingerprint(credential), via: "bearer" } };
     }
-    return Number(expires) * 1000 > options.clock().getTime() ? "valid" : "expired";
+    if (credential && options.core4 && options.core4TokenSecret && looksLikeJwt(credential)) {
+      try {
+        const token = verifyCore4Token(credential, { secret: options.core4TokenSecret, now: options.clock() });
+        return accountVerdict(token.name, "bearer");
+      } catch (error) {
+        if (error instanceof HomeUsageError) return { ok: false, status: 401, message: error.message };
+        throw error;
+      }
+    }
+    return { ok: false, status: 401, message: "the API token is not valid" };
   };
 
-  const sessionCookie = (token: string, secure: boolean) => {
-    const expires = Math.floor(options.clock().getTime() / 1000) + SESSION_SECONDS;
-    const body = `${expires}.${fingerprint(token)}`;
-    return cookieHeader(`${body}.${sign(body)}`, SESSION_SECONDS, secure);
+  const session = async (req: Request): Promise<Verdict | undefined> => {
+    const value = readCookie(req.get("cookie"), SESSION_COOKIE);
+    if (!value) return undefined;
+    const found = sessions.find(value);
+    if (found.state !== "valid") {
+      return found.state === "expired"
+        ? { ok: false, status: 401, message: "the session has expired", session: "expired" }
+        : {
+            ok: false,
+            status: 401,
+            message: "the session is not valid (signed out, or the server restarted)",
+            session: "ended",
+          };
+    }
+    const { user } = found.session;
+    if (user.kind === "token") return { ok: true, reader: { ...user, via: "session" } };
+    if (!options.core4) return { ok: false, status: 401, message: "core4 sign-in is off", session: "ended" };
+    const verdict = await accountVerdict(user.name, "session");
+    if (verdict.ok) return verdict;
+    sessions.end(value);
+    return { ...verdict, status: 401, message: `the session has ended: ${verdict.message}`, session: "ended" };
   };
+
+  /** A bearer header decides alone; without one, the browser's session. */
+  const judge = (req: Request) =>
+    req.get("authorization") ? bearer(req.get("authorization") as string) : session(req);
+
+  const admitted = (res: Response, reader: Reader, next: NextFunction) => {
+    res.locals.reader = reader;
+    // What needs a token is never kept by a shared cache; routes that may be cached privately say so.
+    res.set("Cache-Control", "private, no-cache");
+    next();
+  };
+  const guard =
+    (onMissing: (req: Request, res: Response, next: NextFunction, verdict?: Verdict) => void): RequestHandler =>
+    (req, res, next) => {
+      if (!required) return next();
+      judge(req)
+        .then((verdict) => {
+          if (verdict?.ok) return admitted(res, verdict.reader, next);
+          onMissing(req, res, next, verdict);
+        })
+        .catch(next);
+    };
 
   return {
     required,
+    core4: options.core4 !== undefined,
+    tokens: tokens.length > 0,
     /** Data routes: a bearer token, or a browser's session (same-site only, by SameSite=Strict). */
-    data: ((req, _res, next) => {
-      if (!required) return next();
-      const given = bearer(req);
-      if (given === "valid" || (given === "none" && session(req) === "valid")) return next();
-      next(
-        new HomeUsageError(
-          "E_UNAUTHORIZED",
-          given === "invalid" ? "the API token is not valid" : "this API needs Authorization: Bearer <token>",
-        ),
-      );
-    }) as RequestHandler,
+    data: guard((_req, res, next, verdict) => {
+      res.set("Cache-Control", "no-store");
+      if (verdict && !verdict.ok && verdict.status === 403)
+        return next(new HomeUsageError("E_FORBIDDEN", verdict.message));
+      const message = verdict && !verdict.ok ? verdict.message : "this API needs Authorization: Bearer <token>";
+      next(new HomeUsageError("E_UNAUTHORIZED", message));
+    }),
     /** Pages: as `data`, but a browser without a session is sent to the sign-in form. */
-    page: ((req, res, next) => {
-      if (!required) return next();
-      const given = bearer(req);
-      if (given === "valid") return next();
-      const state = session(req);
-      if (given === "none" && state === "valid") return next();
-      if (given === "invalid") return next(new HomeUsageError("E_UNAUTHORIZED", "the API token is not valid"));
+    page: guard((req, res, next, verdict) => {
+      res.set("Cache-Control", "no-store");
+      if (req.get("authorization") && verdict && !verdict.ok) {
+        return next(new HomeUsageError(verdict.status === 403 ? "E_FORBIDDEN" : "E_UNAUTHORIZED", verdict.message));
+      }
       const query = new URLSearchParams({ next: req.originalUrl });
-      if (state === "expired") query.set("expired", "1");
+      if (verdict && !verdict.ok && verdict.session) query.set(verdict.session, "1");
       res.redirect(303, `${relativeRoot(req)}signin?${query}`);
-    }) as RequestHandler,
-    /** Checks a token typed into the sign-in form; the session cookie to set, or undefined. */
-    signIn(token: string, secure: boolean): string | undefined {
+    }),
+    /** Checks a token typed into the sign-in form: who it makes the reader, or undefined. */
+    tokenUser(token: string): SessionUser | undefined {
       const found = matchToken(token.trim());
-      return found ? sessionCookie(found, secure) : undefined;
+      return found ? { kind: "token", fingerprint: fingerprint(found) } : undefined;
+    },
+    /** Starts a browser session; the Set-Cookie header. */
+    startSession(user: SessionUser, secure: boolean): string {
+      return cookieHeader(sessions.create(user).value, SESSION_SECONDS, secure);
     },
     /** Whether a browser's session is valid (for the sign-in page to move on). */
-    hasSession: (req: Request) => session(req) === "valid",
-    /** The header that ends a session. */
+    hasSession: async (req: Request) => (await session(req))?.ok === true,
+    /** Ends the browser's session on the server; what it was, for the log. */
+    endSession(req: Request): Session | undefined {
+      const value = readCookie(req.get("cookie"), SESSION_COOKIE);
+      return value ? sessions.end(value) : undefined;
+    },
+    /** The header that removes the session's cookie. */
     signOutCookie: (secure: boolean) => cookieHeader("", 0, secure),
   };
 }
 
-export type Auth = ReturnType<typeof createAuth>;
+export interface Auth {
+  /** Whether reading needs a token or a sign-in at all. */
+  required: boolean;
+  /** Whether core4 accounts may sign in. */
+  core4: boolean;
+  /** Whether API tokens may sign in. */
+  tokens: boolean;
+  data: RequestHandler;
+  page: RequestHandler;
+  tokenUser(token: string): SessionUser | undefined;
+  startSession(user: SessionUser, secure: boolean): string;
+  hasSession(req: Request): Promise<boolean>;
+  endSession(req: Request): Session | undefined;
+  signOutCookie(secure: boolean): string;
+}
+
+/** A core4 account's standing, as a verdict for a request that named it. */
+async function standing(core4: Core4SignIn, name: string, via: Reader["via"]): Promise<Verdict> {
+  const access = await core4.access(name);
+  if (access === "granted") return { ok: true, reader: { kind: "core4", name, via } };
+  if (access === "unknown") return { ok: false, status: 401, message: `core4 has no account ${JSON.stringify(name)}` };
+  return {
+    ok: false,
+    status: 403,
+    message:
+      access === "disabled"
+        ? `the core4 account ${JSON.stringify(name)} is disabled`
+        : `the core4 account ${JSON.stringify(name)} may not read here: it lacks the permission this server asks for`,
+  };
+}
 
 /** A token's public name: enough to tell tokens apart, nothing to rebuild one from. */
-const fingerprint = (token: string) => createHash("sha256").update(token).digest("base64url").slice(0, 16);
+export const fingerprint = (token: string) => createHash("sha256").update(token).digest("base64url").slice(0, 16);
+
+/** Who a reader is, as the page and the log say it. */
+export function describeReader(user: SessionUser): string {
+  return user.kind === "core4" ? user.name : `API token ${user.fingerprint.slice(0, 8)}`;
+}
 
 function cookieHeader(value: string, maxAge: number, secure: boolean): string {
   return [

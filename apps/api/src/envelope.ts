@@ -50,8 +50,15 @@ export function sendData(res: Response, data: unknown, message = "OK", extra: { 
 }
 
 export function sendError(res: Response, code: number, type: string, detail: string) {
-  // Short, so that a wiki's image proxy that cached a failure tries again soon.
-  res.set("Cache-Control", "max-age=10");
+  // Short, so that a wiki's image proxy that cached a failure tries again soon; kept from shared caches
+  // when the route needs a token, and never kept at all when it is about who may read.
+  const current = String(res.get("Cache-Control") ?? "");
+  res.set(
+    "Cache-Control",
+    code === 401 || code === 429 || current.includes("no-store")
+      ? "no-store"
+      : `${current.includes("private") ? "private, " : ""}max-age=10`,
+  );
   res
     .status(code)
     .type("application/json")

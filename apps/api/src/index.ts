@@ -10,7 +10,7 @@ import {
 } from "@home-usage/core";
 import { Command, CommanderError, Option } from "commander";
 import { answerClientErrors } from "./envelope.js";
-import { createServer } from "./server.js";
+import { checkSignInSettings, createServer } from "./server.js";
 
 const program = new Command()
   .name("home-usage-api")
@@ -46,7 +46,9 @@ async function main() {
     flags: Object.fromEntries(settingOptions("api").map(({ key }) => [key, options[key]])),
   });
   const logger = createLogger(options.logFormat);
-  if (config.apiTokens.length === 0) {
+  checkSignInSettings(config);
+  // core4 sign-in guards the API as tokens do.
+  if (config.apiTokens.length === 0 && !config.core4Permission) {
     if (!LOOPBACK.test(config.host) && !options.insecure) {
       throw new HomeUsageError(
         "E_USAGE",

@@ -160,7 +160,12 @@ export function openApiDocument() {
     info: { title: "home-usage", version: "0.1.0", description: "Distinct people who log in to core4, per period." },
     components: {
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer" },
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "One of HOME_USAGE_API_TOKENS, or a core4 JWT (HS256) when HOME_USAGE_CORE4_TOKEN_SECRET is set.",
+        },
         session: { type: "apiKey", in: "cookie", name: "home_usage_session", description: "From POST /signin." },
       },
       schemas: {
@@ -406,20 +411,40 @@ export function openApiDocument() {
       "/signin": {
         get: { summary: "The sign-in form for browsers.", security: [], responses: { "200": { description: "HTML" } } },
         post: {
-          summary: "Checks `token` (a form field) and sets a session cookie (HttpOnly, SameSite=Strict, 12 hours).",
+          summary:
+            "Checks a core4 account's `username` and `password`, or a `token` (form fields), and sets a session cookie (HttpOnly, SameSite=Strict, 12 hours). Refuses another site's form.",
           security: [],
           requestBody: {
             content: {
               "application/x-www-form-urlencoded": {
-                schema: { type: "object", properties: { token: { type: "string" }, next: { type: "string" } } },
+                schema: {
+                  type: "object",
+                  properties: {
+                    username: { type: "string" },
+                    password: { type: "string" },
+                    token: { type: "string" },
+                    next: { type: "string" },
+                  },
+                },
               },
             },
           },
-          responses: { "303": { description: "Signed in: to `next`." }, "401": { description: "HTML: wrong token." } },
+          responses: {
+            "303": { description: "Signed in: to `next`." },
+            "401": { description: 'HTML: "name or password not valid", or a wrong token.' },
+            "403": { description: "Posted from another site." },
+            "429": {
+              description: "10 failed sign-ins from this address or for this name within 10 minutes; see Retry-After.",
+            },
+          },
         },
       },
       "/signout": {
-        post: { summary: "Ends the session.", security: [], responses: { "303": { description: "To /signin." } } },
+        post: {
+          summary: "Ends the session on the server: its cookie no longer works. Refuses another site's form.",
+          security: [],
+          responses: { "303": { description: "To /signin." }, "403": { description: "Posted from another site." } },
+        },
       },
       "/healthz": {
         get: {

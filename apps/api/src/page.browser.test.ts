@@ -4,7 +4,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import { type HomeUsageConfig, loadConfig, runAggregation } from "@home-usage/core";
-import { type DemoDataSummary, demoLoginOf, writeDemoData } from "@home-usage/demo";
+import { type DemoDataSummary, demoLoginOf, writeDemoData, writeDemoRoles } from "@home-usage/demo";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import winston from "winston";
@@ -323,6 +323,60 @@ describe("signing in with a browser", { timeout: 60_000 }, () => {
     } finally {
       securedNow = new Date(NOW);
     }
+    await page.context().close();
+  });
+});
+
+describe("signing in with a core4 account in a browser", { timeout: 60_000 }, () => {
+  let core4 = "";
+  beforeAll(async () => {
+    await writeDemoRoles(t.db.collection("sys.role"), { users: 3 });
+    const roles = { db: t.name, collection: "sys.role" };
+    core4 = await listen({ ...config, roles, core4Permission: "api://home.usage" }, "127.0.0.1");
+  });
+
+  it("refuses a wrong password with the one message, lets the demo's olga.berger in by name, and signs out", async () => {
+    const { page } = await open();
+    await page.goto(`${core4}/usage/login`);
+    expect(new URL(page.url()).pathname).toBe("/signin");
+    await page.locator("input[name=username]").fill("olga.berger");
+    await page.locator("input[name=password]").fill("not-her-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    expect(await page.locator("#password-error").textContent()).toBe("name or password not valid");
+    expect(await page.locator("input[name=username]").inputValue()).toBe("olga.berger");
+    expect(await page.context().cookies()).toEqual([]);
+
+    await page.locator("input[name=password]").fill("olga-demo-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => url.pathname === "/usage/login");
+    expect(await page.locator(".who").textContent()).toBe("Signed in as olga.berger");
+    await page.screenshot({ path: `${SCREENSHOTS}/signin-core4-signed-in.png` });
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL((url) => url.pathname === "/signin");
+    // The old cookie, put back, no longer opens anything: the session ended on the server.
+    await page.context().addCookies([cookie as never]);
+    await page.goto(`${core4}/usage/login`);
+    expect(new URL(page.url()).pathname).toBe("/signin");
+    await page.context().close();
+  });
+
+  it("refuses a form another origin's page posts to /signin", async () => {
+    const { page } = await open();
+    // The attacker's page, served by the browser's own routing: another site.
+    const attacker = "http://attacker.example/";
+    await page.route(attacker, (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<form method="post" action="${core4}/signin"><input name="username" value="olga.berger"><input name="password" value="olga-demo-password"><button>go</button></form>`,
+      }),
+    );
+    await page.goto(attacker);
+    const [response] = await Promise.all([page.waitForResponse(`${core4}/signin`), page.locator("button").click()]);
+    expect(response.status()).toBe(403);
+    expect(await page.context().cookies(core4)).toEqual([]);
     await page.context().close();
   });
 });

@@ -64,6 +64,8 @@ export interface PageModel {
   error?: FormError;
   /** Show the sign-out button. */
   signedIn: boolean;
+  /** Who is signed in, shown beside the sign-out button. */
+  who?: string;
 }
 
 const AGGREGATES: Period[] = ["day", "week", "month", "quarter", "year"];
@@ -221,7 +223,7 @@ ${field("title", "title", `<input name="title" value="${e(model.args.title ?? ""
 ${general}`;
 
   const signOut = model.signedIn
-    ? `<form method="post" action="../signout"><button class="link" type="submit">Sign out</button></form>`
+    ? `<form method="post" action="../signout">${model.who ? `<span class="who">Signed in as <strong>${e(model.who)}</strong></span> ` : ""}<button class="link" type="submit">Sign out</button></form>`
     : "";
   const header = `<header><h1>${e(title)}</h1>${signOut}</header>`;
   if (!r) return layout(title, `${header}\n${form}`, "../");
@@ -409,19 +411,54 @@ function nextLabel(label: string, aggregate: Period): string | undefined {
   return periodKeys(start.plus({ [`${aggregate}s`]: 1 }))[aggregate];
 }
 
-/** The sign-in form; `error` next to the field, `next` the page to return to. */
-export function renderSignIn(options: { next: string; error?: string; notice?: string }): string {
-  const error = options.error ? ` aria-invalid="true" aria-describedby="token-error"` : "";
+/** The sign-in form's model: which credentials the server takes, and what went wrong with which field. */
+export interface SignInForm {
+  /** The page to return to. */
+  next: string;
+  /** core4 accounts: `username` and `password`. */
+  account: boolean;
+  /** HOME_USAGE_API_TOKENS: `token`. */
+  token: boolean;
+  error?: string;
+  /** The field the error is shown next to. */
+  field?: "username" | "password" | "token";
+  notice?: string;
+  /** The name typed, to refill the form (never the password). */
+  username?: string;
+}
+
+/** The sign-in form: a core4 name and password, or an API token, or either. */
+export function renderSignIn(options: SignInForm): string {
+  const control = (name: "username" | "password" | "token", label: string, input: string) => {
+    const failed = options.error && options.field === name;
+    const described = failed ? ` aria-invalid="true" aria-describedby="${name}-error"` : "";
+    return `<label>${e(label)} ${input.replace("<CONTROL>", described)}${failed ? `<span class="error" id="${name}-error">${e(options.error ?? "")}</span>` : ""}</label>`;
+  };
+  const account = options.account
+    ? `<form class="signin" method="post" action="signin">
+<input type="hidden" name="next" value="${e(options.next)}">
+${control("username", "Name", `<input name="username" autocomplete="username" value="${e(options.username ?? "")}" required<CONTROL>>`)}
+${control("password", "Password", `<input name="password" type="password" autocomplete="current-password" required<CONTROL>>`)}
+<p><button type="submit">Sign in</button></p>
+</form>`
+    : "";
+  const token = options.token
+    ? `<form class="signin" method="post" action="signin">
+<input type="hidden" name="next" value="${e(options.next)}">
+${control("token", "API token", `<input name="token" type="password" autocomplete="${options.account ? "off" : "current-password"}" required<CONTROL>>`)}
+<p><button type="submit">Sign in${options.account ? " with a token" : ""}</button></p>
+</form>`
+    : "";
+  const lead = options.account
+    ? `Sign in with your core4 name and password${options.token ? ", or with one of the server's API tokens (HOME_USAGE_API_TOKENS)" : ""}.`
+    : "This home-usage server needs one of its API tokens (HOME_USAGE_API_TOKENS).";
   return layout(
     "Sign in",
     `<header><h1>Sign in</h1></header>
-<p class="lead">This home-usage server needs one of its API tokens (HOME_USAGE_API_TOKENS). Your browser keeps a session for 12 hours; the token itself is not stored.</p>
+<p class="lead">${e(lead)} Your browser keeps a session for 12 hours; your password or token is not stored.</p>
 ${options.notice ? `<p class="note" role="status">${e(options.notice)}</p>` : ""}
-<form class="signin" method="post" action="signin">
-<input type="hidden" name="next" value="${e(options.next)}">
-<label>API token <input name="token" type="password" autocomplete="current-password" required${error}>${options.error ? `<span class="error" id="token-error">${e(options.error)}</span>` : ""}</label>
-<p><button type="submit">Sign in</button></p>
-</form>`,
+${account}
+${token}`,
     "./",
   );
 }

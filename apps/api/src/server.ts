@@ -1,4 +1,10 @@
-import type { HomeUsageConfig, Logger } from "@home-usage/core";
+import {
+  createCore4SignIn,
+  type HomeUsageConfig,
+  HomeUsageError,
+  type Logger,
+  type RoleDocument,
+} from "@home-usage/core";
 import express from "express";
 import type { MongoClient } from "mongodb";
 import { createAuth } from "./auth.js";
@@ -9,6 +15,7 @@ import { requestLimits, requestLog, securityHeaders } from "./middleware.js";
 import { openApiDocument } from "./openapi.js";
 import { createReportService, type ReportService } from "./report-service.js";
 import { retentionRoutes } from "./retention-routes.js";
+import { createSignInThrottle } from "./sign-in-throttle.js";
 import { signInRoutes } from "./signin-routes.js";
 import { usageRoutes } from "./usage-routes.js";
 
@@ -22,11 +29,37 @@ export interface ServerOptions {
   service?: ReportService;
 }
 
+/** Refuses settings of sign-in that cannot work together, before anything starts. */
+export function checkSignInSettings(config: HomeUsageConfig): void {
+  if (config.core4TokenSecret && !config.core4Permission) {
+    throw new HomeUsageError(
+      "E_USAGE",
+      "HOME_USAGE_CORE4_TOKEN_SECRET needs HOME_USAGE_CORE4_PERMISSION: the permission a token's account must hold",
+    );
+  }
+}
+
 /** The home-usage HTTP API as an Express app: middleware and routers, composed; `index.ts` listens. */
 export function createServer(options: ServerOptions): express.Express {
   const { client, config, logger } = options;
   const clock = options.clock ?? (() => config.now ?? new Date());
-  const auth = createAuth({ tokens: config.apiTokens, sessionSecret: config.sessionSecret, clock });
+  checkSignInSettings(config);
+  const core4 = config.core4Permission
+    ? createCore4SignIn({
+        collection: client.db(config.roles.db).collection<RoleDocument>(config.roles.collection),
+        permission: config.core4Permission,
+        clock,
+        maxTimeMS: config.queryTimeoutMs,
+      })
+    : undefined;
+  const auth = createAuth({
+    tokens: config.apiTokens,
+    sessionSecret: config.sessionSecret,
+    core4,
+    core4TokenSecret: config.core4TokenSecret,
+    clock,
+  });
+  const throttle = createSignInThrottle({ clock });
   const renderer = options.service ? undefined : createChartRenderer({ workers: config.reportConcurrency });
   const service =
     options.service ??
@@ -52,7 +85,7 @@ export function createServer(options: ServerOptions): express.Express {
   app.use(express.urlencoded({ extended: false, limit: "16kb" }));
 
   app.use(healthRoutes({ client, config, logger }));
-  app.use(signInRoutes({ config, auth }));
+  app.use(signInRoutes({ config, auth, core4, throttle, logger }));
   app.use(usageRoutes({ config, service, auth, clock }));
   app.use(retentionRoutes({ config, service, auth, clock }));
   app.get("/openapi.json", auth.data, (_req, res) => {

@@ -17,7 +17,7 @@ import {
   reportFormat,
   requestArguments,
 } from "./arguments.js";
-import type { Auth } from "./auth.js";
+import { type Auth, describeReader, type Reader } from "./auth.js";
 import { sendData, sendError } from "./envelope.js";
 import { type FormError, formErrorOf, renderPage } from "./page.js";
 import { publicBase } from "./public-url.js";
@@ -209,7 +209,9 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       metric: optionalText(args.metric, "metric", 40),
     };
     const base = publicBase(req, config);
-    const signedIn = auth.required && !req.get("authorization");
+    const reader = res.locals.reader as Reader | undefined;
+    const signedIn = auth.required && reader?.via === "session";
+    const who = signedIn && reader ? describeReader(reader) : undefined;
     res.set("Cache-Control", "no-store");
     let result: Parameters<typeof renderPage>[0]["result"];
     let error: FormError | undefined;
@@ -289,7 +291,7 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       error = formErrorOf(caught.message);
       res.status(400);
     }
-    res.type("text/html; charset=utf-8").send(renderPage({ args: given, result, error, signedIn }));
+    res.type("text/html; charset=utf-8").send(renderPage({ args: given, result, error, signedIn, who }));
   });
 
   /**

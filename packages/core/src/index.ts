@@ -7,6 +7,21 @@ export {
   readRoles,
 } from "./accounts/core4-roles.js";
 export {
+  type AccountAccess,
+  type Core4SignIn,
+  type Core4SignInOptions,
+  createCore4SignIn,
+  type SignInOutcome,
+} from "./accounts/core4-sign-in.js";
+export { type Core4Token, looksLikeJwt, verifyCore4Token } from "./accounts/core4-token.js";
+export {
+  dummyPasswordHash,
+  type ParsedPasswordHash,
+  type PasswordHash,
+  parsePasswordHash,
+  verifyPasswordHash,
+} from "./accounts/password-hash.js";
+export {
   CHART_METRICS,
   CHART_THEMES,
   type ChartMetric,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { HomeUsageError } from "@home-usage/core";
+import { createCore4SignIn, HomeUsageError, type RoleDocument } from "@home-usage/core";
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../../tools/test/database.js";
@@ -340,4 +340,24 @@ describe("writeDemoRoles", () => {
     expect(teamsOf("ida.schulz")).toEqual([]);
     expect(teamsOf("jonas.hoffmann")).toEqual(["legacy-reporting"]);
   });
+});
+
+describe("the demo's accounts that can sign in", () => {
+  it("olga.berger (scrypt, api://home.usage) and admin (pbkdf2, cop) sign in with the README's passwords", async () => {
+    const roles = t.db.collection<RoleDocument>("sys.role_signin");
+    await writeDemoRoles(roles as never, { users: 3 });
+    const signIn = createCore4SignIn({ collection: roles, permission: "api://home.usage", clock: () => new Date() });
+    expect(await signIn.signIn("olga.berger", "olga-demo-password")).toMatchObject({
+      ok: true,
+      method: "scrypt:32768:8:1",
+    });
+    expect(await signIn.signIn("admin", "admin-demo-password")).toMatchObject({
+      ok: true,
+      method: "pbkdf2:sha256:260000",
+    });
+    expect(await signIn.signIn("olga.berger", "admin-demo-password")).toEqual({ ok: false, reason: "wrong password" });
+    // Only these two have a password.
+    const others = await roles.countDocuments({ password: { $exists: true } });
+    expect(others).toBe(2);
+  }, 30_000);
 });

@@ -507,7 +507,29 @@ export interface DemoRole {
   /** The ObjectIds of the groups it belongs to directly, as core4 stores them. */
   role: (ObjectId | string)[];
   created: Date;
+  /** Only for the accounts of DEMO_SIGN_IN: a werkzeug hash, and what they may use. */
+  password?: string;
+  perm?: string[];
 }
+
+/**
+ * Two demo accounts that can sign in to the API run with HOME_USAGE_CORE4_PERMISSION=api://home.usage
+ * (the README lists their passwords): one with werkzeug ≥ 3's scrypt hash holding that permission, and
+ * admin with an older werkzeug's pbkdf2 hash holding core4's `cop`. Made by werkzeug 3.1.9:
+ * `generate_password_hash("olga-demo-password", "scrypt")` and
+ * `generate_password_hash("admin-demo-password", "pbkdf2:sha256:260000")`.
+ */
+export const DEMO_SIGN_IN: Readonly<Record<string, { password: string; perm: string[] }>> = {
+  "olga.berger": {
+    password:
+      "scrypt:32768:8:1$cKRhIiuDvvrUfeEz$ac11b5c77a78d11fc78e33daaa09fecee54a97bed387bd80dd87af842f558bb9829afe6eac2fdde772888605860a74ce3d732e1f94c8fb2895f718dce7f31140",
+    perm: ["api://home.usage"],
+  },
+  admin: {
+    password: "pbkdf2:sha256:260000$ielxaZDq4utjqmgI$133f533d35c7284b054db8dd7eca3420270b490c2f24589911c77e9b78b93502",
+    perm: ["cop"],
+  },
+};
 
 /**
  * Writes core4's accounts for the demo's people into `collection` (core4's `sys.role`): every person who
@@ -543,6 +565,7 @@ export async function writeDemoRoles(
       is_active,
       role: roles,
       created: new Date(Number.parseInt(id.slice(0, 8), 16) * 1000),
+      ...DEMO_SIGN_IN[name],
     };
   };
   const accounts = [

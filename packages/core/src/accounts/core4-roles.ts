@@ -67,6 +67,12 @@ export function createRoleGraph(docs: readonly RoleDocument[]) {
   }
   const accounts = new Map<string, RoleDocument>();
   for (const doc of docs) if (typeof doc.name === "string" && isAccount(doc)) accounts.set(doc.name, doc);
+  // core4's login finds names case-insensitively; a spelling that fits two accounts fits neither.
+  const folded = new Map<string, RoleDocument | null>();
+  for (const [name, doc] of accounts) {
+    const key = name.toLowerCase();
+    folded.set(key, folded.has(key) ? null : doc);
+  }
 
   const resolve = (ref: unknown): RoleDocument | undefined => {
     const key = keyOf(ref);
@@ -96,6 +102,10 @@ export function createRoleGraph(docs: readonly RoleDocument[]) {
     /** The account (a role with an e-mail address) of this name, if core4 has one. */
     account: (name: string): RoleDocument | undefined => accounts.get(name),
 
+    /** The account of this name, else the one account whose name differs from it only in case. */
+    findAccount: (name: string): RoleDocument | undefined =>
+      accounts.get(name) ?? folded.get(name.toLowerCase()) ?? undefined,
+
     /** Every account, by name. */
     accounts: (): ReadonlyMap<string, RoleDocument> => accounts,
 
@@ -104,6 +114,17 @@ export function createRoleGraph(docs: readonly RoleDocument[]) {
     /** The account's own permissions and those of every role it inherits from. */
     permissions(doc: RoleDocument): Set<string> {
       return new Set([doc, ...inherited(doc)].flatMap((role) => stringsOf(role.perm)));
+    },
+
+    /**
+     * Whether the account may use what `permission` guards: it is active and holds the permission or
+     * core4's administrator permission, itself or through its roles (compared exactly, as strings).
+     * Active means `is_active: true`, as core4's `verify_password` asks (`if self.is_active`).
+     */
+    grants(doc: RoleDocument, permission: string): boolean {
+      if (doc.is_active !== true) return false;
+      const held = new Set([doc, ...inherited(doc)].flatMap((role) => stringsOf(role.perm)));
+      return held.has(permission) || held.has(CORE4_ADMIN_PERMISSION);
     },
 
     /** The names of the groups (roles without an e-mail address) the account belongs to, transitively. */

@@ -292,6 +292,26 @@ export const SETTINGS = {
     programs: API,
     secret: true,
   }),
+  core4Permission: setting({
+    env: "HOME_USAGE_CORE4_PERMISSION",
+    flag: "--core4-permission <perm>",
+    schema: z
+      .string()
+      .regex(/^(cop|(api|app|job|mongodb):\/\/\S+)$/, "must be a core4 permission, such as api://home.usage or cop")
+      .optional(),
+    defaultText: "none: no core4 sign-in",
+    description: "when set, the API requires sign-in: core4 accounts holding this permission or `cop` may sign in",
+    programs: API,
+  }),
+  core4TokenSecret: setting({
+    env: "HOME_USAGE_CORE4_TOKEN_SECRET",
+    flag: "--core4-token-secret <key>",
+    schema: z.string().min(1, "must not be empty").optional(),
+    defaultText: "none: no core4 tokens",
+    description: "core4's `api.token.secret`: core4's HS256 JWTs are then accepted as bearer tokens",
+    programs: API,
+    secret: true,
+  }),
   reportConcurrency: setting({
     env: "HOME_USAGE_REPORT_CONCURRENCY",
     flag: "--report-concurrency <n>",
