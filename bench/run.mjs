@@ -11,6 +11,7 @@ import { compileLoginSignal, createUsageService, loadConfig, renderChart } from 
 import autocannon from "autocannon";
 import { MongoClient } from "mongodb";
 import { ensureBuilt, startServer } from "../tools/ferretdb/launcher.mjs";
+import { chartBurst } from "./chart-burst.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "apps", "cli", "dist", "index.js");
@@ -353,6 +354,14 @@ async function main() {
       );
       if (results.burst.bad5xx)
         throw new Error(`burst: ${results.burst.bad5xx} answers were 5xx other than 503 with Retry-After`);
+      await save();
+      // 6b. A burst of heavy charts: 200 PNGs of 2000 x 1200 at 2x, /healthz polled, memory at the peak and idle.
+      results.chartBurst = await chartBurst(base, apiProcess.pid, new Date(apiNow));
+      log(
+        `chart burst: ${results.chartBurst.requests} PNGs in ${(results.chartBurst.ms / 1000).toFixed(1)} s, statuses ${JSON.stringify(results.chartBurst.statuses)}, healthz p99 ${results.chartBurst.healthzP99Ms.toFixed(0)} ms, API peak ${results.chartBurst.peakRssMiB.toFixed(0)} MiB, idle ${results.chartBurst.idleRssMiB.toFixed(0)} MiB`,
+      );
+      if (results.chartBurst.bad5xx)
+        throw new Error(`chart burst: ${results.chartBurst.bad5xx} answers were 5xx other than 503 with Retry-After`);
 
       await save();
       // 7. Load: 30 s at 50 connections on the wiki's URL.

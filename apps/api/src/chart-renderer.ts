@@ -5,17 +5,22 @@ import {
   type ChartOptions,
   type ChartRow,
   type GroupLine,
+  type PngOptions,
   type RetentionChartOptions,
   type RetentionRow,
   renderChart,
+  renderPng,
   renderRetentionChart,
 } from "@home-usage/core";
 
 export type RenderChart = (rows: readonly ChartRow[] | readonly GroupLine[], options: ChartOptions) => Promise<string>;
 export type RenderRetentionChart = (rows: readonly RetentionRow[], options: RetentionChartOptions) => Promise<string>;
 
+/** Rasterises a chart's SVG to PNG. */
+export type Rasterise = (svg: string, options: PngOptions) => Promise<Buffer>;
+
 interface Pending {
-  resolve: (svg: string) => void;
+  resolve: (drawn: string | Buffer) => void;
   reject: (error: Error) => void;
 }
 
@@ -33,6 +38,7 @@ interface Slot {
 export function createChartRenderer(options: { workers: number; script?: URL }): {
   render: RenderChart;
   renderRetention: RenderRetentionChart;
+  rasterise: Rasterise;
   close: () => Promise<void>;
 } {
   const script = options.script ?? new URL("./chart-worker.js", import.meta.url);
@@ -40,6 +46,7 @@ export function createChartRenderer(options: { workers: number; script?: URL }):
     return {
       render: (rows, chart) => renderChart(rows, chart),
       renderRetention: (rows, chart) => renderRetentionChart(rows, chart),
+      rasterise: (svg, png) => renderPng(svg, png),
       close: async () => {},
     };
   }
@@ -52,11 +59,12 @@ export function createChartRenderer(options: { workers: number; script?: URL }):
     const slot: Slot = { worker, pending: new Map() };
     // A worker never keeps the process alive by itself; the HTTP server does.
     worker.unref();
-    worker.on("message", ({ id, svg, error }: { id: number; svg?: string; error?: string }) => {
+    worker.on("message", ({ id, svg, png, error }: { id: number; svg?: string; png?: Uint8Array; error?: string }) => {
       const job = slot.pending.get(id);
       slot.pending.delete(id);
-      if (error !== undefined || svg === undefined) job?.reject(new Error(`drawing the chart failed: ${error}`));
-      else job?.resolve(svg);
+      const drawn = svg ?? (png && Buffer.from(png.buffer, png.byteOffset, png.byteLength));
+      if (error !== undefined || drawn === undefined) job?.reject(new Error(`drawing the chart failed: ${error}`));
+      else job?.resolve(drawn);
     });
     const fail = (error: Error) => {
       const index = slots.indexOf(slot);
@@ -69,20 +77,25 @@ export function createChartRenderer(options: { workers: number; script?: URL }):
     return slot;
   };
 
-  const draw = (message: { rows: unknown; options: unknown; kind?: "retention" }) => {
+  const post = <T extends string | Buffer>(message: Record<string, unknown>) => {
     // The report limiter bounds concurrent drawings, so round robin keeps each worker to about one job.
-    if (slots.length < options.workers) slots.push(start());
+    while (slots.length < options.workers) slots.push(start());
     const slot = slots[next++ % slots.length] as Slot;
     const id = ids++;
-    return new Promise<string>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      slot.pending.set(id, { resolve: resolve as (drawn: string | Buffer) => void, reject });
       slot.worker.postMessage({ id, ...message });
     });
   };
+  // Every worker starts now and loads Plot, jsdom and resvg before the first request needs them: the
+  // first chart a process draws costs what the others do.
+  while (slots.length < options.workers) slots.push(start());
 
   return {
-    render: (rows, chart) => draw({ rows, options: chart }),
-    renderRetention: (rows, chart) => draw({ rows, options: chart, kind: "retention" }),
+    render: (rows, chart) => post<string>({ rows, options: chart }),
+    renderRetention: (rows, chart) => post<string>({ rows, options: chart, kind: "retention" }),
+    // PNGs too: encoding a 4000 x 2400 image takes the thread that does it for a moment, never the event loop's.
+    rasterise: (svg, png) => post<Buffer>({ kind: "png", svg, scale: png.scale ?? 1 }),
     async close() {
       await Promise.all(slots.splice(0).map((slot) => slot.worker.terminate()));
     },

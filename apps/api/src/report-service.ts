@@ -21,7 +21,7 @@ import {
 } from "@home-usage/core";
 import { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
-import type { RenderChart, RenderRetentionChart } from "./chart-renderer.js";
+import type { Rasterise, RenderChart, RenderRetentionChart } from "./chart-renderer.js";
 import { createLimiter, type Limiter } from "./limiter.js";
 import { createReportCache, type ReportCache } from "./report-cache.js";
 
@@ -37,6 +37,8 @@ export interface ReportServiceOptions {
   render?: RenderChart;
   /** The retention heatmap. @default drawing in this thread */
   renderRetention?: RenderRetentionChart;
+  /** PNGs. @default rasterising on libuv's pool, encoding in this thread */
+  rasterise?: Rasterise;
 }
 
 /** How the retention heatmap looks; the data comes from the retention arguments. */
@@ -96,6 +98,7 @@ export function createReportService(options: ReportServiceOptions) {
   const cache = options.cache ?? createReportCache();
   const render = options.render ?? renderChart;
   const renderRetention = options.renderRetention ?? renderRetentionChart;
+  const rasterise = options.rasterise ?? renderPng;
 
   // The job touches its cookie whenever it writes a day, so the cookie versions the rollup. It is read
   // at most once a second (one read shared by the requests meanwhile): a cached report then answers
@@ -209,7 +212,7 @@ export function createReportService(options: ReportServiceOptions) {
       ["png", etagOf(svg), scale],
       (flightSignal) =>
         limiter.run(flightSignal, async () => {
-          const bytes = await renderPng(svg, { scale });
+          const bytes = await rasterise(svg, { scale });
           return { png: bytes, etag: etagOf(bytes) };
         }),
       { signal, size: (value) => value.png.length },
@@ -291,7 +294,7 @@ export function createReportService(options: ReportServiceOptions) {
       ["png", etagOf(svg), scale],
       (flightSignal) =>
         limiter.run(flightSignal, async () => {
-          const bytes = await renderPng(svg, { scale });
+          const bytes = await rasterise(svg, { scale });
           return { png: bytes, etag: etagOf(bytes) };
         }),
       { signal, size: (value) => value.png.length },

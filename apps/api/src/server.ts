@@ -69,6 +69,7 @@ export function createServer(options: ServerOptions): express.Express {
       clock,
       render: renderer?.render,
       renderRetention: renderer?.renderRetention,
+      rasterise: renderer?.rasterise,
     });
 
   const app = express();
