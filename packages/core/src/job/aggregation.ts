@@ -114,6 +114,12 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
   const login = { preset: config.loginPreset, signal: config.login };
 
   const settings = options.reset ? null : await store.settings();
+  // The rollup a --reset replaces. It is rebuilt in place: every document is written over, so readers
+  // never find it empty or missing days meanwhile, and what lies outside the new days goes at the end. A
+  // rollup that cannot be read (an older shape, a damaged settings document) is cleared instead.
+  const replaced = options.reset ? await readableSettings(store) : null;
+  const inPlace = replaced?.first && replaced.last ? { first: replaced.first, last: replaced.last } : null;
+
   checkSettings(settings, { zone, login, target: formatNamespace(config.target) });
 
   const cookie = options.reset ? null : await cookies.read(config.jobName);
@@ -219,11 +225,6 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
       );
     }
   };
-  // The rollup a --reset replaces. It is rebuilt in place: every document is written over, so readers
-  // never find it empty or missing days meanwhile, and what lies outside the new days goes at the end. A
-  // rollup that cannot be read (an older shape, a damaged settings document) is cleared instead.
-  const replaced = options.reset ? await readableSettings(store) : null;
-  const inPlace = replaced?.first && replaced.last ? { first: replaced.first, last: replaced.last } : null;
   // Forgets the checkpoint only once a run has been accepted (its range checked), so that a refused
   // --reset changes nothing.
   const forget = async () => {
