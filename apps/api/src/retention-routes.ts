@@ -6,7 +6,7 @@ import {
   MAX_TITLE_LENGTH,
   verifyEmbedToken,
 } from "@home-usage/core";
-import { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
+import type { Request, RequestHandler, Response, Router } from "express";
 import {
   boundedInteger,
   MEDIA_TYPE,
@@ -17,9 +17,9 @@ import {
   requestArguments,
 } from "./arguments.js";
 import type { Auth } from "./auth.js";
-import { sendData, sendError } from "./envelope.js";
+import { sendData } from "./envelope.js";
 import type { ReportService, RetentionLook } from "./report-service.js";
-import { abortOnClose, matchesEtag } from "./usage-routes.js";
+import { abortOnClose, routeTable, sendImage } from "./route-table.js";
 
 const DATA_ARGS = ["cohort", "start", "end", "periods"] as const;
 const LOOK_ARGS = ["title", "width", "height", "theme", "background"] as const;
@@ -47,32 +47,8 @@ export function retentionLook(args: Record<string, unknown>): RetentionLook {
 
 /** `/usage/login/retention` and below: first-time cohorts as data, as a heatmap, and signed embeds. */
 export function retentionRoutes({ config, service, auth, clock }: RetentionRoutesOptions): Router {
-  const router = Router();
+  const { router, route } = routeTable();
   const cacheScope = auth.required ? "private" : "public";
-
-  const route = (path: string, guard: RequestHandler, handler: (req: Request, res: Response) => Promise<void>) => {
-    const run = (req: Request, res: Response, next: NextFunction) => handler(req, res).catch(next);
-    router
-      .route(path)
-      .get(guard, run)
-      .post(guard, run)
-      .all((req, res) => {
-        res.set("Allow", "GET, POST");
-        sendError(res, 405, "method_not_allowed", `${req.method} is not allowed on ${path}; use GET or POST`);
-      });
-  };
-
-  // As the usage charts: five minutes in caches, an hour stale while they revalidate with the ETag.
-  const sendImage = (req: Request, res: Response, type: string, body: string | Buffer, etag: string) => {
-    res.set("ETag", etag);
-    res.set("Cache-Control", `${cacheScope}, max-age=300, stale-while-revalidate=3600`);
-    res.type(type);
-    if (matchesEtag(req.get("if-none-match"), etag)) {
-      res.status(304).end();
-      return;
-    }
-    res.send(body);
-  };
 
   route("/usage/login/retention", auth.data, async (req, res) => {
     const args = requestArguments(req, [...DATA_ARGS, "content_type"]);
@@ -89,14 +65,14 @@ export function retentionRoutes({ config, service, auth, clock }: RetentionRoute
   const svg = async (req: Request, res: Response) => {
     const args = requestArguments(req, CHART_ARGS);
     const drawn = await service.retentionChart(args, retentionLook(args), abortOnClose(res));
-    sendImage(req, res, "image/svg+xml; charset=utf-8", drawn.svg, drawn.etag);
+    sendImage(req, res, { type: "image/svg+xml; charset=utf-8", body: drawn.svg, etag: drawn.etag, scope: cacheScope });
   };
   route("/usage/login/retention/plot", auth.data, svg);
   route("/usage/login/retention/plot.svg", auth.data, svg);
   route("/usage/login/retention/plot.png", auth.data, async (req, res) => {
     const args = requestArguments(req, [...CHART_ARGS, "scale"]);
     const drawn = await service.retentionPng(args, retentionLook(args), pngScale(args.scale), abortOnClose(res));
-    sendImage(req, res, "image/png", drawn.png, drawn.etag);
+    sendImage(req, res, { type: "image/png", body: drawn.png, etag: drawn.etag, scope: cacheScope });
   });
 
   const embed = (format: "svg" | "png") => async (req: Request, res: Response) => {
@@ -113,11 +89,11 @@ export function retentionRoutes({ config, service, auth, clock }: RetentionRoute
     const signal = abortOnClose(res);
     if (format === "png") {
       const drawn = await service.retentionPng(args, retentionLook(args), pngScale(args.scale), signal);
-      return sendImage(req, res, "image/png", drawn.png, drawn.etag);
+      return sendImage(req, res, { type: "image/png", body: drawn.png, etag: drawn.etag, scope: cacheScope });
     }
     if (args.scale !== undefined) throw new HomeUsageError("E_USAGE", "scale: only PNG charts take a scale");
     const drawn = await service.retentionChart(args, retentionLook(args), signal);
-    sendImage(req, res, "image/svg+xml; charset=utf-8", drawn.svg, drawn.etag);
+    sendImage(req, res, { type: "image/svg+xml; charset=utf-8", body: drawn.svg, etag: drawn.etag, scope: cacheScope });
   };
   const open: RequestHandler = (_req, _res, next) => next();
   route("/usage/login/retention/embed/:token.svg", open, embed("svg"));

@@ -7,7 +7,7 @@ import {
   signEmbedToken,
   verifyEmbedToken,
 } from "@home-usage/core";
-import { type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
+import type { Request, RequestHandler, Response, Router } from "express";
 import {
   boundedInteger,
   chartLook,
@@ -18,10 +18,11 @@ import {
   requestArguments,
 } from "./arguments.js";
 import { type Auth, describeReader, type Reader } from "./auth.js";
-import { sendData, sendError } from "./envelope.js";
+import { sendData } from "./envelope.js";
 import { type FormError, formErrorOf, renderPage } from "./page.js";
 import { publicBase } from "./public-url.js";
 import type { ChartLook, ReportService } from "./report-service.js";
+import { abortOnClose, routeTable, sendImage } from "./route-table.js";
 
 const DATA_ARGS = ["start", "end", "aggregate"] as const;
 const RAW_ARGS = [...DATA_ARGS, "content_type"] as const;
@@ -53,7 +54,7 @@ export interface UsageRoutesOptions {
 
 /** `/usage/login` and below: the page, the data, the charts and signed embeds. */
 export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions): Router {
-  const router = Router();
+  const { router, route } = routeTable();
   const cacheScope = auth.required ? "private" : "public";
 
   // The page at `/usage/login/` would post its form to `/usage/login/login`: one address for it. And what
@@ -66,33 +67,6 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
     const search = req.originalUrl.indexOf("?");
     res.redirect(308, `../login${search >= 0 ? req.originalUrl.slice(search) : ""}`);
   });
-
-  const route = (path: string, guard: RequestHandler, handler: (req: Request, res: Response) => Promise<void>) => {
-    const run = (req: Request, res: Response, next: NextFunction) => handler(req, res).catch(next);
-    router
-      .route(path)
-      .get(guard, run)
-      .post(guard, run)
-      .all((req, res) => {
-        res.set("Allow", "GET, POST");
-        sendError(res, 405, "method_not_allowed", `${req.method} is not allowed on ${path}; use GET or POST`);
-      });
-  };
-
-  // Charts change when the job writes (a few times an hour at most): caches may keep them five minutes
-  // and serve a stale one for an hour while they revalidate, which the strong ETag makes cheap.
-  const sendImage = (req: Request, res: Response, type: string, body: string | Buffer, etag: string) => {
-    res.set("ETag", etag);
-    res.set("Cache-Control", `${cacheScope}, max-age=300, stale-while-revalidate=3600`);
-    res.type(type);
-    // Compared here rather than with req.fresh, which ignores If-None-Match when the request says
-    // Cache-Control: no-cache; the origin answers a revalidation whatever caches were told.
-    if (matchesEtag(req.get("if-none-match"), etag)) {
-      res.status(304).end();
-      return;
-    }
-    res.send(body);
-  };
 
   route("/usage/login/raw", auth.data, async (req, res) => {
     const args = requestArguments(req, RAW_ARGS);
@@ -163,14 +137,14 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
   const svg = async (req: Request, res: Response) => {
     const args = requestArguments(req, CHART_ARGS);
     const drawn = await service.chart(args, chartLook(args), abortOnClose(res));
-    sendImage(req, res, "image/svg+xml; charset=utf-8", drawn.svg, drawn.etag);
+    sendImage(req, res, { type: "image/svg+xml; charset=utf-8", body: drawn.svg, etag: drawn.etag, scope: cacheScope });
   };
   route("/usage/login/plot", auth.data, svg);
   route("/usage/login/plot.svg", auth.data, svg);
   route("/usage/login/plot.png", auth.data, async (req, res) => {
     const args = requestArguments(req, PNG_ARGS);
     const drawn = await service.png(args, chartLook(args), pngScale(args.scale), abortOnClose(res));
-    sendImage(req, res, "image/png", drawn.png, drawn.etag);
+    sendImage(req, res, { type: "image/png", body: drawn.png, etag: drawn.etag, scope: cacheScope });
   });
 
   const embed = (format: "svg" | "png") => async (req: Request, res: Response) => {
@@ -189,11 +163,11 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
     const signal = abortOnClose(res);
     if (format === "png") {
       const drawn = await service.png(args, chartLook(args), pngScale(args.scale), signal);
-      return sendImage(req, res, "image/png", drawn.png, drawn.etag);
+      return sendImage(req, res, { type: "image/png", body: drawn.png, etag: drawn.etag, scope: cacheScope });
     }
     if (args.scale !== undefined) throw new HomeUsageError("E_USAGE", "scale: only PNG charts take a scale");
     const drawn = await service.chart(args, chartLook(args), signal);
-    sendImage(req, res, "image/svg+xml; charset=utf-8", drawn.svg, drawn.etag);
+    sendImage(req, res, { type: "image/svg+xml; charset=utf-8", body: drawn.svg, etag: drawn.etag, scope: cacheScope });
   };
   const open: RequestHandler = (_req, _res, next) => next();
   route("/usage/login/embed/:token.svg", open, embed("svg"));
@@ -311,24 +285,6 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
   }
 
   return router;
-}
-
-/** A signal that aborts when the client goes away before its answer was sent. */
-export function abortOnClose(res: Response): AbortSignal {
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort(new Error("the client closed the connection"));
-  });
-  return controller.signal;
-}
-
-/** Whether an If-None-Match header names this entity tag (weak comparison, as for GET). */
-export function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(",").some((tag) => {
-    const t = tag.trim();
-    return t === "*" || t.replace(/^W\//, "") === etag;
-  });
 }
 
 /** The request's arguments that are text, to carry into the next page's URL. */
