@@ -205,10 +205,9 @@ export function createReportService(options: ReportServiceOptions) {
     return { ...answer, ...drawn };
   }
 
-  async function png(args: UsageArguments, look: ChartLook, scale: 1 | 2, signal?: AbortSignal) {
-    // A PNG cannot follow the viewer's colour scheme: `auto` is drawn light.
-    const { svg } = await chart(args, { ...look, theme: look.theme === "auto" ? "light" : look.theme }, signal);
-    return cache.get(
+  /** A chart's SVG as PNG: cached by the SVG's tag, rasterised once however many ask at once. */
+  const pngOf = (svg: string, scale: 1 | 2, signal?: AbortSignal) =>
+    cache.get(
       ["png", etagOf(svg), scale],
       (flightSignal) =>
         limiter.run(flightSignal, async () => {
@@ -217,6 +216,10 @@ export function createReportService(options: ReportServiceOptions) {
         }),
       { signal, size: (value) => value.png.length },
     );
+
+  async function png(args: UsageArguments, look: ChartLook, scale: 1 | 2, signal?: AbortSignal) {
+    const { svg } = await chart(args, { ...look, theme: pngTheme(look.theme) }, signal);
+    return pngOf(svg, scale, signal);
   }
 
   /** Everybody known to the rollup or with an account: never cached, since names are personal data. */
@@ -287,18 +290,8 @@ export function createReportService(options: ReportServiceOptions) {
   }
 
   async function retentionPng(args: RetentionArguments, look: RetentionLook, scale: 1 | 2, signal?: AbortSignal) {
-    // A PNG cannot follow the viewer's colour scheme: `auto` is drawn light.
-    const theme = look.theme === "auto" ? "light" : look.theme;
-    const { svg } = await retentionChart(args, { ...look, theme }, signal);
-    return cache.get(
-      ["png", etagOf(svg), scale],
-      (flightSignal) =>
-        limiter.run(flightSignal, async () => {
-          const bytes = await rasterise(svg, { scale });
-          return { png: bytes, etag: etagOf(bytes) };
-        }),
-      { signal, size: (value) => value.png.length },
-    );
+    const { svg } = await retentionChart(args, { ...look, theme: pngTheme(look.theme) }, signal);
+    return pngOf(svg, scale, signal);
   }
 
   return { report, groups, chart, png, people, retention, retentionChart, retentionPng, limiter, cache };
@@ -335,6 +328,10 @@ async function withinBudget<T>(ms: number, signal: AbortSignal | undefined, work
     budget.removeEventListener("abort", stop);
   }
 }
+
+/** A PNG cannot follow the viewer's colour scheme: `auto` is drawn light. */
+const pngTheme = <T extends ChartTheme | undefined>(theme: T) =>
+  (theme === "auto" ? "light" : theme) as Exclude<T, "auto"> | "light";
 
 /** Same bytes, same tag: a strong ETag lets wikis and browsers revalidate cheaply. */
 function etagOf(data: string | Buffer): string {
