@@ -8,8 +8,9 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileLoginSignal, createUsageService, loadConfig, renderChart } from "@home-usage/core";
+import { writeDemoData, writeDemoRoles } from "@home-usage/demo";
 import autocannon from "autocannon";
-import { MongoClient } from "mongodb";
+import { BSON, MongoClient } from "mongodb";
 import { ensureBuilt, startServer } from "../tools/ferretdb/launcher.mjs";
 import { chartBurst } from "./chart-burst.mjs";
 
@@ -17,18 +18,22 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "apps", "cli", "dist", "index.js");
 const api = join(root, "apps", "api", "dist", "index.js");
 
-/** Sizes: S a quarter of log, M a year, L ten years; all of 100 people. */
+/**
+ * Sizes: S a quarter of log, M a year, L ten years, all of 100 people; P a quarter of 20,000 people whose
+ * log holds their logins only (no other records), so that it is the people, not the log, that grow.
+ */
 const SIZES = {
   S: { days: 90, users: 100, runs: 3, incremental: 3, apiRepeats: 7 },
   M: { days: 365, users: 100, runs: 3, incremental: 3, apiRepeats: 5 },
   L: { days: 3650, users: 100, runs: 1, incremental: 1, apiRepeats: 3 },
+  P: { days: 90, users: 20_000, runs: 1, incremental: 1, apiRepeats: 3, loginsOnly: true },
 };
 
 const size = (() => {
   const i = process.argv.indexOf("--size");
   const value = i >= 0 ? process.argv[i + 1] : "S";
   if (!SIZES[value]) {
-    console.error(`bench: --size must be S, M or L, not ${value}`);
+    console.error(`bench: --size must be S, M, L or P, not ${value}`);
     process.exit(2);
   }
   return value;
@@ -130,12 +135,9 @@ async function main() {
   try {
     // The log.
     log(`writing ${plan.days} days x ${plan.users} people of demo data into ${dbName}`);
-    const demo = await runCli(
-      ["demo-data", "--days", String(plan.days), "--users", String(plan.users), "--seed", "1", "--end", END],
-      env,
-    );
+    const demo = await writeLog(db, plan, env);
     // Counted by the writer: a count over the whole log is a full decode on FerretDB, minutes at L.
-    const records = Number(/(\d+) records written/.exec(demo.stdout)?.[1] ?? Number.NaN);
+    const records = demo.records;
     results.data = {
       days: plan.days,
       people: plan.users,
@@ -187,6 +189,12 @@ async function main() {
       drainOverJob: median(drainRuns) / jobMs,
     };
 
+    results.largestDocument = await largestDocument(db);
+    results.largestDocumentBytes = results.largestDocument.bytes;
+    log(
+      `largest document: ${results.largestDocument.collection} ${results.largestDocument.id}, ${results.largestDocumentBytes} bytes, ${results.largestDocument.people} people`,
+    );
+
     // The rollup must hold what the log says: the drain's own count of people's logins (the same records,
     // counted here without the job's code) must equal the job's.
     if (summary.logins !== lastDrain.people)
@@ -201,10 +209,7 @@ async function main() {
     for (let i = 1; i <= plan.incremental; i++) {
       const day = new Date(new Date(`${END}T00:00:00Z`).getTime() + i * 86_400_000).toISOString().slice(0, 10);
       lastDay = day;
-      await runCli(["demo-data", "--days", "1", "--users", String(plan.users), "--seed", "1", "--end", day], {
-        ...env,
-        HOME_USAGE_NOW: `${day}T23:00:00Z`,
-      });
+      await writeLog(db, { ...plan, days: 1 }, { ...env, HOME_USAGE_NOW: `${day}T23:00:00Z` }, day);
       const offset = (await db.collection("cookie").findOne({ _id: "home-usage.aggregate" }))?.offset;
       const run = await runCli(["aggregate"], { ...env, HOME_USAGE_NOW: `${day}T23:30:00Z` });
       const s = JSON.parse(run.stdout.trim().split("\n").at(-1)).summary;
@@ -299,6 +304,10 @@ async function main() {
             await renderChart(report.rows, { aggregate: parsed.aggregate });
             renderTimes.push(performance.now() - began);
           }
+          const work = await databaseWork(uri, (client) =>
+            createUsageService({ client, config: { ...config, now } }).report(args, now),
+          );
+          row.database = { commands: work.commands, documents: work.documents, replyBytes: work.replyBytes };
           row.databaseMs = median(dbTimes);
           row.renderMs = median(renderTimes);
           row.databaseShare = row.databaseMs / (row.databaseMs + row.renderMs);
@@ -318,22 +327,37 @@ async function main() {
       );
 
       await save();
-      // 5. Who: /usage/login/users for the last 90 days and the whole range, cold and warm.
+      // 5. Who: /usage/login/users for the last 90 days and the whole range: its first page (JSON), cold and
+      // warm, and everyone as CSV; then, uncached in this process, what the list asks of the database.
       for (const [range, start] of Object.entries(ranges)) {
         const query = start ? `?start=${start}` : "";
         const times = [];
-        let people = 0;
+        let pageRows = 0;
         for (let i = 0; i < plan.apiRepeats; i++) {
           const began = performance.now();
           const res = await fetch(`${base}/usage/login/users${query}`);
           const body = await res.text();
           times.push(performance.now() - began);
           if (res.status !== 200) throw new Error(`users${query} answered ${res.status}: ${body}`);
-          people = JSON.parse(body).data.length;
+          pageRows = JSON.parse(body).data.length;
         }
-        results.users.push({ range, people, coldMs: times[0], warmMedianMs: median(times.slice(1)) });
+        const csvBegan = performance.now();
+        const csv = await fetch(`${base}/usage/login/users${query}${query ? "&" : "?"}content_type=csv`);
+        const csvBody = await csv.text();
+        const csvMs = performance.now() - csvBegan;
+        if (csv.status !== 200) throw new Error(`users${query} as CSV answered ${csv.status}: ${csvBody}`);
+        const people = csvBody.trimEnd().split("\n").length - 1;
+        const args = start ? { start } : {};
+        const work = await databaseWork(uri, (client) =>
+          createUsageService({ client, config: { ...config, now } }).people(args, now),
+        );
+        if (work.result.rows.length !== people)
+          throw new Error(`users${query}: the CSV lists ${people} people, the list ${work.result.rows.length}`);
+        const database = { commands: work.commands, documents: work.documents, replyBytes: work.replyBytes };
+        const warmMedianMs = median(times.slice(1));
+        results.users.push({ range, people, pageRows, coldMs: times[0], warmMedianMs, csvMs, database });
         log(
-          `api users ${range}: ${people} people, cold ${times[0].toFixed(0)} ms, warm ${median(times.slice(1)).toFixed(0)} ms`,
+          `api users ${range}: ${people} people (${pageRows} on the first page), cold ${times[0].toFixed(0)} ms, warm ${warmMedianMs.toFixed(0)} ms, CSV ${csvMs.toFixed(0)} ms; ${database.commands} database commands, ${database.documents} documents, ${(database.replyBytes / 1024).toFixed(0)} KiB`,
         );
       }
 
@@ -519,6 +543,69 @@ async function rollupDayLogins(db) {
   return new Map(days.map((d) => [d._id, d.logins]));
 }
 
+/**
+ * The demo log and core4's accounts for `plan`, ending on `end`: the CLI's demo-data, or, for a size of
+ * logins only, the demo's own writer without its other records (the same people, days and seed).
+ */
+async function writeLog(db, plan, env, end = END) {
+  const began = performance.now();
+  if (!plan.loginsOnly) {
+    const args = ["demo-data", "--days", String(plan.days), "--users", String(plan.users), "--seed", "1", "--end", end];
+    const { stdout } = await runCli(args, env);
+    return { records: Number(/(\d+) records written/.exec(stdout)?.[1] ?? Number.NaN), ms: performance.now() - began };
+  }
+  const sysLog = db.collection("sys.log");
+  const options = { days: plan.days, users: plan.users, seed: 1, end: new Date(`${end}T00:00:00Z`), noisePerLogin: 0 };
+  const written = await writeDemoData(sysLog, options);
+  await sysLog.createIndex({ created: 1 });
+  await writeDemoRoles(db.collection("sys.role"), { users: plan.users });
+  return { records: written.inserted, ms: performance.now() - began };
+}
+
+/**
+ * The largest document home-usage wrote (every collection but core4's), by its BSON size, and how many
+ * people it lists: MongoDB refuses a document over 16 MB.
+ */
+async function largestDocument(db) {
+  let largest = { collection: null, id: null, bytes: 0, people: 0 };
+  for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
+    if (name.startsWith("sys.")) continue;
+    for await (const doc of db.collection(name).find({})) {
+      const bytes = BSON.calculateObjectSize(doc);
+      if (bytes > largest.bytes)
+        largest = {
+          collection: name,
+          id: String(doc._id),
+          bytes,
+          people: Array.isArray(doc.users) ? doc.users.length : 0,
+        };
+    }
+  }
+  return largest;
+}
+
+/**
+ * What `work` asks of the database, as the driver sees it, on a client of its own with no cache in
+ * front: commands sent, documents returned and the replies' BSON bytes; the same on every server.
+ */
+async function databaseWork(uri, work) {
+  const monitored = await new MongoClient(uri, { monitorCommands: true }).connect();
+  const figures = { commands: 0, documents: 0, replyBytes: 0 };
+  monitored.on("commandStarted", () => figures.commands++);
+  monitored.on("commandSucceeded", (event) => {
+    const batch = event.reply?.cursor?.firstBatch ?? event.reply?.cursor?.nextBatch ?? [];
+    figures.documents += batch.length;
+    figures.replyBytes += BSON.calculateObjectSize(event.reply ?? {});
+  });
+  try {
+    const began = performance.now();
+    const result = await work(monitored);
+    return { ...figures, ms: performance.now() - began, result };
+  } finally {
+    await monitored.close();
+  }
+}
+
 /** A bare cursor over the job's filter and projection, drained and dropped: what the database costs. */
 async function drain(db, matcher, created) {
   const began = performance.now();
@@ -560,35 +647,21 @@ async function groupsReport(base, uri, config, now, repeats) {
     if (r.suppressed !== (r.user === null) || (r.user !== null && !(r.user <= people.get(r.period))))
       throw new Error(`groups: ${r.period} ${r.group} has ${r.user} people, the week ${people.get(r.period)}`);
   }
-  const monitored = await new MongoClient(uri, { monitorCommands: true }).connect();
-  let commands = 0;
-  let documents = 0;
-  let replyBytes = 0;
-  monitored.on("commandStarted", () => commands++);
-  monitored.on("commandSucceeded", (event) => {
-    const batch = event.reply?.cursor?.firstBatch ?? event.reply?.cursor?.nextBatch ?? [];
-    documents += batch.length;
-    replyBytes += JSON.stringify(event.reply ?? {}).length;
-  });
-  try {
-    const began = performance.now();
-    await createUsageService({ client: monitored, config: { ...config, now } }).groups({ aggregate: "w" }, now);
-    const uncachedMs = performance.now() - began;
-    return {
-      range: "90 days",
-      aggregate: "w",
-      rows: rows.length,
-      periods: new Set(rows.map((r) => r.period)).size,
-      coldMs: times[0],
-      warmMedianMs: median(times.slice(1)),
-      uncachedMs,
-      commands,
-      documents,
-      replyBytes,
-    };
-  } finally {
-    await monitored.close();
-  }
+  const work = await databaseWork(uri, (client) =>
+    createUsageService({ client, config: { ...config, now } }).groups({ aggregate: "w" }, now),
+  );
+  return {
+    range: "90 days",
+    aggregate: "w",
+    rows: rows.length,
+    periods: new Set(rows.map((r) => r.period)).size,
+    coldMs: times[0],
+    warmMedianMs: median(times.slice(1)),
+    uncachedMs: work.ms,
+    commands: work.commands,
+    documents: work.documents,
+    replyBytes: work.replyBytes,
+  };
 }
 
 function print(r) {
@@ -609,9 +682,21 @@ function print(r) {
     ),
     "",
     `retention 12 x 12 months (${r.retention.rows} rows): cold ${f(r.retention.coldMs, 0)} ms, warm p50 ${f(r.retention.warmMedianMs, 0)} ms, heatmap cold ${f(r.retention.plotColdMs, 0)} ms; ${r.retention.finds} look-ups by _id (${r.retention.distinct} distinct, ${r.retention.documents} documents, ${f(r.retention.databaseMs, 0)} ms), ${r.retention.logReads} reads of the log`,
+    "",
+    "database work, uncached (commands · documents · KiB returned)",
+    ...r.api.map(
+      (a) =>
+        `  /raw ${`${a.range}, ${a.aggregate}`.padEnd(14)} ${a.database.commands} · ${a.database.documents} · ${f(a.database.replyBytes / 1024, 0)}`,
+    ),
     ...r.users.map(
       (u) =>
-        `/usage/login/users, ${u.range}: ${u.people} people, cold ${f(u.coldMs, 0)} ms, warm p50 ${f(u.warmMedianMs, 0)} ms`,
+        `  /users ${u.range.padEnd(12)} ${u.database.commands} · ${u.database.documents} · ${f(u.database.replyBytes / 1024, 0)}`,
+    ),
+    `largest document: ${r.largestDocument.collection} ${r.largestDocument.id}, ${r.largestDocumentBytes} bytes, ${r.largestDocument.people} people${r.largestDocument.people ? ` (${f(r.largestDocumentBytes / r.largestDocument.people, 0)} bytes a person)` : ""}`,
+    "",
+    ...r.users.map(
+      (u) =>
+        `/usage/login/users, ${u.range}: ${u.people} people, first page cold ${f(u.coldMs, 0)} ms, warm p50 ${f(u.warmMedianMs, 0)} ms, everyone as CSV ${f(u.csvMs, 0)} ms`,
     ),
     `/usage/login/groups, 90 days, w: ${r.groups.rows} rows (${r.groups.periods} weeks), cold ${f(r.groups.coldMs, 0)} ms, warm p50 ${f(r.groups.warmMedianMs, 0)} ms; uncached ${f(r.groups.uncachedMs, 0)} ms, ${r.groups.commands} database commands, ${r.groups.documents} documents, ${f(r.groups.replyBytes / 1024, 0)} KiB`,
     `burst: 50 concurrent cold 20-year daily reports in ${f(r.burst.ms / 1000)} s, statuses ${JSON.stringify(r.burst.statuses)}, /healthz p99 ${f(r.burst.healthzP99Ms, 0)} ms over ${r.burst.healthzPolls} polls, API peak ${f(r.burst.peakRssMiB, 0)} MiB, 5xx other than 503 + Retry-After: ${r.burst.bad5xx}`,
