@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type Core4SignIn, HomeUsageError, looksLikeJwt, verifyCore4Token } from "@home-usage/core";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { HttpError } from "./envelope.js";
 import { createSessionStore, type Session, type SessionUser } from "./session-store.js";
+import { SIGN_IN_FAILURES, SIGN_IN_WINDOW_MS, type SignInThrottle } from "./sign-in-throttle.js";
 
 /** The browser session's cookie. */
 export const SESSION_COOKIE = "home_usage_session";
@@ -17,6 +19,8 @@ export interface AuthOptions {
   core4?: Core4SignIn;
   /** core4's `api.token.secret` (HOME_USAGE_CORE4_TOKEN_SECRET), to accept core4's JWTs. */
   core4TokenSecret?: string;
+  /** Counts wrong bearer tokens per address, as failed sign-ins are counted. */
+  throttle?: SignInThrottle;
   clock: () => Date;
 }
 
@@ -99,13 +103,36 @@ export function createAuth(options: AuthOptions): Auth {
     res.set("Cache-Control", "private, no-cache");
     next();
   };
+  /**
+   * Wrong bearer tokens count as failed sign-ins of their address: after `SIGN_IN_FAILURES` of them in
+   * `SIGN_IN_WINDOW_MS`, the address's bearer requests are refused (429) until the oldest leaves the window.
+   */
+  const throttled = (req: Request, res: Response, next: NextFunction): boolean => {
+    if (!options.throttle || !req.get("authorization")) return false;
+    const wait = options.throttle.retryAfter([`address:${req.ip ?? "unknown address"}`]);
+    if (wait === 0) return false;
+    res.set("Retry-After", String(wait));
+    res.set("Cache-Control", "no-store");
+    const minutes = Math.ceil(wait / 60);
+    next(
+      new HttpError(
+        429,
+        "too_many_failures",
+        `${SIGN_IN_FAILURES} wrong tokens from this address within ${SIGN_IN_WINDOW_MS / 60_000} minutes; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`,
+      ),
+    );
+    return true;
+  };
   const guard =
     (onMissing: (req: Request, res: Response, next: NextFunction, verdict?: Verdict) => void): RequestHandler =>
     (req, res, next) => {
       if (!required) return next();
+      if (throttled(req, res, next)) return;
       judge(req)
         .then((verdict) => {
           if (verdict?.ok) return admitted(res, verdict.reader, next);
+          if (verdict?.status === 401 && req.get("authorization"))
+            options.throttle?.fail([`address:${req.ip ?? "unknown address"}`]);
           onMissing(req, res, next, verdict);
         })
         .catch(next);

@@ -270,6 +270,30 @@ describe("the sign-in's throttle", { timeout: 60_000 }, () => {
   });
 });
 
+describe("wrong bearer tokens", { timeout: 60_000 }, () => {
+  it("are throttled like failed sign-ins: 429 with Retry-After after 10 from one address, the right token too", async () => {
+    const s = await serve({ HOME_USAGE_API_TOKENS: API_TOKEN, HOME_USAGE_TRUST_PROXY: "true" });
+    const from = (address: string, token: string) => ({ authorization: `Bearer ${token}`, "x-forwarded-for": address });
+    for (let i = 0; i < 10; i++) {
+      expect((await raw(s, from("10.0.0.1", `wrong-token-${i}-0123456789`))).status).toBe(401);
+    }
+    const blocked = await raw(s, from("10.0.0.1", API_TOKEN));
+    expect(blocked.status).toBe(429);
+    const wait = Number(blocked.headers.get("retry-after"));
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(600);
+    const body = (await blocked.json()) as { code: number; message: string };
+    expect(body.code).toBe(429);
+    expect(body.message).toBe("10 wrong tokens from this address within 10 minutes; try again in 10 minutes");
+    // The token itself never reaches the answer.
+    expect(JSON.stringify(body)).not.toContain("wrong-token");
+    // Another address is not held up, and the address may try again once the window has passed.
+    expect((await raw(s, from("10.0.0.2", API_TOKEN))).status).toBe(200);
+    s.advance(wait * 1000);
+    expect((await raw(s, from("10.0.0.1", API_TOKEN))).status).toBe(200);
+  });
+});
+
 describe("core4's JWTs as bearer tokens", { timeout: 60_000 }, () => {
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

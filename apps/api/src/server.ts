@@ -52,14 +52,15 @@ export function createServer(options: ServerOptions): express.Express {
         maxTimeMS: config.queryTimeoutMs,
       })
     : undefined;
+  const throttle = createSignInThrottle({ clock });
   const auth = createAuth({
+    throttle,
     tokens: config.apiTokens,
     sessionSecret: config.sessionSecret,
     core4,
     core4TokenSecret: config.core4TokenSecret,
     clock,
   });
-  const throttle = createSignInThrottle({ clock });
   const renderer = options.service ? undefined : createChartRenderer({ workers: config.reportConcurrency });
   const service =
     options.service ??
