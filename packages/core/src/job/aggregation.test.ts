@@ -203,6 +203,7 @@ describe("runAggregation", () => {
       ],
       distinctUsers: 2,
       logins: 3,
+      parts: 1,
       updated: expect.any(Date),
     });
     // The week's people, kept for the job and for cut reports, and its summary, kept for reports.

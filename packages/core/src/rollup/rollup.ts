@@ -45,6 +45,27 @@ export interface PeriodDocument {
 
 export type PeopleDocument = DayDocument | PeriodDocument;
 
+/**
+ * People entries one document holds at most. An entry takes about 110 bytes, so 10,000 make about
+ * 1.1 MB: a day or period of more people is stored as its document (`2026-W48`, with `parts`) and its
+ * further parts (`2026-W48/2`, `2026-W48/3`, ...), each far below MongoDB's 16 MB.
+ */
+export const PEOPLE_PER_DOCUMENT = 10_000;
+
+/** A further part of a day's or a period's people: `_id` is `2026-W48/2`, `of` the document it continues. */
+export interface PeoplePart {
+  _id: string;
+  kind: Period;
+  of: string;
+  part: number;
+  start: Date;
+  end?: Date;
+  users: (DayEntry | PersonEntry)[];
+  updated: Date;
+}
+
+const partId = (label: string, part: number) => `${label}/${part}`;
+
 /** The figures of one period: what reports read. No people, so it stays small. */
 export interface PeriodSummary {
   /** Distinct people with a login in the period. */
@@ -123,6 +144,8 @@ export function summaryPageId(span: Pick<PeriodSpan, "kind" | "label">): string 
 const date = z.date();
 const count = z.number().int().nonnegative();
 const dayEntry = z.object({ user: z.string(), logins: count, first: date, last: date });
+/** Documents written before people were split have no `parts`: they are whole. */
+const parts = z.number().int().min(1).default(1);
 const dayDocument = z.object({
   _id: z.string(),
   kind: z.literal("day"),
@@ -130,20 +153,25 @@ const dayDocument = z.object({
   users: z.array(dayEntry),
   distinctUsers: count,
   logins: count,
+  parts,
   updated: date,
 });
+const personEntry = dayEntry.extend({ days: count, seen: z.boolean() });
 const periodDocument = z.object({
   _id: z.string(),
   kind: z.enum(["week", "month", "quarter", "year"]),
   start: date,
   end: date,
-  users: z.array(dayEntry.extend({ days: count, seen: z.boolean() })),
+  users: z.array(personEntry),
   distinctUsers: count,
   logins: count,
   days: count,
   dailySum: count,
+  parts,
   updated: date,
 });
+const peoplePart = (entry: typeof dayEntry | typeof personEntry, label: string, part: number) =>
+  z.object({ _id: z.literal(partId(label, part)), of: z.literal(label), part: z.literal(part), users: z.array(entry) });
 const summaryPage = z.object({
   _id: z.string(),
   kind: z.enum(["day", "week", "month", "quarter", "year"]),
@@ -167,6 +195,13 @@ const settingsSchema = z
     updated: date,
   })
   .refine((s) => !s.first || !s.last || s.first <= s.last, { message: "is before first", path: ["last"] });
+
+/** `items` in runs of at most `size`. */
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const runs: T[][] = [];
+  for (let i = 0; i < items.length; i += size) runs.push(items.slice(i, i + size));
+  return runs;
+}
 
 /** The first day of a document, to say what to rebuild when it is damaged. */
 const firstDayOf = (doc: { _id?: unknown; start?: unknown }) =>
@@ -292,6 +327,24 @@ export function createRollupStore(c: RollupCollections) {
     return writeById(collection, doc, fields, mayExist);
   };
 
+  /** The people of a document's parts 2, 3, ..., in order; each is checked to continue it. */
+  async function restOf(
+    doc: { _id: string; parts: number },
+    entry: typeof dayEntry | typeof personEntry,
+    rebuild: string,
+  ): Promise<PersonEntry[]> {
+    if (doc.parts === 1) return [];
+    const labels = Array.from({ length: doc.parts - 1 }, (_, i) => partId(doc._id, i + 2));
+    const found = await Promise.all(labels.map((id) => byId(target, id)));
+    return found.flatMap((part, i) => {
+      const where = `the rollup's ${labels[i]}, part ${i + 2} of ${doc.parts} of ${doc._id}`;
+      if (!part) {
+        throw new HomeUsageError("E_STATE", `${where}, is missing; rebuild it with ${rebuild}`);
+      }
+      return checked(peoplePart(entry, doc._id, i + 2), part, where, rebuild).users as PersonEntry[];
+    });
+  }
+
   const rebuildFrom = (doc: unknown) => {
     const day = firstDayOf((doc ?? {}) as { _id?: unknown; start?: unknown });
     return day ? `home-usage aggregate --start ${day}` : "home-usage aggregate --reset";
@@ -328,13 +381,17 @@ export function createRollupStore(c: RollupCollections) {
     /** One day's people, or null when the day was not processed. */
     async day(label: string): Promise<DayDocument | null> {
       const doc = await byId(target, label);
-      return doc && checked(dayDocument, doc, `the rollup's day ${label}`, rebuildFrom(doc));
+      if (!doc) return null;
+      const day = checked(dayDocument, doc, `the rollup's day ${label}`, rebuildFrom(doc));
+      return { ...day, users: [...day.users, ...(await restOf(day, dayEntry, rebuildFrom(doc)))] };
     },
 
     /** One longer period's people, or null when none of its days was processed. */
     async period(label: string): Promise<PeriodDocument | null> {
       const doc = await byId(target, label);
-      return doc && checked(periodDocument, doc, `the rollup's period ${label}`, rebuildFrom(doc));
+      if (!doc) return null;
+      const period = checked(periodDocument, doc, `the rollup's period ${label}`, rebuildFrom(doc));
+      return { ...period, users: [...period.users, ...(await restOf(period, personEntry, rebuildFrom(doc)))] };
     },
 
     /**
@@ -353,9 +410,38 @@ export function createRollupStore(c: RollupCollections) {
       return new Map(pages.flat());
     },
 
-    /** Writes people documents; `mayExist` says whether an earlier run can have written one. */
+    /**
+     * Writes people documents, each in parts of at most `PEOPLE_PER_DOCUMENT` people; `mayExist` says
+     * whether an earlier run can have written one (and so more parts than it has now, which go).
+     */
     async writePeople(docs: readonly PeopleDocument[], mayExist: (doc: PeopleDocument) => boolean) {
-      for (const doc of docs) await save(target, doc, mayExist(doc));
+      for (const doc of docs) {
+        const chunks = chunked<DayEntry | PersonEntry>(doc.users, PEOPLE_PER_DOCUMENT);
+        const exists = mayExist(doc);
+        const first = { ...doc, users: chunks[0] ?? [], parts: Math.max(1, chunks.length) };
+        await save(target, first, exists);
+        for (let part = 2; part <= chunks.length; part++) {
+          const { _id, kind, start, updated } = doc;
+          const rest: PeoplePart = {
+            _id: partId(_id, part),
+            kind,
+            of: _id,
+            part,
+            start,
+            users: chunks[part - 1] ?? [],
+            updated,
+          };
+          if ("end" in doc) rest.end = doc.end;
+          await save(target, rest, exists);
+        }
+        if (exists) {
+          // Parts 2, 3, ... sort between `label/` and `label0`; those past the new count are left over.
+          await target.deleteMany({
+            _id: { $gt: `${doc._id}/`, $lt: `${doc._id}0` },
+            part: { $gt: Math.max(1, chunks.length) },
+          } as never);
+        }
+      }
     },
 
     /** Writes summaries into their pages, one update per page. */
