@@ -52,13 +52,17 @@ describe("people in parts", { timeout: 240_000 }, () => {
     });
 
     // No document holds more than 10,000 people, and none nears MongoDB's 16 MB.
-    const docs = await t.db.collection(config.target.collection).find({}).sort({ _id: 1 }).toArray();
+    const docs = await t.db
+      .collection<{ _id: string; [field: string]: unknown }>(config.target.collection)
+      .find({})
+      .sort({ _id: 1 })
+      .toArray();
     const largest = Math.max(...docs.map((d) => BSON.calculateObjectSize(d)));
     expect(Math.max(...docs.map((d) => (d.users as unknown[]).length))).toBe(PEOPLE_PER_DOCUMENT);
     expect(largest).toBeLessThan(2 * 1024 * 1024);
     // The week is one document and two further parts, readable in mongosh by their names.
     const week = docs.filter((d) => d._id === "2026-W46" || d.of === "2026-W46");
-    expect(week.map((d) => [d._id, d.users.length])).toEqual([
+    expect(week.map((d) => [d._id, (d.users as unknown[]).length])).toEqual([
       ["2026-W46", 10_000],
       ["2026-W46/2", 10_000],
       ["2026-W46/3", 1_000],
