@@ -49,7 +49,6 @@ export {
   type AggregationOptions,
   type AggregationProgress,
   type AggregationResult,
-  MAX_NAME_LENGTH,
   parseRunDates,
   type RunDates,
   runAggregation,
@@ -63,6 +62,7 @@ export {
   type SkippedBy,
 } from "./job/cookie.js";
 export { acquireLock, checkLock, type LockDocument, lockId, readLock } from "./job/lock.js";
+export { MAX_NAME_LENGTH } from "./job/run-tally.js";
 export { readStatus, type Status } from "./job/status.js";
 export {
   checkLoginSignalOnDatabase,

@@ -185,3 +185,5 @@ export function createCookieStore(collection: Collection<Cookie>, where = "") {
       collection.updateOne({ _id: name }, { $unset: { offset: "", offsetDay: "", timezone: "", repairFrom: "" } }),
   };
 }
+
+export type CookieStore = ReturnType<typeof createCookieStore>;
