@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileLoginSignal, createUsageService, loadConfig, renderChart } from "@home-usage/core";
+import { collections, compileLoginSignal, createUsageService, loadConfig, renderChart } from "@home-usage/core";
 import autocannon from "autocannon";
 import { MongoClient } from "mongodb";
 import { ensureBuilt, startServer } from "../tools/ferretdb/launcher.mjs";
@@ -205,7 +205,7 @@ async function main() {
         ...env,
         HOME_USAGE_NOW: `${day}T23:00:00Z`,
       });
-      const offset = (await db.collection("cookie").findOne({ _id: "home-usage.aggregate" }))?.offset;
+      const offset = (await collections(client, config).cookies.read())?.offset;
       const run = await runCli(["aggregate"], { ...env, HOME_USAGE_NOW: `${day}T23:30:00Z` });
       const s = JSON.parse(run.stdout.trim().split("\n").at(-1)).summary;
       const d = await drain(db, matcher, {

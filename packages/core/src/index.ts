@@ -35,6 +35,7 @@ export {
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
 export { type RetentionChartOptions, renderRetentionChart, retentionTitle } from "./chart/retention-chart.js";
+export { type Collections, collections } from "./collections.js";
 export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, lostDatabase, redactUri } from "./database.js";
 export {
   type EmbedArguments,
@@ -126,7 +127,6 @@ export { createUsageService, type OpenedRetention, type UsageService } from "./r
 export {
   createRollupStore,
   type DayDocument,
-  openRollupStore,
   type PeriodDocument,
   type PeriodSummary,
   type RollupSettings,

@@ -1,15 +1,14 @@
 import type { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
-import { indexAdvice, lostDatabase } from "../database.js";
+import { lostDatabase } from "../database.js";
 import { HomeUsageError } from "../errors.js";
-import { frequentMessages } from "../log/login-signal.js";
 import type { DayEntry } from "../rollup/people.js";
 import { RollupBuilder } from "../rollup/rollup-builder.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
 import { nextDay, periodKeys, startOfDay } from "../time/periods.js";
 import type { RunCounts, SignalCount, SkippedBy } from "./cookie.js";
-import { acquireLock, type HeldLock, lockId } from "./lock.js";
+import type { HeldLock } from "./lock.js";
 import { labels, type Plan, planRun, settingsOf } from "./run-plan.js";
 import { Tally } from "./run-tally.js";
 
@@ -120,9 +119,7 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
   if (options.dryRun) return result(await dryRun(plan, tally, options));
 
   const { config } = plan;
-  const lock = await acquireLock(plan.cookieCollection, {
-    name: lockId(config.jobName),
-    namespace: config.cookies,
+  const lock = await plan.cookies.acquireLock({
     leaseSeconds: config.lockLeaseSeconds,
     host: options.host,
     pid: options.pid,
@@ -134,7 +131,7 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
     if (plan.range) job.run = await begin(job, plan.range);
     else {
       // A range of days cannot hold records without a valid date: counted once, in a run over the whole log.
-      const undated = await countUndated(plan, options.signal);
+      const undated = await plan.log.countUndated(plan.matcher.filter, undatedBounds(plan, options));
       tally.counts.records += undated;
       tally.skip("created", undated);
     }
@@ -182,14 +179,9 @@ interface Run {
 
 /** Says what a run would do, writing nothing. */
 async function dryRun(plan: Plan, tally: Tally, options: AggregationOptions): Promise<Partial<AggregationResult>> {
-  const { source, range, filter, zone } = plan;
+  const { log, range, filter, zone } = plan;
   await advise(plan, options);
-  const oldest = range
-    ? null
-    : await source
-        .find(filter, { projection: { created: 1 } })
-        .sort({ created: 1 })
-        .next();
+  const oldest = range ? null : await log.oldest(filter);
   const planned =
     range ??
     (isDate(oldest?.created)
@@ -199,8 +191,8 @@ async function dryRun(plan: Plan, tally: Tally, options: AggregationOptions): Pr
         )
       : null);
   if (!planned) return { noLogins: await noLoginsHint(plan) };
-  const candidates = await source.countDocuments(filter);
-  if (!range) tally.skippedBy.created = await countUndated(plan, options.signal);
+  const candidates = await log.count(filter);
+  if (!range) tally.skippedBy.created = await log.countUndated(plan.matcher.filter, undatedBounds(plan, options));
   return { ...labels(planned), days: countDays(planned), candidates };
 }
 
@@ -218,7 +210,7 @@ async function begin(job: Job, days: DayRange): Promise<Run> {
   const repairDay = repairFrom && repairFrom < first ? parseDate(repairFrom, { zone, now, name: "repairFrom" }) : null;
   if (repairDay) plan.rangeOf(repairDay, "the cookie's repairFrom");
   if (options.reset) await forget(plan);
-  await plan.cookies.startRun(plan.config.jobName, { started: now, ...labels(days) }, repairFrom ?? undefined);
+  await plan.cookies.startRun({ started: now, ...labels(days) }, repairFrom ?? undefined);
   if (!plan.settings && !plan.inPlace) await store.writeSettings(settingsOf(plan, { first: null, last: null }, now));
   const builder = new RollupBuilder(store, {
     extent: plan.extent,
@@ -240,14 +232,10 @@ async function begin(job: Job, days: DayRange): Promise<Run> {
 async function read(job: Job): Promise<Run | null> {
   const { plan, tally, options } = job;
   const { matcher, zone } = plan;
-  // The signal reaches the database too: a stop must not wait for the scan's first batch.
-  const cursor = plan.source
-    .find(plan.filter, { projection: matcher.projection, ...(options.signal ? { signal: options.signal } : {}) })
-    .sort({ created: 1 })
-    .batchSize(LOG_BATCH);
+  const records = plan.log.scan(plan.filter, matcher.projection, { signal: options.signal });
   // The end of the day being read, as a number: most records fall in it, and need no calendar at all.
   let dayEnd = Number.NEGATIVE_INFINITY;
-  for await (const record of readAhead(cursor, LOG_BATCH)) {
+  for await (const record of records) {
     stopIfAsked(job);
     tally.counts.records++;
     const created = record.created;
@@ -327,11 +315,7 @@ async function checkpoint(job: Job, run: Run, force = false) {
     const offsetDay = plan.cookie?.offsetDay;
     const forward = !offsetDay || written >= offsetDay;
     const at = startOfDay(parseDate(written, { zone: plan.zone, now: plan.now, name: "day" }), plan.zone);
-    await plan.cookies.advance(
-      plan.config.jobName,
-      forward ? { instant: at.toJSDate(), day: written, timezone: plan.zone } : null,
-      job.tally.sofar(),
-    );
+    await plan.cookies.advance(forward ? { instant: at.toJSDate(), day: written } : null, job.tally.sofar());
     if (forward) job.resumeDay = written;
   }
   run.lastCheckpoint = Date.now();
@@ -359,11 +343,7 @@ async function finish(job: Job, run: Run) {
     await plan.store.writeSettings(settingsOf(plan, built, plan.clock()));
   }
   tally.counts.users = tally.people.size;
-  await plan.cookies.finishRun(
-    plan.config.jobName,
-    { finished: plan.clock(), outcome: "done", ...tally.final() },
-    { repaired: true },
-  );
+  await plan.cookies.finishRun({ finished: plan.clock(), outcome: "done", ...tally.final() }, { repaired: true });
 }
 
 /** The error a failed run throws, its outcome recorded in the cookie once the run had begun. */
@@ -378,7 +358,7 @@ async function failed(job: Job, caught: unknown): Promise<unknown> {
   if (job.run) {
     const message = error instanceof Error ? error.message : String(error);
     await plan.cookies
-      .finishRun(plan.config.jobName, {
+      .finishRun({
         finished: plan.clock(),
         outcome: "failed",
         error: message,
@@ -403,13 +383,13 @@ function stopIfAsked(job: Job) {
  * accepted (its range checked), so that a refused --reset changes nothing.
  */
 async function forget(plan: Plan) {
-  await plan.cookies.reset(plan.config.jobName);
+  await plan.cookies.reset();
   if (!plan.inPlace) await plan.store.clear();
 }
 
 /** Says once per run when the log's `created` has no index. */
 async function advise(plan: Plan, options: AggregationOptions) {
-  const advice = await indexAdvice(plan.source, plan.config.source);
+  const advice = await plan.log.indexAdvice();
   if (advice) options.onNotice?.(advice);
 }
 
@@ -417,10 +397,14 @@ async function advise(plan: Plan, options: AggregationOptions) {
 async function noLoginsHint(plan: Plan) {
   return {
     signals: plan.matcher.signals,
-    messages: await frequentMessages(plan.source, { limit: 3, maxTimeMS: plan.config.queryTimeoutMs }).catch(() => []),
+    messages: await plan.log.frequentMessages({ limit: 3, maxTimeMS: plan.config.queryTimeoutMs }).catch(() => []),
   };
 }
 
+const undatedBounds = (plan: Plan, options: AggregationOptions) => ({
+  maxTimeMS: plan.config.queryTimeoutMs,
+  signal: options.signal,
+});
 const isDate = (value: unknown): value is Date => value instanceof Date && !Number.isNaN(value.getTime());
 const earliest = (...days: (string | null | undefined)[]) =>
   days.filter((d): d is string => Boolean(d)).sort()[0] ?? null;
@@ -430,79 +414,12 @@ const latest = (...days: (string | null | undefined)[]) =>
     .sort()
     .at(-1) ?? null;
 
-/** Login records of the signal whose `created` is missing or not a date: no day can hold them. */
-function countUndated(plan: Plan, signal?: AbortSignal) {
-  return plan.source.countDocuments(
-    { ...plan.matcher.filter, created: { $not: { $type: "date" } } },
-    { maxTimeMS: plan.config.queryTimeoutMs, ...(signal ? { signal } : {}) },
-  );
-}
-
 /**
  * A checkpoint also comes after this many documents, however little time they took: when the log
  * arrives faster than it is written (FerretDB sorts it all, then sends it at once), years of days
  * would otherwise wait in memory for the next checkpoint, and memory would grow with the history.
  */
 const CHECKPOINT_DOCUMENTS = 128;
-
-/**
- * Log records per batch, and read ahead while the run writes: one batch. More does not make the job
- * faster (it waits for the scan) but costs memory: records that wait out a checkpoint outlive V8's young
- * generation and pile up as garbage until a full collection. Replaying ten years of logins on the bundled
- * database: peaks of 197 to 225 MiB with 1,000 to 5,000 records read ahead, 139 to 174 MiB with 250 or 500.
- */
-const LOG_BATCH = 500;
-
-/**
- * The cursor's records, with the next batch fetched while the run writes: the database keeps scanning
- * during the checkpoints instead of waiting for them. At most `limit` records wait in memory.
- */
-async function* readAhead<T>(cursor: AsyncIterable<T>, limit: number): AsyncGenerator<T> {
-  let queue: T[] = [];
-  let finished = false;
-  let stopped = false;
-  let failure: unknown = null;
-  // Who waits for whom: the reader for records, the pump for room.
-  const waiting: { reader?: () => void; pump?: () => void } = {};
-  const pump = (async () => {
-    try {
-      for await (const item of cursor) {
-        if (stopped) break;
-        queue.push(item);
-        waiting.reader?.();
-        if (queue.length >= limit) await new Promise<void>((r) => (waiting.pump = r));
-      }
-    } catch (error) {
-      failure = error;
-    } finally {
-      finished = true;
-      waiting.reader?.();
-    }
-  })();
-  try {
-    for (;;) {
-      if (queue.length === 0) {
-        if (failure) throw failure;
-        if (finished) return;
-        await new Promise<void>((r) => (waiting.reader = r));
-        waiting.reader = undefined;
-        continue;
-      }
-      // Take everything waiting at once; the pump fills a fresh array meanwhile.
-      const batch = queue;
-      queue = [];
-      waiting.pump?.();
-      waiting.pump = undefined;
-      yield* batch;
-    }
-  } finally {
-    // Stopped early (an error or a signal): end the pump and close the cursor.
-    stopped = true;
-    waiting.pump?.();
-    await (cursor as unknown as { close?: () => Promise<void> }).close?.().catch(() => {});
-    await pump;
-  }
-}
 
 /** Renews the lease in the background; `check` rethrows a failed renewal in the run's own flow. */
 interface Heartbeat {

@@ -1,13 +1,15 @@
 import type { DateTime } from "luxon";
-import type { Collection, MongoClient } from "mongodb";
+import type { MongoClient } from "mongodb";
+import { collections } from "../collections.js";
 import { formatNamespace } from "../database.js";
 import { HomeUsageError } from "../errors.js";
-import { compileLoginSignal, type LoginMatcher, type LogRecord } from "../log/login-signal.js";
-import { openRollupStore, ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
+import type { LogReader } from "../log/log-reader.js";
+import { compileLoginSignal, type LoginMatcher } from "../log/login-signal.js";
+import { ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
 import { nextDay, periodKeys, startOfDay } from "../time/periods.js";
-import { type Cookie, type CookieStore, createCookieStore } from "./cookie.js";
+import type { Cookie, CookieStore } from "./cookie.js";
 
 /** What `planRun` needs of the run's options. */
 export interface PlanOptions {
@@ -38,8 +40,8 @@ export interface Plan {
   /** The run's "now": every day it computes is relative to it. */
   readonly now: Date;
   readonly zone: string;
-  readonly source: Collection<LogRecord>;
-  readonly cookieCollection: Collection<Cookie>;
+  readonly log: LogReader;
+  /** The job's checkpoint and lock. */
   readonly cookies: CookieStore;
   readonly store: RollupStore;
   readonly matcher: LoginMatcher;
@@ -76,9 +78,8 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   const clock = options.clock ?? (() => config.now ?? new Date());
   const now = clock();
   const zone = config.timezone;
-  const cookieCollection = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
-  const cookies = createCookieStore(cookieCollection, formatNamespace(config.cookies));
-  const store = openRollupStore(client, config, { signal: options.signal });
+  const { log, cookies, rollup } = collections(client, config);
+  const store = rollup({ signal: options.signal });
   const matcher = compileLoginSignal(config.login);
   const login = { preset: config.loginPreset, signal: config.login };
 
@@ -90,7 +91,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   const inPlace = replaced?.first && replaced.last ? { first: replaced.first, last: replaced.last } : null;
   checkSettings(settings, { zone, login, target: formatNamespace(config.target) });
 
-  const cookie = options.reset ? null : await cookies.read(config.jobName);
+  const cookie = options.reset ? null : await cookies.read();
   checkNotAfterToday(cookie, settings, startOfDay(now, zone), config);
   const last = startOfDay(options.end ?? now, zone);
   const rangeOf = (first: DateTime, from: string) => {
@@ -104,9 +105,8 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   const created = range ? { $gte: range.first.toJSDate(), $lt: end.toJSDate() } : { $lt: end.toJSDate() };
   const extent = { first: settings?.first ?? null, last: settings?.last ?? null };
   return {
-    ...{ config, clock, now, zone, cookieCollection, cookies, store, matcher, login },
+    ...{ config, clock, now, zone, log, cookies, store, matcher, login },
     ...{ settings, replaced, inPlace, cookie, end, range, extent, rangeOf },
-    source: client.db(config.source.db).collection<LogRecord>(config.source.collection),
     filter: { ...matcher.filter, created },
     shown: inPlace ?? extent,
   };
