@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileLoginSignal, createUsageService, loadConfig, renderChart } from "@home-usage/core";
+import { collections, compileLoginSignal, createUsageService, loadConfig, renderChart } from "@home-usage/core";
 import { writeDemoData, writeDemoRoles } from "@home-usage/demo";
 import autocannon from "autocannon";
 import { BSON, MongoClient } from "mongodb";
@@ -210,7 +210,7 @@ async function main() {
       const day = new Date(new Date(`${END}T00:00:00Z`).getTime() + i * 86_400_000).toISOString().slice(0, 10);
       lastDay = day;
       await writeLog(db, { ...plan, days: 1 }, { ...env, HOME_USAGE_NOW: `${day}T23:00:00Z` }, day);
-      const offset = (await db.collection("cookie").findOne({ _id: "home-usage.aggregate" }))?.offset;
+      const offset = (await collections(client, config).cookies.read())?.offset;
       const run = await runCli(["aggregate"], { ...env, HOME_USAGE_NOW: `${day}T23:30:00Z` });
       const s = JSON.parse(run.stdout.trim().split("\n").at(-1)).summary;
       const d = await drain(db, matcher, {
@@ -538,7 +538,7 @@ const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.c
 async function rollupDayLogins(db) {
   const days = await db
     .collection("login")
-    .find({ kind: "day" }, { projection: { logins: 1 } })
+    .find({ kind: "day", of: { $exists: false } }, { projection: { logins: 1 } })
     .toArray();
   return new Map(days.map((d) => [d._id, d.logins]));
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import {
   type ChartMetric,
   type ChartTheme,
-  type Cookie,
+  collections,
   createUsageService,
   type GroupReport,
   type HomeUsageConfig,
@@ -92,7 +92,7 @@ export function createReportService(options: ReportServiceOptions) {
     maxTimeMS: config.queryTimeoutMs,
     settingsTtlMs: VERSION_TTL_MS,
   });
-  const cookies = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
+  const { cookies } = collections(client, config);
   const limiter =
     options.limiter ?? createLimiter({ concurrency: config.reportConcurrency, queue: config.reportQueue });
   const cache = options.cache ?? createReportCache();
@@ -103,15 +103,7 @@ export function createReportService(options: ReportServiceOptions) {
   // The job touches its cookie whenever it writes a day, so the cookie versions the rollup. It is read
   // at most once a second (one read shared by the requests meanwhile): a cached report then answers
   // without a database round trip, and a finished run shows within a second.
-  const version = sharedRead(VERSION_TTL_MS, async (): Promise<RollupVersion> => {
-    const cookie = await cookies.findOne({ _id: config.jobName }, { maxTimeMS: config.queryTimeoutMs });
-    const run = cookie?.lastRun;
-    const written = run?.finished ?? run?.started;
-    return {
-      key: JSON.stringify([cookie?.offset, run?.started, run?.days, run?.finished]),
-      asOf: written instanceof Date ? written : undefined,
-    };
-  });
+  const version = sharedRead(VERSION_TTL_MS, () => cookies.version({ maxTimeMS: config.queryTimeoutMs }));
 
   const report = (args: UsageArguments, signal?: AbortSignal) =>
     withinBudget(config.queryTimeoutMs, signal, (budget) => countReport(args, budget));
@@ -298,12 +290,6 @@ export function createReportService(options: ReportServiceOptions) {
 }
 
 export type ReportService = ReturnType<typeof createReportService>;
-
-/** What versions the rollup for the cache: the job's cookie as of its last write. */
-interface RollupVersion {
-  key: string;
-  asOf: Date | undefined;
-}
 
 /** How long the rollup's version and settings are believed without reading them again. */
 const VERSION_TTL_MS = 1_000;

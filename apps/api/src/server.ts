@@ -1,10 +1,4 @@
-import {
-  createCore4SignIn,
-  type HomeUsageConfig,
-  HomeUsageError,
-  type Logger,
-  type RoleDocument,
-} from "@home-usage/core";
+import { collections, createCore4SignIn, type HomeUsageConfig, HomeUsageError, type Logger } from "@home-usage/core";
 import express from "express";
 import type { MongoClient } from "mongodb";
 import { createAuth } from "./auth.js";
@@ -46,7 +40,7 @@ export function createServer(options: ServerOptions): express.Express {
   checkSignInSettings(config);
   const core4 = config.core4Permission
     ? createCore4SignIn({
-        collection: client.db(config.roles.db).collection<RoleDocument>(config.roles.collection),
+        accounts: collections(client, config).accounts,
         permission: config.core4Permission,
         clock,
         maxTimeMS: config.queryTimeoutMs,

@@ -18,3 +18,15 @@ export class HomeUsageError extends Error {
     this.code = code;
   }
 }
+
+/** What a stored value is, for a message about it. */
+export const describeValue = (value: unknown): string =>
+  value === null
+    ? "null"
+    : value instanceof Date
+      ? `the date ${Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString()}`
+      : Array.isArray(value)
+        ? "a list"
+        : typeof value === "object"
+          ? "an object"
+          : `the ${typeof value} ${JSON.stringify(value)}`;

@@ -35,6 +35,7 @@ export {
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
 export { type RetentionChartOptions, renderRetentionChart, retentionTitle } from "./chart/retention-chart.js";
+export { type Collections, collections } from "./collections.js";
 export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, lostDatabase, redactUri } from "./database.js";
 export {
   type EmbedArguments,
@@ -49,7 +50,6 @@ export {
   type AggregationOptions,
   type AggregationProgress,
   type AggregationResult,
-  MAX_NAME_LENGTH,
   parseRunDates,
   type RunDates,
   runAggregation,
@@ -63,6 +63,7 @@ export {
   type SkippedBy,
 } from "./job/cookie.js";
 export { acquireLock, checkLock, type LockDocument, lockId, readLock } from "./job/lock.js";
+export { MAX_NAME_LENGTH } from "./job/run-tally.js";
 export { readStatus, type Status } from "./job/status.js";
 export {
   checkLoginSignalOnDatabase,
@@ -126,7 +127,6 @@ export { createUsageService, type OpenedRetention, type UsageService } from "./r
 export {
   createRollupStore,
   type DayDocument,
-  openRollupStore,
   type PeriodDocument,
   type PeriodSummary,
   type RollupSettings,

@@ -3,6 +3,7 @@ import { createCore4SignIn, HomeUsageError, type RoleDocument } from "@home-usag
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../../tools/test/database.js";
+import { openAccounts } from "../../core/src/accounts/core4-roles.js";
 import {
   type DemoDataOptions,
   type DemoLogRecord,
@@ -346,7 +347,11 @@ describe("the demo's accounts that can sign in", () => {
   it("olga.berger (scrypt, api://home.usage) and admin (pbkdf2, cop) sign in with the README's passwords", async () => {
     const roles = t.db.collection<RoleDocument>("sys.role_signin");
     await writeDemoRoles(roles as never, { users: 3 });
-    const signIn = createCore4SignIn({ collection: roles, permission: "api://home.usage", clock: () => new Date() });
+    const signIn = createCore4SignIn({
+      accounts: openAccounts(roles),
+      permission: "api://home.usage",
+      clock: () => new Date(),
+    });
     expect(await signIn.signIn("olga.berger", "olga-demo-password")).toMatchObject({
       ok: true,
       method: "scrypt:32768:8:1",

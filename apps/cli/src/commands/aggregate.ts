@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import {
   type AggregationResult,
-  checkLoginSignalOnDatabase,
+  collections,
   formatNamespace,
   MAX_NAME_LENGTH,
   parseRunDates,
@@ -42,7 +42,7 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
     const result = await withDatabase(config, async (client) => {
       // A pattern the database refuses is a usage error before anything is locked or written. The database
       // parses the pattern at once; a log without any match would be scanned whole, so the look is short.
-      await checkLoginSignalOnDatabase(client.db(config.source.db).collection(config.source.collection), config.login, {
+      await collections(client, config).log.checkSignal(config.login, {
         maxTimeMS: Math.min(config.queryTimeoutMs, 5_000),
       });
       return runAggregation({

@@ -1,4 +1,4 @@
-import { formatNamespace, HomeUsageError, parseDate } from "@home-usage/core";
+import { collections, formatNamespace, HomeUsageError, parseDate } from "@home-usage/core";
 import { writeDemoData, writeDemoRoles } from "@home-usage/demo";
 import { type GlobalOptions, loggerFor, readConfig, withDatabase } from "../context.js";
 
@@ -21,7 +21,8 @@ export async function demoData(options: DemoDataCommandOptions): Promise<void> {
   const logger = loggerFor(options);
   const target = formatNamespace(config.source);
   const summary = await withDatabase(config, async (client) => {
-    const collection = client.db(config.source.db).collection(config.source.collection);
+    const { demo } = collections(client, config);
+    const collection = demo.log;
     if (options.drop) {
       await collection.drop().catch(() => {});
       logger.info(`dropped ${target}`);
@@ -38,7 +39,7 @@ export async function demoData(options: DemoDataCommandOptions): Promise<void> {
     );
     // The demo log is ours, so it gets the index a core4 log should have.
     await collection.createIndex({ created: 1 });
-    const roles = await writeDemoRoles(client.db(config.roles.db).collection(config.roles.collection), {
+    const roles = await writeDemoRoles(demo.accounts, {
       users: options.users,
     });
     return { ...result, roles };

@@ -35,6 +35,15 @@ export function readRoles(
   );
 }
 
+/** core4's accounts and groups, read only: every read is `readRoles`, its fields checked where they are used. */
+export function openAccounts(collection: Collection<RoleDocument>) {
+  return {
+    read: (bounds: { maxTimeMS?: number; signal?: AbortSignal } = {}) => readRoles(collection, bounds),
+  };
+}
+
+export type Accounts = ReturnType<typeof openAccounts>;
+
 /** A role's `_id` as a key: the hex of an ObjectId, or the string itself. */
 const keyOf = (id: unknown): string | undefined => {
   if (typeof id === "string") return id;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { ObjectId } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../../../tools/test/database.js";
-import type { RoleDocument } from "./core4-roles.js";
+import { openAccounts, type RoleDocument } from "./core4-roles.js";
 import { createCore4SignIn } from "./core4-sign-in.js";
 
 const t = useTestDatabase("core4_signin");
@@ -60,7 +60,7 @@ beforeAll(async () => {
 });
 
 const service = () =>
-  createCore4SignIn({ collection: roles, permission: PERMISSION, clock: () => clock, maxTimeMS: 10_000 });
+  createCore4SignIn({ accounts: openAccounts(roles), permission: PERMISSION, clock: () => clock, maxTimeMS: 10_000 });
 
 describe("signing in with a core4 account", { timeout: 60_000 }, () => {
   it.each([

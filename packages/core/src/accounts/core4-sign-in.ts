@@ -1,5 +1,4 @@
-import type { Collection } from "mongodb";
-import { createRoleGraph, type RoleDocument, type RoleGraph, readRoles } from "./core4-roles.js";
+import { type Accounts, createRoleGraph, type RoleGraph } from "./core4-roles.js";
 import { dummyPasswordHash, type PasswordHash, parsePasswordHash, verifyPasswordHash } from "./password-hash.js";
 
 /** Why a core4 account was let in or not; the person is told only "name or password not valid". */
@@ -13,7 +12,7 @@ export type AccountAccess = "granted" | "unknown" | "disabled" | "no permission"
 
 export interface Core4SignInOptions {
   /** core4's `sys.role`. */
-  collection: Collection<RoleDocument>;
+  accounts: Accounts;
   /** What an account must hold (or `cop`), directly or through its roles. */
   permission: string;
   clock: () => Date;
@@ -37,7 +36,7 @@ export function createCore4SignIn(options: Core4SignInOptions) {
   const read = () => {
     reading ??= (async () => {
       const read = options.clock().getTime();
-      const docs = await readRoles(options.collection, { maxTimeMS: options.maxTimeMS });
+      const docs = await options.accounts.read({ maxTimeMS: options.maxTimeMS });
       const graph = createRoleGraph(docs);
       snapshot = { graph, dummy: dummyPasswordHash(commonestMethod(graph)), read };
       return snapshot;

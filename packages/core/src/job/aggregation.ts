@@ -1,16 +1,16 @@
 import type { DateTime } from "luxon";
-import type { Collection, MongoClient } from "mongodb";
-import { formatNamespace, indexAdvice, lostDatabase } from "../database.js";
+import type { MongoClient } from "mongodb";
+import { lostDatabase } from "../database.js";
 import { HomeUsageError } from "../errors.js";
-import { compileLoginSignal, frequentMessages, type LoginMatcher, type LogRecord } from "../log/login-signal.js";
 import type { DayEntry } from "../rollup/people.js";
-import { openRollupStore, ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import { RollupBuilder } from "../rollup/rollup-builder.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
 import { nextDay, periodKeys, startOfDay } from "../time/periods.js";
-import { type Cookie, createCookieStore, type RunCounts, type SignalCount, type SkippedBy } from "./cookie.js";
-import { acquireLock, type HeldLock, lockId } from "./lock.js";
+import type { RunCounts, SignalCount, SkippedBy } from "./cookie.js";
+import type { HeldLock } from "./lock.js";
+import { labels, type Plan, planRun, settingsOf } from "./run-plan.js";
+import { Tally } from "./run-tally.js";
 
 /** The days a run was asked for, read from the user's words before anything touches the database. */
 export interface RunDates {
@@ -102,354 +102,70 @@ export async function runAggregation(options: AggregationOptions): Promise<Aggre
 
 async function aggregate(options: AggregationOptions): Promise<AggregationResult> {
   const began = Date.now();
-  const { client, config } = options;
-  const clock = options.clock ?? (() => config.now ?? new Date());
-  const now = clock();
-  const zone = config.timezone;
-  const source = client.db(config.source.db).collection<LogRecord>(config.source.collection);
-  const cookieCollection = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
-  const cookies = createCookieStore(cookieCollection, formatNamespace(config.cookies));
-  const store = openRollupStore(client, config, { signal: options.signal });
-  const matcher = compileLoginSignal(config.login);
-  const login = { preset: config.loginPreset, signal: config.login };
-
-  const settings = options.reset ? null : await store.settings();
-  // The rollup a --reset replaces. It is rebuilt in place: every document is written over, so readers
-  // never find it empty or missing days meanwhile, and what lies outside the new days goes at the end. A
-  // rollup that cannot be read (an older shape, a damaged settings document) is cleared instead.
-  const replaced = options.reset ? await readableSettings(store) : null;
-  const inPlace = replaced?.first && replaced.last ? { first: replaced.first, last: replaced.last } : null;
-
-  checkSettings(settings, { zone, login, target: formatNamespace(config.target) });
-
-  const cookie = options.reset ? null : await cookies.read(config.jobName);
-  const today = startOfDay(now, zone);
-  if (cookie?.offset && startOfDay(cookie.offset, zone) > today) {
-    throw new HomeUsageError(
-      "E_STATE",
-      `the job's cookie ${formatNamespace(config.cookies)} (${config.jobName}) is damaged: offset holds ${cookie.offset.toISOString()}${cookie.offsetDay ? ` (offsetDay ${cookie.offsetDay})` : ""}, which is after today (${today.toISODate()}); repair it with home-usage aggregate --reset, or --start <day>`,
-    );
-  }
-  if (settings?.last && settings.last > (today.toISODate() as string)) {
-    throw new HomeUsageError(
-      "E_STATE",
-      `the rollup's settings (${formatNamespace(config.periods)}) are damaged: last holds ${settings.last}, which is after today (${today.toISODate()}); rebuild the rollup with home-usage aggregate --reset`,
-    );
-  }
-  const last = startOfDay(options.end ?? now, zone);
-  const end = nextDay(last);
-  const known = knownFirstDay(options, cookie, config, now);
-  const rangeOf = (first: DateTime, from: string) => {
-    const range = toDayRange(first, last, {
-      zone,
-      now,
-      startName: from,
-      endName: options.end ? "--end" : "today",
-    });
-    checkLength(range, from, config.maxRunDays, Boolean(options.start && options.yes));
-    return range;
-  };
-  const range = known && rangeOf(known.day, known.from);
-  const filter = {
-    ...matcher.filter,
-    created: range ? { $gte: range.first.toJSDate(), $lt: end.toJSDate() } : { $lt: end.toJSDate() },
-  };
-  const counts: RunCounts = { days: 0, records: 0, logins: 0, skipped: 0, users: 0 };
-  const skippedBy: SkippedBy = { created: 0, user: 0, tooLong: 0 };
-  let excluded = 0;
-  let refreshed = 0;
-  const signalCounts = new Map(matcher.signals.map((name) => [name, 0]));
-  const signals = (): SignalCount[] => [...signalCounts].map(([signal, logins]) => ({ signal, logins }));
+  const plan = await planRun(options);
+  const tally = new Tally(plan.matcher.signals);
   const result = (fields: Partial<AggregationResult>): AggregationResult => ({
-    ...counts,
-    excluded,
-    skippedBy: { ...skippedBy },
-    refreshed,
-    signals: signals(),
+    ...tally.counts,
+    excluded: tally.excluded,
+    skippedBy: { ...tally.skippedBy },
+    refreshed: tally.refreshed,
+    signals: tally.signals(),
     dryRun: Boolean(options.dryRun),
     first: null,
     last: null,
     ...fields,
     elapsedMs: Date.now() - began,
   });
-  // Said when nothing matched: what was looked for, and what the log does say most often.
-  const noLoginsHint = async () => ({
-    signals: matcher.signals,
-    messages: await frequentMessages(source, { limit: 3, maxTimeMS: config.queryTimeoutMs }).catch(() => []),
-  });
-  const advise = async () => {
-    const advice = await indexAdvice(source, config.source);
-    if (advice) options.onNotice?.(advice);
-  };
+  if (options.dryRun) return result(await dryRun(plan, tally, options));
 
-  if (options.dryRun) {
-    await advise();
-    const oldest = range
-      ? null
-      : await source
-          .find(filter, { projection: { created: 1 } })
-          .sort({ created: 1 })
-          .next();
-    const planned =
-      range ??
-      (oldest?.created instanceof Date && !Number.isNaN(oldest.created.getTime())
-        ? rangeOf(startOfDay(oldest.created, zone), `the oldest login record (created ${oldest.created.toISOString()})`)
-        : null);
-    if (!planned) return result({ noLogins: await noLoginsHint() });
-    const candidates = await source.countDocuments(filter);
-    if (!range)
-      skippedBy.created = await countUndated(source, matcher.filter, {
-        maxTimeMS: config.queryTimeoutMs,
-        signal: options.signal,
-      });
-    return result({ ...labels(planned), days: countDays(planned), candidates });
-  }
-
-  const lock = await acquireLock(cookieCollection, {
-    name: lockId(config.jobName),
-    namespace: config.cookies,
+  const { config } = plan;
+  const lock = await plan.cookies.acquireLock({
     leaseSeconds: config.lockLeaseSeconds,
     host: options.host,
     pid: options.pid,
   });
   const heartbeat = keepAlive(lock, config.lockLeaseSeconds);
-  // A run killed at any instant redoes at most this much work.
-  const checkpointMs = config.checkpointMs;
-  let run: Run | null = null;
-  let resumeDay = cookie?.offsetDay ?? null;
-  const stopIfAsked = () => {
-    if (options.signal?.aborted) {
-      throw new HomeUsageError(
-        "E_INTERRUPTED",
-        `interrupted; the next run resumes at ${resumeDay ?? "the start, as nothing was written"}`,
-      );
-    }
-  };
-  // Forgets the checkpoint only once a run has been accepted (its range checked), so that a refused
-  // --reset changes nothing.
-  const forget = async () => {
-    await cookies.reset(config.jobName);
-    if (!inPlace) await store.clear();
-  };
+  const job: Job = { plan, options, tally, heartbeat, run: null, resumeDay: plan.cookie?.offsetDay ?? null };
   try {
-    await advise();
-    const extent = { first: settings?.first ?? null, last: settings?.last ?? null };
-    // The days the settings say are processed, while a rebuild in place goes on: the earlier build's too.
-    const shown = inPlace ?? extent;
-    // What the rollup records of itself, with the processed extent as of a checkpoint.
-    const settingsOf = (first: string | null, last: string | null, updated: Date) => ({
-      schema: ROLLUP_SCHEMA,
-      timezone: zone,
-      weekStart: "monday" as const,
-      login,
-      first,
-      last,
-      created: settings?.created ?? replaced?.created ?? now,
-      updated,
-    });
-    const offsetDay = cookie?.offsetDay ?? null;
-    const people = new Set<string>();
-
-    const begin = async (days: DayRange): Promise<Run> => {
-      const first = labels(days).first;
-      // A run that rewrites days before the checkpoint (a backfill) must bring every later period up
-      // to date; until it has, the cookie says from where, so a killed backfill is finished later.
-      const repairFrom = [cookie?.repairFrom, offsetDay && first < offsetDay ? first : undefined]
-        .filter((d): d is string => Boolean(d))
-        .sort()[0];
-      if (repairFrom && repairFrom < first)
-        rangeOf(parseDate(repairFrom, { zone, now, name: "repairFrom" }), "the cookie's repairFrom");
-      if (options.reset) await forget();
-      await cookies.startRun(config.jobName, { started: now, ...labels(days) }, repairFrom);
-      if (!settings && !inPlace) {
-        await store.writeSettings(settingsOf(null, null, now));
-      }
-      const builder = new RollupBuilder(store, { extent, clock, zone, replacing: inPlace ?? undefined });
-      const from =
-        repairFrom && repairFrom < first
-          ? startOfDay(parseDate(repairFrom, { zone, now, name: "repairFrom" }), zone)
-          : days.first;
-      await builder.begin(from);
-      // Days from an unfinished backfill up to this run's first day: read back, not rewritten.
-      for (let day = from; day < days.first; day = nextDay(day)) {
-        stopIfAsked();
-        builder.addDay(day, (await store.day(periodKeys(day).day))?.users ?? null, false);
-        refreshed++;
-      }
-      return {
-        builder,
-        days,
-        total: countDays(days),
-        current: null,
-        written: null,
-        lastCheckpoint: Date.now(),
-        repairFrom,
-      };
-    };
-
-    const checkpoint = async (r: Run, force = false) => {
-      const due = Date.now() - r.lastCheckpoint >= checkpointMs || r.builder.pending >= CHECKPOINT_DOCUMENTS;
-      if (!force && !due) return;
-      heartbeat.check();
-      await r.builder.flush();
-      if (r.written) {
-        const written = r.written;
-        await store.writeSettings(
-          settingsOf(
-            [shown.first, labels(r.days).first].filter((d): d is string => Boolean(d)).sort()[0] ?? null,
-            [shown.last, written]
-              .filter((d): d is string => Boolean(d))
-              .sort()
-              .at(-1) ?? null,
-            clock(),
-          ),
-        );
-        const forward = !offsetDay || written >= offsetDay;
-        const at = startOfDay(parseDate(written, { zone, now, name: "day" }), zone);
-        await cookies.advance(
-          config.jobName,
-          forward ? { instant: at.toJSDate(), day: written, timezone: zone } : null,
-          { ...counts, users: people.size, signals: signals(), skippedBy },
-        );
-        if (forward) resumeDay = written;
-      }
-      r.lastCheckpoint = Date.now();
-    };
-
-    /** Completes every day before `until` (empty ones included), checking for a stop between days. */
-    const completeUntil = async (r: Run, until: DateTime) => {
-      while ((r.current?.day ?? r.days.first) < until) {
-        stopIfAsked();
-        const day = r.current?.day ?? r.days.first;
-        const entries = r.current ? [...r.current.users.entries()].map(([user, u]) => ({ user, ...u })) : [];
-        entries.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
-        r.builder.addDay(day, entries, true);
-        r.written = periodKeys(day).day;
-        counts.days++;
-        options.onProgress?.({ ...counts, users: people.size, total: r.total, day: r.written });
-        r.current = { day: nextDay(day), users: new Map() };
-        await checkpoint(r);
-      }
-    };
-
-    if (range) run = await begin(range);
+    await advise(plan, options);
+    if (plan.range) job.run = await begin(job, plan.range);
     else {
       // A range of days cannot hold records without a valid date: counted once, in a run over the whole log.
-      skippedBy.created = await countUndated(source, matcher.filter, {
-        maxTimeMS: config.queryTimeoutMs,
-        signal: options.signal,
-      });
-      counts.records += skippedBy.created;
-      counts.skipped += skippedBy.created;
+      const undated = await plan.log.countUndated(plan.matcher.filter, undatedBounds(plan, options));
+      tally.counts.records += undated;
+      tally.skip("created", undated);
     }
-    // The signal reaches the database too: a stop must not wait for the scan's first batch.
-    const cursor = source
-      .find(filter, { projection: matcher.projection, ...(options.signal ? { signal: options.signal } : {}) })
-      .sort({ created: 1 })
-      .batchSize(LOG_BATCH);
-    // The end of the day being read, as a number: most records fall in it, and need no calendar at all.
-    let dayEnd = Number.NEGATIVE_INFINITY;
-    for await (const record of readAhead(cursor, LOG_BATCH)) {
-      stopIfAsked();
-      counts.records++;
-      const created = record.created;
-      if (!(created instanceof Date) || Number.isNaN(created.getTime())) {
-        counts.skipped++;
-        skippedBy.created++;
-        continue;
-      }
-      if (!run || created.getTime() >= dayEnd) {
-        run ??= await begin(
-          rangeOf(startOfDay(created, zone), `the oldest login record (created ${created.toISOString()})`),
-        );
-        await completeUntil(run, startOfDay(created, zone));
-        dayEnd = nextDay(run.current?.day ?? run.days.first).toMillis();
-      }
-      const hit = matcher.match(record);
-      if (hit === null) {
-        counts.skipped++;
-        skippedBy.user++;
-      } else if (hit.user.length > MAX_NAME_LENGTH) {
-        counts.skipped++;
-        skippedBy.tooLong++;
-      } else if (matcher.excludes(hit.user)) {
-        excluded++;
-      } else {
-        const { user, signal } = hit;
-        counts.logins++;
-        signalCounts.set(signal, (signalCounts.get(signal) ?? 0) + 1);
-        people.add(user);
-        run.current ??= { day: run.days.first, users: new Map() };
-        const day = run.current;
-        const seen = day.users.get(user);
-        if (seen) {
-          seen.logins++;
-          seen.last = created;
-        } else {
-          day.users.set(user, { logins: 1, first: created, last: created });
-        }
-      }
-    }
+    const run = await read(job);
     if (!run) {
       if (options.reset) {
-        await forget();
-        await store.clear();
+        await forget(plan);
+        await plan.store.clear();
       }
-      return result({ noLogins: await noLoginsHint() });
+      return result({ noLogins: await noLoginsHint(plan) });
     }
-    await completeUntil(run, end);
-    // Days already processed after this run's range: their periods and metrics depend on it.
-    const through = extent.last && extent.last > labels(run.days).last ? extent.last : null;
-    if (through) {
-      for (let day = end; periodKeys(day).day <= through; day = nextDay(day)) {
-        stopIfAsked();
-        run.builder.addDay(day, (await store.day(periodKeys(day).day))?.users ?? null, false);
-        refreshed++;
-        await checkpoint(run);
-      }
-    }
-    run.builder.closeOpen();
-    await checkpoint(run, true);
-    if (inPlace) {
-      const built = labels(run.days);
-      await store.removeOutside(built.first, built.last, zone);
-      await store.writeSettings(settingsOf(built.first, built.last, clock()));
-    }
-    counts.users = people.size;
-    await cookies.finishRun(
-      config.jobName,
-      { finished: clock(), outcome: "done", ...counts, signals: signals(), skippedBy },
-      { repaired: true },
-    );
+    await finish(job, run);
     return result({ ...labels(run.days), dryRun: false });
   } catch (caught) {
-    const resume = `the next run resumes at ${resumeDay ?? "the start, as nothing was written"}`;
-    // A stop can surface as the driver's abort of a read in flight: it is the stop all the same.
-    const error =
-      options.signal?.aborted && !(caught instanceof HomeUsageError && caught.code === "E_INTERRUPTED")
-        ? new HomeUsageError("E_INTERRUPTED", `interrupted; ${resume}`, { cause: caught })
-        : (lostDatabase(caught, config.mongodbUri, `during the run; ${resume}`) ?? caught);
-    if (run) {
-      const message = error instanceof Error ? error.message : String(error);
-      await cookies
-        .finishRun(config.jobName, {
-          finished: clock(),
-          outcome: "failed",
-          error: message,
-          ...counts,
-          signals: signals(),
-          skippedBy,
-        })
-        .catch(() => {});
-    }
-    throw error;
+    throw await failed(job, caught);
   } finally {
     heartbeat.stop();
     await lock.release().catch(() => {});
   }
 }
 
-/** One run in progress: the day being read and what is written so far. */
+/** A run under way: its plan, its counts, and how far it got. */
+interface Job {
+  readonly plan: Plan;
+  readonly options: AggregationOptions;
+  readonly tally: Tally;
+  readonly heartbeat: Heartbeat;
+  /** Null until the run's first day is known (the oldest login record, when nothing else says). */
+  run: Run | null;
+  /** Where the next run resumes: the cookie's day. */
+  resumeDay: string | null;
+}
+
+/** The days of a run, the day being read and what is written so far. */
 interface Run {
   builder: RollupBuilder;
   days: DayRange;
@@ -459,87 +175,244 @@ interface Run {
   /** The last day handed to the builder (written at the next checkpoint). */
   written: string | null;
   lastCheckpoint: number;
-  repairFrom?: string;
 }
 
-const labels = (range: DayRange) => ({ first: periodKeys(range.first).day, last: periodKeys(range.last).day });
-
-/** The rollup's settings, or null when it is empty or cannot be read (then a rebuild clears it). */
-async function readableSettings(store: RollupStore): Promise<RollupSettings | null> {
-  try {
-    return await store.settings();
-  } catch (error) {
-    if (error instanceof HomeUsageError && error.code === "E_STATE") return null;
-    throw error;
-  }
-}
-
-/** Refuses a rollup built with another time zone or login signal: mixing them gives wrong counts. */
-function checkSettings(
-  settings: RollupSettings | null,
-  wanted: { zone: string; login: { preset: string; signal: unknown }; target: string },
-) {
-  if (!settings) return;
-  if (settings.timezone !== wanted.zone) {
-    throw new HomeUsageError(
-      "E_STATE",
-      `the rollup ${wanted.target} was built with time zone ${settings.timezone}, not ${wanted.zone}: run aggregate --reset to rebuild it in ${wanted.zone}`,
-    );
-  }
-  if (JSON.stringify(settings.login) !== JSON.stringify(wanted.login)) {
-    throw new HomeUsageError(
-      "E_STATE",
-      `the rollup ${wanted.target} was built with the login signal ${settings.login.preset}, not ${wanted.login.preset}: run aggregate --reset to rebuild it with ${wanted.login.preset}`,
-    );
-  }
-}
-
-/** Refuses a run longer than the limit unless its start was given explicitly and confirmed. */
-function checkLength(range: DayRange, from: string, maxDays: number, confirmed: boolean) {
-  const days = countDays(range);
-  if (days <= maxDays || confirmed) return;
-  const fix =
-    from === "--start"
-      ? "add --yes to process them anyway"
-      : from.startsWith("the oldest")
-        ? "if that record's date is wrong, give --start <day> (and --yes for a long range), or set HOME_USAGE_START"
-        : from === "HOME_USAGE_START"
-          ? "set HOME_USAGE_START to a later day"
-          : "repair it with home-usage aggregate --reset, or --start <day>";
-  throw new HomeUsageError(
-    "E_USAGE",
-    `the run would process ${days} days (${periodKeys(range.first).day} to ${periodKeys(range.last).day}), more than the limit of ${maxDays} (HOME_USAGE_MAX_RUN_DAYS); its start comes from ${from}: ${fix}`,
-  );
-}
-
-/** The first day to process when it is known without reading the log, and where it comes from. */
-function knownFirstDay(options: AggregationOptions, cookie: Cookie | null, config: HomeUsageConfig, now: Date) {
-  const zone = config.timezone;
-  if (options.start) return { day: startOfDay(options.start, zone), from: "--start" };
-  if (cookie?.offset) return { day: startOfDay(cookie.offset, zone), from: "the cookie's offset" };
-  if (config.start)
-    return { day: parseDate(config.start, { zone, now, name: "HOME_USAGE_START" }), from: "HOME_USAGE_START" };
-  return null;
+/** Says what a run would do, writing nothing. */
+async function dryRun(plan: Plan, tally: Tally, options: AggregationOptions): Promise<Partial<AggregationResult>> {
+  const { log, range, filter, zone } = plan;
+  await advise(plan, options);
+  const oldest = range ? null : await log.oldest(filter);
+  const planned =
+    range ??
+    (isDate(oldest?.created)
+      ? plan.rangeOf(
+          startOfDay(oldest.created, zone),
+          `the oldest login record (created ${oldest.created.toISOString()})`,
+        )
+      : null);
+  if (!planned) return { noLogins: await noLoginsHint(plan) };
+  const candidates = await log.count(filter);
+  if (!range) tally.skippedBy.created = await log.countUndated(plan.matcher.filter, undatedBounds(plan, options));
+  return { ...labels(planned), days: countDays(planned), candidates };
 }
 
 /**
- * The longest user name the rollup keeps. A longer one is no person's name (a log line gone wrong, or an
- * attack), and a few hundred of them would carry a day's document past MongoDB's 16 MB: skipped, counted.
+ * Starts writing: forgets what a --reset replaces, records the run in the cookie, and readies the
+ * builder for the run's first day (or for the first day of a backfill that did not finish).
  */
-export const MAX_NAME_LENGTH = 256;
-
-/** Login records of the signal whose `created` is missing or not a date: no day can hold them. */
-function countUndated(
-  source: Collection<LogRecord>,
-  filter: LoginMatcher["filter"],
-  bounds: { maxTimeMS: number; signal?: AbortSignal },
-) {
-  const { maxTimeMS, signal } = bounds;
-  return source.countDocuments(
-    { ...filter, created: { $not: { $type: "date" } } },
-    { maxTimeMS, ...(signal ? { signal } : {}) },
-  );
+async function begin(job: Job, days: DayRange): Promise<Run> {
+  const { plan, options } = job;
+  const { cookie, zone, now, store } = plan;
+  const first = labels(days).first;
+  // A run that rewrites days before the checkpoint (a backfill) must bring every later period up
+  // to date; until it has, the cookie says from where, so a killed backfill is finished later.
+  const repairFrom = earliest(cookie?.repairFrom, cookie?.offsetDay && first < cookie.offsetDay ? first : null);
+  const repairDay = repairFrom && repairFrom < first ? parseDate(repairFrom, { zone, now, name: "repairFrom" }) : null;
+  if (repairDay) plan.rangeOf(repairDay, "the cookie's repairFrom");
+  if (options.reset) await forget(plan);
+  await plan.cookies.startRun({ started: now, ...labels(days) }, repairFrom ?? undefined);
+  if (!plan.settings && !plan.inPlace) await store.writeSettings(settingsOf(plan, { first: null, last: null }, now));
+  const builder = new RollupBuilder(store, {
+    extent: plan.extent,
+    clock: plan.clock,
+    zone,
+    replacing: plan.inPlace ?? undefined,
+  });
+  const from = repairDay ? startOfDay(repairDay, zone) : days.first;
+  await builder.begin(from);
+  // Days from an unfinished backfill up to this run's first day: read back, not rewritten.
+  for (let day = from; day < days.first; day = nextDay(day)) await readBack(job, builder, day);
+  return { builder, days, total: countDays(days), current: null, written: null, lastCheckpoint: Date.now() };
 }
+
+/**
+ * Reads the log in one ascending pass, counting each login into its local day; a record of a later day
+ * first hands the days before it to the builder. Returns the run, or null when no login was found.
+ */
+async function read(job: Job): Promise<Run | null> {
+  const { plan, tally, options } = job;
+  const { matcher, zone } = plan;
+  const records = plan.log.scan(plan.filter, matcher.projection, { signal: options.signal });
+  // The end of the day being read, as a number: most records fall in it, and need no calendar at all.
+  let dayEnd = Number.NEGATIVE_INFINITY;
+  for await (const record of records) {
+    stopIfAsked(job);
+    tally.counts.records++;
+    const created = record.created;
+    if (!isDate(created)) {
+      tally.skip("created");
+      continue;
+    }
+    let run = job.run;
+    if (!run || created.getTime() >= dayEnd) {
+      const day = startOfDay(created, zone);
+      run ??= job.run = await begin(
+        job,
+        plan.rangeOf(day, `the oldest login record (created ${created.toISOString()})`),
+      );
+      await buildUntil(job, run, day);
+      dayEnd = nextDay(run.current?.day ?? run.days.first).toMillis();
+    }
+    const user = tally.login(matcher.match(record), matcher);
+    if (user !== null) addLogin(run, user, created);
+  }
+  return job.run;
+}
+
+/** One more login of a person on the day being read. */
+function addLogin(run: Run, user: string, created: Date) {
+  run.current ??= { day: run.days.first, users: new Map() };
+  const seen = run.current.users.get(user);
+  if (seen) {
+    seen.logins++;
+    seen.last = created;
+  } else {
+    run.current.users.set(user, { logins: 1, first: created, last: created });
+  }
+}
+
+/** Hands every day before `until` to the builder (empty ones included), checking for a stop between days. */
+async function buildUntil(job: Job, run: Run, until: DateTime) {
+  const { tally, options } = job;
+  while ((run.current?.day ?? run.days.first) < until) {
+    stopIfAsked(job);
+    const day = run.current?.day ?? run.days.first;
+    const entries = run.current ? [...run.current.users.entries()].map(([user, u]) => ({ user, ...u })) : [];
+    entries.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+    run.builder.addDay(day, entries, true);
+    run.written = periodKeys(day).day;
+    tally.counts.days++;
+    options.onProgress?.({ ...tally.counts, users: tally.people.size, total: run.total, day: run.written });
+    run.current = { day: nextDay(day), users: new Map() };
+    await checkpoint(job, run);
+  }
+}
+
+/** A processed day outside the run's range, read back from the rollup so the periods holding it follow. */
+async function readBack(job: Job, builder: RollupBuilder, day: DateTime) {
+  stopIfAsked(job);
+  builder.addDay(day, (await job.plan.store.day(periodKeys(day).day))?.users ?? null, false);
+  job.tally.refreshed++;
+}
+
+/**
+ * Writes what the builder holds, then the settings' processed days, then moves the cookie: a run killed
+ * at any instant redoes at most one checkpoint's work. Due every `checkpointMs`, or sooner once
+ * `CHECKPOINT_DOCUMENTS` wait.
+ */
+async function checkpoint(job: Job, run: Run, force = false) {
+  const { plan } = job;
+  const due =
+    Date.now() - run.lastCheckpoint >= plan.config.checkpointMs || run.builder.pending >= CHECKPOINT_DOCUMENTS;
+  if (!force && !due) return;
+  job.heartbeat.check();
+  await run.builder.flush();
+  const written = run.written;
+  if (written) {
+    const days = { first: earliest(plan.shown.first, labels(run.days).first), last: latest(plan.shown.last, written) };
+    await plan.store.writeSettings(settingsOf(plan, days, plan.clock()));
+    // The cookie never moves backwards: a backfill leaves it where it was.
+    const offsetDay = plan.cookie?.offsetDay;
+    const forward = !offsetDay || written >= offsetDay;
+    const at = startOfDay(parseDate(written, { zone: plan.zone, now: plan.now, name: "day" }), plan.zone);
+    await plan.cookies.advance(forward ? { instant: at.toJSDate(), day: written } : null, job.tally.sofar());
+    if (forward) job.resumeDay = written;
+  }
+  run.lastCheckpoint = Date.now();
+}
+
+/**
+ * Ends a run: its last days, the processed days after its range (their periods and metrics depend on
+ * it), the open periods, a last checkpoint; a rebuild in place drops what lies outside the new days.
+ */
+async function finish(job: Job, run: Run) {
+  const { plan, tally } = job;
+  await buildUntil(job, run, plan.end);
+  const through = plan.extent.last && plan.extent.last > labels(run.days).last ? plan.extent.last : null;
+  if (through) {
+    for (let day = plan.end; periodKeys(day).day <= through; day = nextDay(day)) {
+      await readBack(job, run.builder, day);
+      await checkpoint(job, run);
+    }
+  }
+  run.builder.closeOpen();
+  await checkpoint(job, run, true);
+  if (plan.inPlace) {
+    const built = labels(run.days);
+    await plan.store.removeOutside(built.first, built.last, plan.zone);
+    await plan.store.writeSettings(settingsOf(plan, built, plan.clock()));
+  }
+  tally.counts.users = tally.people.size;
+  await plan.cookies.finishRun({ finished: plan.clock(), outcome: "done", ...tally.final() }, { repaired: true });
+}
+
+/** The error a failed run throws, its outcome recorded in the cookie once the run had begun. */
+async function failed(job: Job, caught: unknown): Promise<unknown> {
+  const { plan, options } = job;
+  const resume = `the next run resumes at ${job.resumeDay ?? "the start, as nothing was written"}`;
+  // A stop can surface as the driver's abort of a read in flight: it is the stop all the same.
+  const error =
+    options.signal?.aborted && !(caught instanceof HomeUsageError && caught.code === "E_INTERRUPTED")
+      ? new HomeUsageError("E_INTERRUPTED", `interrupted; ${resume}`, { cause: caught })
+      : (lostDatabase(caught, plan.config.mongodbUri, `during the run; ${resume}`) ?? caught);
+  if (job.run) {
+    const message = error instanceof Error ? error.message : String(error);
+    await plan.cookies
+      .finishRun({
+        finished: plan.clock(),
+        outcome: "failed",
+        error: message,
+        ...job.tally.final(),
+      })
+      .catch(() => {});
+  }
+  return error;
+}
+
+function stopIfAsked(job: Job) {
+  if (job.options.signal?.aborted) {
+    throw new HomeUsageError(
+      "E_INTERRUPTED",
+      `interrupted; the next run resumes at ${job.resumeDay ?? "the start, as nothing was written"}`,
+    );
+  }
+}
+
+/**
+ * Forgets the checkpoint, and the rollup unless it is rebuilt in place. Only once a run has been
+ * accepted (its range checked), so that a refused --reset changes nothing.
+ */
+async function forget(plan: Plan) {
+  await plan.cookies.reset();
+  if (!plan.inPlace) await plan.store.clear();
+}
+
+/** Says once per run when the log's `created` has no index. */
+async function advise(plan: Plan, options: AggregationOptions) {
+  const advice = await plan.log.indexAdvice();
+  if (advice) options.onNotice?.(advice);
+}
+
+/** Said when nothing matched: what was looked for, and what the log does say most often. */
+async function noLoginsHint(plan: Plan) {
+  return {
+    signals: plan.matcher.signals,
+    messages: await plan.log.frequentMessages({ limit: 3, maxTimeMS: plan.config.queryTimeoutMs }).catch(() => []),
+  };
+}
+
+const undatedBounds = (plan: Plan, options: AggregationOptions) => ({
+  maxTimeMS: plan.config.queryTimeoutMs,
+  signal: options.signal,
+});
+const isDate = (value: unknown): value is Date => value instanceof Date && !Number.isNaN(value.getTime());
+const earliest = (...days: (string | null | undefined)[]) =>
+  days.filter((d): d is string => Boolean(d)).sort()[0] ?? null;
+const latest = (...days: (string | null | undefined)[]) =>
+  days
+    .filter((d): d is string => Boolean(d))
+    .sort()
+    .at(-1) ?? null;
 
 /**
  * A checkpoint also comes after this many documents, however little time they took: when the log
@@ -548,67 +421,13 @@ function countUndated(
  */
 const CHECKPOINT_DOCUMENTS = 128;
 
-/**
- * Log records per batch, and read ahead while the run writes: one batch. More does not make the job
- * faster (it waits for the scan) but costs memory: records that wait out a checkpoint outlive V8's young
- * generation and pile up as garbage until a full collection. Replaying ten years of logins on the bundled
- * database: peaks of 197 to 225 MiB with 1,000 to 5,000 records read ahead, 139 to 174 MiB with 250 or 500.
- */
-const LOG_BATCH = 500;
-
-/**
- * The cursor's records, with the next batch fetched while the run writes: the database keeps scanning
- * during the checkpoints instead of waiting for them. At most `limit` records wait in memory.
- */
-async function* readAhead<T>(cursor: AsyncIterable<T>, limit: number): AsyncGenerator<T> {
-  let queue: T[] = [];
-  let finished = false;
-  let stopped = false;
-  let failure: unknown = null;
-  // Who waits for whom: the reader for records, the pump for room.
-  const waiting: { reader?: () => void; pump?: () => void } = {};
-  const pump = (async () => {
-    try {
-      for await (const item of cursor) {
-        if (stopped) break;
-        queue.push(item);
-        waiting.reader?.();
-        if (queue.length >= limit) await new Promise<void>((r) => (waiting.pump = r));
-      }
-    } catch (error) {
-      failure = error;
-    } finally {
-      finished = true;
-      waiting.reader?.();
-    }
-  })();
-  try {
-    for (;;) {
-      if (queue.length === 0) {
-        if (failure) throw failure;
-        if (finished) return;
-        await new Promise<void>((r) => (waiting.reader = r));
-        waiting.reader = undefined;
-        continue;
-      }
-      // Take everything waiting at once; the pump fills a fresh array meanwhile.
-      const batch = queue;
-      queue = [];
-      waiting.pump?.();
-      waiting.pump = undefined;
-      yield* batch;
-    }
-  } finally {
-    // Stopped early (an error or a signal): end the pump and close the cursor.
-    stopped = true;
-    waiting.pump?.();
-    await (cursor as unknown as { close?: () => Promise<void> }).close?.().catch(() => {});
-    await pump;
-  }
+/** Renews the lease in the background; `check` rethrows a failed renewal in the run's own flow. */
+interface Heartbeat {
+  check(): void;
+  stop(): void;
 }
 
-/** Renews the lease in the background; `check` rethrows a failed renewal in the run's own flow. */
-function keepAlive(lock: HeldLock, leaseSeconds: number) {
+function keepAlive(lock: HeldLock, leaseSeconds: number): Heartbeat {
   let failure: unknown = null;
   const timer = setInterval(
     () => {

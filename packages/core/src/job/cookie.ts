@@ -1,7 +1,10 @@
 import type { Collection } from "mongodb";
 import { z } from "zod";
-import { HomeUsageError } from "../errors.js";
+import { formatNamespace } from "../database.js";
+import { describeValue, HomeUsageError } from "../errors.js";
 import { calendarDay } from "../rollup/rollup.js";
+import type { Namespace } from "../settings/config.js";
+import { acquireLock, type LockOptions, type LockPlace, lockId, readLock } from "./lock.js";
 
 /** What one run of the job did, kept in its cookie. */
 export interface RunRecord {
@@ -43,7 +46,6 @@ export interface Cookie {
   /** Midnight (as an instant) of the last day written: the next run starts there again. */
   offset?: Date;
   offsetDay?: string;
-  timezone?: string;
   /**
    * The first day a run rewrote before the checkpoint (a backfill) and did not see through to the
    * checkpoint: the next run brings the periods from there on up to date.
@@ -85,22 +87,9 @@ const cookieSchema = z.object({
   _id: z.string(),
   offset: z.date("must be a date").optional(),
   offsetDay: calendarDay.optional(),
-  timezone: z.string().optional(),
   repairFrom: calendarDay.optional(),
   lastRun: runSchema.optional(),
 });
-
-/** What a stored value is, for a message about it. */
-export const describeValue = (value: unknown): string =>
-  value === null
-    ? "null"
-    : value instanceof Date
-      ? `the date ${Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString()}`
-      : Array.isArray(value)
-        ? "a list"
-        : typeof value === "object"
-          ? "an object"
-          : `the ${typeof value} ${JSON.stringify(value)}`;
 
 /**
  * Checks a stored cookie. A damaged one is an `E_STATE` error that names the field, what it holds,
@@ -127,21 +116,38 @@ function damaged(where: string, field: string, value: unknown, expected?: string
   );
 }
 
-/** Reads and writes job cookies; every change is one atomic single-document update. */
-export function createCookieStore(collection: Collection<Cookie>, where = "") {
+/** The job's cookie and lock, kept in one collection: reads them checked, writes each change atomically. */
+export function createCookieStore(collection: Collection<Cookie>, namespace: Namespace, jobName: string) {
+  const where = `${formatNamespace(namespace)} (${jobName})`;
+  const lock = { name: lockId(jobName), namespace };
+  const read = async (bounds: { maxTimeMS?: number } = {}): Promise<Cookie | null> => {
+    const doc = await collection.findOne({ _id: jobName }, bounds.maxTimeMS ? { maxTimeMS: bounds.maxTimeMS } : {});
+    return doc && checkCookie(doc, where);
+  };
   return {
+    /** The cookie as messages name it: its namespace and the job. */
+    where,
+
     /** The checked cookie; see `checkCookie`. */
-    async read(name: string): Promise<Cookie | null> {
-      const doc = await collection.findOne({ _id: name });
-      return doc && checkCookie(doc, `${where}${where ? " " : ""}(${name})`);
-    },
+    read,
 
     /** The cookie as stored, unchecked, for `status` to show what is really there. */
-    raw: (name: string) => collection.findOne({ _id: name }),
+    raw: () => collection.findOne({ _id: jobName }),
 
-    startRun: (name: string, run: Omit<RunRecord, "outcome" | keyof RunCounts>, repairFrom?: string) =>
+    /**
+     * What versions the rollup for a reader's cache: it changes whenever the job writes a day, and says
+     * when the job last wrote.
+     */
+    async version(bounds: { maxTimeMS?: number }): Promise<RollupVersion> {
+      const cookie = await read(bounds);
+      const run = cookie?.lastRun;
+      const written = run?.finished ?? run?.started;
+      return { key: JSON.stringify([cookie?.offset, run?.started, run?.days, run?.finished]), asOf: written };
+    },
+
+    startRun: (run: Omit<RunRecord, "outcome" | keyof RunCounts>, repairFrom?: string) =>
       collection.updateOne(
-        { _id: name },
+        { _id: jobName },
         {
           $set: {
             lastRun: { ...run, outcome: "running", days: 0, records: 0, logins: 0, skipped: 0, users: 0 },
@@ -152,28 +158,23 @@ export function createCookieStore(collection: Collection<Cookie>, where = "") {
       ),
 
     /** Moves the checkpoint to a day that is safely written (never backwards: see the job). */
-    advance: (name: string, offset: { instant: Date; day: string; timezone: string } | null, counts: RunTally) =>
+    advance: (offset: { instant: Date; day: string } | null, counts: RunTally) =>
       collection.updateOne(
-        { _id: name },
+        { _id: jobName },
         {
           $set: {
-            ...(offset ? { offset: offset.instant, offsetDay: offset.day, timezone: offset.timezone } : {}),
+            ...(offset ? { offset: offset.instant, offsetDay: offset.day } : {}),
             ...Object.fromEntries(Object.entries(counts).map(([key, value]) => [`lastRun.${key}`, value])),
           },
         },
       ),
 
     finishRun: (
-      name: string,
-      finish: {
-        finished: Date;
-        outcome: "done" | "failed";
-        error?: string;
-      } & RunTally,
+      finish: { finished: Date; outcome: "done" | "failed"; error?: string } & RunTally,
       options: { repaired?: boolean } = {},
     ) =>
       collection.updateOne(
-        { _id: name },
+        { _id: jobName },
         {
           $set: Object.fromEntries(Object.entries(finish).map(([key, value]) => [`lastRun.${key}`, value])),
           ...(options.repaired ? { $unset: { repairFrom: "" } } : {}),
@@ -181,7 +182,20 @@ export function createCookieStore(collection: Collection<Cookie>, where = "") {
       ),
 
     /** Forgets the checkpoint, so the next run starts from the configured start. */
-    reset: (name: string) =>
-      collection.updateOne({ _id: name }, { $unset: { offset: "", offsetDay: "", timezone: "", repairFrom: "" } }),
+    reset: () => collection.updateOne({ _id: jobName }, { $unset: { offset: "", offsetDay: "", repairFrom: "" } }),
+
+    /** Takes the job's lease; see `acquireLock`. */
+    acquireLock: (options: Omit<LockOptions, keyof LockPlace>) => acquireLock(collection, { ...options, ...lock }),
+
+    /** The lease's holder while it runs; a damaged lock throws. */
+    readLock: (now: Date) => readLock(collection, lock, now),
   };
 }
+
+/** The rollup's version for a cache, and when the job last wrote it. */
+export interface RollupVersion {
+  key: string;
+  asOf: Date | undefined;
+}
+
+export type CookieStore = ReturnType<typeof createCookieStore>;

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Collection, Document } from "mongodb";
 import { z } from "zod";
-import { HomeUsageError } from "../errors.js";
-import { describeValue } from "./cookie.js";
+import { describeValue, HomeUsageError } from "../errors.js";
 
 /** A lease: who holds the job, and until when unless they renew it. */
 export interface LockDocument {

@@ -1,12 +1,13 @@
 import { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
-import { formatNamespace, indexAdvice } from "../database.js";
+import { collections } from "../collections.js";
+import { formatNamespace } from "../database.js";
 import { HomeUsageError } from "../errors.js";
-import { openRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
+import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { nextDay, periodOf, periodsBetween } from "../time/periods.js";
-import { type Cookie, checkCookie, createCookieStore, type RunRecord } from "./cookie.js";
-import { type LockDocument, lockId, readLock } from "./lock.js";
+import { type Cookie, checkCookie, type RunRecord } from "./cookie.js";
+import type { LockDocument } from "./lock.js";
 
 /** Where the job stands: its checkpoint, its last run, who runs it now, and what the rollup holds. */
 export interface Status {
@@ -42,26 +43,23 @@ export interface Status {
 }
 
 export async function readStatus(client: MongoClient, config: HomeUsageConfig): Promise<Status> {
-  const cookieCollection = client.db(config.cookies.db).collection<Cookie>(config.cookies.collection);
-  const cookies = createCookieStore(cookieCollection, formatNamespace(config.cookies));
-  const store = openRollupStore(client, config);
-  const source = client.db(config.source.db).collection(config.source.collection);
+  const { cookies, rollup: store, log } = collections(client, config);
   const [stored, lock, rollup, advice] = await Promise.all([
-    cookies.raw(config.jobName),
-    readLock(cookieCollection, { name: lockId(config.jobName), namespace: config.cookies }, new Date()).then(
+    cookies.raw(),
+    cookies.readLock(new Date()).then(
       (held) => ({ held, problem: null }),
       (error: unknown) => {
         if (!(error instanceof HomeUsageError)) throw error;
         return { held: null, problem: error.message };
       },
     ),
-    readRollup(store),
-    indexAdvice(source, config.source),
+    readRollup(store()),
+    log.indexAdvice(),
   ]);
   let cookie: Cookie | null = null;
   let cookieProblem: Status["cookieProblem"] = null;
   try {
-    cookie = stored && checkCookie(stored, `${formatNamespace(config.cookies)} (${config.jobName})`);
+    cookie = stored && checkCookie(stored, cookies.where);
   } catch (error) {
     cookieProblem = { stored, message: (error as Error).message };
   }

@@ -1,6 +1,5 @@
 import { DateTime } from "luxon";
-import type { Collection } from "mongodb";
-import { createRoleGraph, isAccount, type RoleDocument, readRoles } from "../accounts/core4-roles.js";
+import { type Accounts, createRoleGraph, isAccount } from "../accounts/core4-roles.js";
 import { HomeUsageError } from "../errors.js";
 import { People } from "../rollup/people.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
@@ -66,7 +65,7 @@ export interface GroupReport {
 export async function readGroups(
   store: RollupStore,
   settings: RollupSettings | null,
-  roles: Collection<RoleDocument>,
+  roles: Accounts,
   query: UsageQuery,
   context: { zone: string; minGroupSize: number; maxTimeMS?: number; signal?: AbortSignal },
 ): Promise<GroupReport> {
@@ -83,7 +82,7 @@ export async function readGroups(
   const processedEnd = settings?.last ? nextDay(DateTime.fromISO(settings.last, { zone })) : undefined;
   // Both reads at once, awaited together, so a failure of either is the one answer.
   const [roleDocs, people] = await Promise.all([
-    readRoles(roles, context),
+    roles.read(context),
     processedEnd ? Promise.all(spans.map((span) => peopleOf(store, span, days, processedEnd))) : spans.map(() => null),
   ]);
 

@@ -3,8 +3,8 @@ import { DateTime } from "luxon";
 import { MongoClient } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
+import { collections } from "../collections.js";
 import { runAggregation } from "../job/aggregation.js";
-import { openRollupStore } from "../rollup/rollup.js";
 import { type HomeUsageConfig, loadConfig } from "../settings/config.js";
 import { listPeople } from "./people-list.js";
 import { createUsageService } from "./usage-service.js";
@@ -119,11 +119,12 @@ describe("listPeople", () => {
     const note = (reason: unknown) => unhandled.push(reason);
     process.on("unhandledRejection", note);
     try {
-      const settings = await openRollupStore(t.client, config).settings();
+      const opened = collections(t.client, config);
+      const settings = await opened.rollup().settings();
       const controller = new AbortController();
       controller.abort(new Error("the client went away"));
-      const store = openRollupStore(t.client, config, { signal: controller.signal });
-      const roles = t.client.db(config.roles.db).collection(config.roles.collection);
+      const store = opened.rollup({ signal: controller.signal });
+      const roles = opened.accounts;
       await expect(
         listPeople(
           store,

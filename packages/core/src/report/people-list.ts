@@ -1,6 +1,5 @@
 import { DateTime } from "luxon";
-import type { Collection } from "mongodb";
-import { type RoleDocument, readRoles } from "../accounts/core4-roles.js";
+import type { Accounts } from "../accounts/core4-roles.js";
 import { People } from "../rollup/people.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import { coverDays, nextDay, periodsBetween, startOfDay } from "../time/periods.js";
@@ -26,14 +25,14 @@ export interface PersonRow {
 export async function listPeople(
   store: RollupStore,
   settings: RollupSettings | null,
-  roles: Collection<RoleDocument>,
+  roles: Accounts,
   query: Pick<UsageQuery, "start" | "end">,
   options: { zone: string; now: Date; exclude: readonly string[]; maxTimeMS?: number; signal?: AbortSignal },
 ): Promise<PersonRow[]> {
   const excluded = new Set(options.exclude);
   const accounts = new Map<string, "active" | "disabled">();
   // Thousands of accounts come in several batches: the budget covers them all.
-  const roleQuery = readRoles(roles, options);
+  const roleQuery = roles.read(options);
 
   const inRange = new People();
   const ever = new People();

@@ -1,6 +1,6 @@
 import type { MongoClient } from "mongodb";
-import type { RoleDocument } from "../accounts/core4-roles.js";
-import { openRollupStore, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
+import { collections } from "../collections.js";
+import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
 import { type GroupReport, readGroups } from "./group-report.js";
@@ -23,8 +23,8 @@ export function createUsageService(options: {
   settingsTtlMs?: number;
 }) {
   const { client, config, maxTimeMS } = options;
-  const storeFor = (signal?: AbortSignal) => openRollupStore(client, config, { maxTimeMS, signal });
-  const roles = client.db(config.roles.db).collection<RoleDocument>(config.roles.collection);
+  const { rollup, accounts: roles } = collections(client, config);
+  const storeFor = (signal?: AbortSignal) => rollup({ maxTimeMS, signal });
   const sharedSettings = sharedRead(options.settingsTtlMs ?? 0, () => storeFor().settings());
 
   const open = async (store: RollupStore, args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> => {

@@ -1,6 +1,5 @@
-import { setMaxListeners } from "node:events";
 import { DateTime, IANAZone } from "luxon";
-import { type Collection, type MongoClient, MongoServerError } from "mongodb";
+import { type Collection, MongoServerError } from "mongodb";
 import pLimit from "p-limit";
 import { z } from "zod";
 import { formatNamespace } from "../database.js";
@@ -514,21 +513,3 @@ export function createRollupStore(c: RollupCollections) {
 }
 
 export type RollupStore = ReturnType<typeof createRollupStore>;
-
-/** The rollup of these settings (`target`, `periods`), with a time budget and a stop signal for reads. */
-export function openRollupStore(
-  client: MongoClient,
-  config: { target: Namespace; periods: Namespace },
-  reads: { maxTimeMS?: number; signal?: AbortSignal } = {},
-): RollupStore {
-  // Every read in flight listens on the one signal (a long report reads dozens of pages at once): that
-  // is by design, not the listener leak Node warns about past ten.
-  if (reads.signal) setMaxListeners(0, reads.signal);
-  return createRollupStore({
-    target: client.db(config.target.db).collection(config.target.collection),
-    summaries: client.db(config.periods.db).collection(config.periods.collection),
-    targetName: config.target,
-    summariesName: config.periods,
-    ...reads,
-  });
-}
