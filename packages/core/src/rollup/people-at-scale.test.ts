@@ -5,10 +5,11 @@ import { BSON } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
 import { type Login, oracle } from "../../../../tools/test/oracle.js";
+import { collections } from "../collections.js";
 import { parseRunDates, runAggregation } from "../job/aggregation.js";
 import { createUsageService } from "../report/usage-service.js";
 import { loadConfig } from "../settings/config.js";
-import { openRollupStore, PEOPLE_PER_DOCUMENT, type PeriodDocument } from "./rollup.js";
+import { PEOPLE_PER_DOCUMENT, type PeriodDocument } from "./rollup.js";
 
 const t = useTestDatabase("people_at_scale");
 
@@ -94,7 +95,7 @@ describe("people in parts", { timeout: 240_000 }, () => {
 
   it("reads a period back whole and drops the parts a smaller rewrite no longer needs", async () => {
     const config = await loadConfig({ env: { ...databaseEnv(t, "parts"), HOME_USAGE_TIMEZONE: "UTC" } });
-    const store = openRollupStore(t.client, config);
+    const store = collections(t.client, config).rollup();
     const at = new Date("2026-11-09T08:00:00Z");
     const period = (people: number): PeriodDocument => ({
       _id: "2026-W46",
@@ -116,7 +117,7 @@ describe("people in parts", { timeout: 240_000 }, () => {
       updated: at,
     });
     await store.writePeople([period(25_000)], () => false);
-    expect((await store.period("2026-W46"))?.users.map((u) => u.user)).toEqual(period(25_000).users.map((u) => u.user));
+    expect((await store.period("2026-W46"))?.users.map((u: { user: string }) => u.user)).toEqual(period(25_000).users.map((u) => u.user));
 
     await store.writePeople([period(5_000)], () => true);
     const ids = (
@@ -131,7 +132,7 @@ describe("people in parts", { timeout: 240_000 }, () => {
 
   it("names a missing part and the command that rebuilds it", async () => {
     const config = await loadConfig({ env: { ...databaseEnv(t, "missing"), HOME_USAGE_TIMEZONE: "UTC" } });
-    const store = openRollupStore(t.client, config);
+    const store = collections(t.client, config).rollup();
     const at = new Date("2026-11-09T08:00:00Z");
     await store.writePeople(
       [
