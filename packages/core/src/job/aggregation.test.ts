@@ -434,6 +434,29 @@ describe("runAggregation", () => {
     expect(status.lastRun).toMatchObject({ outcome: "done", skippedBy: { created: 4, user: 0, tooLong: 0 } });
   });
 
+  it("reads the whole log however long that takes: no read of the log carries the API's query budget", async () => {
+    // A log of millions of records takes minutes to count on any server; the job's reads of it are bounded
+    // by the log and stopped by a signal, never by HOME_USAGE_QUERY_TIMEOUT_MS, which is a request's budget.
+    // With that budget a large log made `aggregate --reset` fail with "operation exceeded time limit".
+    const s = await setup({ now: "2026-11-02T12:00:00Z" });
+    const { created: _, ...undated } = login("x", "2026-11-01T08:00:00Z");
+    await s.log.insertMany([login("ann", "2026-11-01T08:00:00Z"), { ...undated, created: null }]);
+    const watched = new MongoClient(t.uri, { monitorCommands: true });
+    const logReads: Record<string, unknown>[] = [];
+    watched.on("commandStarted", (e) => {
+      const target = e.command.find ?? e.command.aggregate ?? e.command.count;
+      if (target === s.log.collectionName) logReads.push(e.command);
+    });
+    try {
+      const result = await runAggregation({ client: watched, config: s.config, host: "test", pid: process.pid });
+      expect(result).toMatchObject({ logins: 1, skippedBy: { created: 1 } });
+    } finally {
+      await watched.close();
+    }
+    expect(logReads.map((command) => Object.keys(command)[0])).toEqual(["aggregate", "find"]);
+    expect(logReads.filter((command) => "maxTimeMS" in command)).toEqual([]);
+  });
+
   it("skips and counts names longer than 256 characters: no document holds them", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
     const long = "n".repeat(257);
