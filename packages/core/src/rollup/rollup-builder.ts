@@ -146,6 +146,8 @@ export class RollupBuilder {
       this.pendingSummaries.push({
         kind: "day",
         label: span.label,
+        start: span.start.toJSDate(),
+        end: span.end.toJSDate(),
         user: users.length,
         logins,
         days: 1,
@@ -218,6 +220,8 @@ export class RollupBuilder {
     this.pendingSummaries.push({
       kind: span.kind,
       label: span.label,
+      start,
+      end: span.end.toJSDate(),
       user: people.size,
       logins: people.logins,
       days: people.days,

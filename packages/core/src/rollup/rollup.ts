@@ -9,7 +9,7 @@ import { type Period, type PeriodSpan, periodOfLabel } from "../time/periods.js"
 import type { DayEntry, PersonEntry } from "./people.js";
 
 /** The rollup's shape; a rollup without this version is refused until it is rebuilt. */
-export const ROLLUP_SCHEMA = 3;
+export const ROLLUP_SCHEMA = 4;
 
 /** One processed local day and its people: `_id` is the day, `2026-11-28`. */
 export interface DayDocument {
@@ -84,36 +84,22 @@ export interface PeriodSummary {
 }
 
 /** A period's summary as the job hands it over for writing. */
-export type LabelledSummary = PeriodSummary & { kind: Period; label: string };
+export type LabelledSummary = PeriodSummary & { kind: Period; label: string; start: Date; end: Date };
 
-/** The figures a summary entry holds, in order: days have two more. */
-const COLUMNS = [
-  "user",
-  "logins",
-  "days",
-  "dailySum",
-  "previous",
-  "new",
-  "returning",
-  "resurrected",
-  "dormant",
-] as const;
-const DAY_COLUMNS = [...COLUMNS, "active7", "active28"] as const;
-const columnsOf = (kind: Period): readonly (keyof PeriodSummary)[] => (kind === "day" ? DAY_COLUMNS : COLUMNS);
+/** A summary as stored: the period's label and span beside its figures, each under its name. */
+export type SummaryEntry = PeriodSummary & { label: string; start: Date; end: Date };
 
 /**
  * The summaries of one kind, a page of them per bucket (`day:2026-11` holds November's days,
  * `week:2026` the weeks of ISO week-year 2026, `year:all` every year): a report reads a page or two,
- * each by its `_id`. An entry is its figures as whole numbers separated by spaces, in the order of
- * `columns` (`"61 240 7 119 58 2 50 9 8"`): a fifth of the bytes of a sub-document, which is what a
- * look-up on the bundled database costs (it reads the table's JSON up to the page it looks for).
+ * each by its `_id`. An entry is a document with named fields, so that an operator can read and query
+ * it where they look at the database (mongosh, Compass, Metabase): `periods["2026-W48"].new`.
  */
 export interface SummaryPage {
   _id: string;
   kind: Period;
   bucket: string;
-  columns: string[];
-  periods: Record<string, string>;
+  periods: Record<string, SummaryEntry>;
   updated: Date;
 }
 
@@ -174,9 +160,24 @@ const peoplePart = (entry: typeof dayEntry | typeof personEntry, label: string, 
 const summaryPage = z.object({
   _id: z.string(),
   kind: z.enum(["day", "week", "month", "quarter", "year"]),
-  columns: z.array(z.string()),
-  periods: z.record(z.string(), z.string()),
+  periods: z.record(z.string(), z.unknown()),
 });
+const periodEntry = z.object({
+  label: z.string(),
+  start: date,
+  end: date,
+  user: count,
+  logins: count,
+  days: count,
+  dailySum: count,
+  previous: count,
+  new: count,
+  returning: count,
+  resurrected: count,
+  dormant: count,
+});
+/** Days carry the people of the 7 and 28 days ending with them too. */
+const dayEntryFigures = periodEntry.extend({ active7: count, active28: count });
 /** A local day as `YYYY-MM-DD` that the calendar has (not 2026-02-30). */
 export const calendarDay = z
   .string()
@@ -221,34 +222,24 @@ function checked<T>(schema: z.ZodType<T>, doc: unknown, where: string, rebuild: 
   );
 }
 
-/** A page's entries as figures, checked: each must hold one whole number per column of its kind. */
+/** A page's entries, each checked: its figures, its label (the key it is stored under), its sum. */
 function readPage(page: z.infer<typeof summaryPage>): [string, PeriodSummary][] {
-  const columns = columnsOf(page.kind);
-  const damaged = (what: string, rebuild: string) =>
-    new HomeUsageError(
-      "E_STATE",
-      `the rollup's summaries ${page._id} are damaged: ${what}; rebuild them with ${rebuild}`,
-    );
-  if (page.columns.join(" ") !== columns.join(" ")) {
-    throw damaged(`columns are ${page.columns.join(" ")}, not ${columns.join(" ")}`, "home-usage aggregate --reset");
-  }
+  const where = `the rollup's summaries ${page._id}`;
   // Only for a message: a report reads hundreds of entries, and none needs its calendar.
   const rebuildFromPeriod = (label: string) => {
     const start = periodOfLabel(label, "UTC")?.start.toISODate();
     return start ? `home-usage aggregate --start ${start}` : "home-usage aggregate --reset";
   };
-  return Object.entries(page.periods).map(([label, entry]) => {
-    const values = entry.split(" ").map((v) => (/^\d+$/.test(v) ? Number(v) : Number.NaN));
-    if (values.length !== columns.length || values.some((v) => !Number.isSafeInteger(v))) {
-      throw damaged(
-        `periods.${label} is "${entry}", not ${columns.length} whole numbers (${columns.join(" ")})`,
-        rebuildFromPeriod(label),
-      );
+  const schema = page.kind === "day" ? dayEntryFigures : periodEntry;
+  return Object.entries(page.periods).map(([label, stored]) => {
+    const entry = checked(schema, stored, `the rollup's summary ${label} (${page._id})`, rebuildFromPeriod(label));
+    const damaged = (what: string) =>
+      new HomeUsageError("E_STATE", `${where} are damaged: ${what}; rebuild them with ${rebuildFromPeriod(label)}`);
+    if (entry.label !== label) throw damaged(`periods.${label} has the label ${entry.label}`);
+    if (entry.new + entry.returning + entry.resurrected !== entry.user) {
+      throw damaged(`in periods.${label}, new + returning + resurrected is not its users`);
     }
-    const summary = Object.fromEntries(columns.map((column, i) => [column, values[i]])) as unknown as PeriodSummary;
-    if (summary.new + summary.returning + summary.resurrected !== summary.user) {
-      throw damaged(`in periods.${label}, new + returning + resurrected is not its users`, rebuildFromPeriod(label));
-    }
+    const { label: _, start, end, ...summary } = entry;
     return [label, summary];
   });
 }
@@ -445,28 +436,24 @@ export function createRollupStore(c: RollupCollections) {
 
     /** Writes summaries into their pages, one update per page. */
     async writeSummaries(entries: readonly LabelledSummary[], updated: Date) {
-      const pages = new Map<string, { kind: Period; periods: Record<string, string> }>();
-      for (const entry of entries) {
-        const id = summaryPageId(entry);
-        const page = pages.get(id) ?? { kind: entry.kind, periods: {} };
-        page.periods[entry.label] = columnsOf(entry.kind)
-          .map((column) => entry[column] ?? 0)
-          .join(" ");
+      const pages = new Map<string, { kind: Period; periods: Record<string, SummaryEntry> }>();
+      for (const { kind, ...entry } of entries) {
+        const id = summaryPageId({ kind, label: entry.label });
+        const page = pages.get(id) ?? { kind, periods: {} };
+        page.periods[entry.label] = entry;
         pages.set(id, page);
       }
       for (const [id, page] of pages) {
         // An existing page takes only the entries that changed; a new one is inserted whole.
         const fields = Object.fromEntries(Object.entries(page.periods).map(([label, s]) => [`periods.${label}`, s]));
-        const columns = [...columnsOf(page.kind)];
-        const whole = {
+        const whole: SummaryPage = {
           _id: id,
           kind: page.kind,
           bucket: id.slice(id.indexOf(":") + 1),
-          columns,
           periods: page.periods,
           updated,
         };
-        await writeById(summaries, whole, { ...fields, columns, updated }, true);
+        await writeById(summaries, whole, { ...fields, updated }, true);
       }
     },
 
