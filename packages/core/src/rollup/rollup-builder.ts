@@ -40,8 +40,6 @@ export class RollupBuilder {
   private pendingPeople: PeopleDocument[] = [];
   private pendingSummaries: LabelledSummary[] = [];
   private next: DateTime | null = null;
-  /** The last day added, or null. */
-  last: DateTime | null = null;
 
   constructor(
     private readonly store: RollupStore,
@@ -173,7 +171,6 @@ export class RollupBuilder {
     this.previous.set("day", new Set(users));
 
     this.next = nextDay(day);
-    this.last = day;
     for (const kind of LONG_KINDS) {
       const o = this.open.get(kind) as Open;
       if (this.next >= o.span.end) {

@@ -85,7 +85,7 @@ describe("loadConfig", () => {
     const config = await loadConfig({ file: yaml });
     expect(config.loginPreset).toBe("custom");
     const matcher = compileLoginSignal(config.login);
-    expect(matcher.userOf({ message: "user anna logged in" })).toBe("anna");
+    expect(matcher.match({ message: "user anna logged in" })?.user).toBe("anna");
     expect(matcher.excludes("monitoring")).toBe(true);
     expect(matcher.filter).toEqual({ message: { $regex: "^user (\\S+) logged in" } });
     expect(matcher.signals).toEqual(["^user (?<user>\\S+) logged in"]);
@@ -93,9 +93,9 @@ describe("loadConfig", () => {
     const json = await file("c.json", JSON.stringify({ loginPreset: "core4", lockLeaseSeconds: 30 }));
     const core4 = await loadConfig({ file: json });
     expect(core4.lockLeaseSeconds).toBe(30);
-    expect(compileLoginSignal(core4.login).userOf({ message: "set [last_login] for role [ben] with _id [1]" })).toBe(
-      "ben",
-    );
+    expect(
+      compileLoginSignal(core4.login).match({ message: "set [last_login] for role [ben] with _id [1]" })?.user,
+    ).toBe("ben");
   });
 
   it.each([
