@@ -43,7 +43,7 @@ export {
 export { parseUsageArguments, type UsageArguments } from "./report/usage-arguments.js";
 export type { UsageQuery, UsageReport, UsageRow } from "./report/usage-report.js";
 export { createUsageService } from "./report/usage-service.js";
-export { type HomeUsageConfig, loadConfig } from "./settings/config.js";
+export { clockOf, type HomeUsageConfig, loadConfig } from "./settings/config.js";
 export { SETTINGS, type SettingKey, settingOptions, settingsTable } from "./settings/settings.js";
 export { sharedRead } from "./shared-read.js";
 export { parseDate } from "./time/date-range.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileLoginSignal } from "../log/login-signal.js";
-import { loadConfig } from "./config.js";
+import { clockOf, loadConfig } from "./config.js";
 
 async function file(name: string, content: string) {
   const path = join(await mkdtemp(join(tmpdir(), "home-usage-config-")), name);
@@ -180,5 +180,17 @@ describe("loadConfig", () => {
     [{ HOME_USAGE_SESSION_SECRET: "short" }, /^HOME_USAGE_SESSION_SECRET: must be at least 16 characters/],
   ])("refuses %j naming the variable", async (env, message) => {
     await expect(loadConfig({ env })).rejects.toThrow(message);
+  });
+});
+
+describe("clockOf", () => {
+  it("is HOME_USAGE_NOW when it is set, else the wall clock", async () => {
+    const fixed = clockOf(await loadConfig({ env: { HOME_USAGE_NOW: "2026-11-01T12:00:00Z" } }));
+    expect(fixed().toISOString()).toBe("2026-11-01T12:00:00.000Z");
+    const wall = clockOf(await loadConfig({ env: {} }));
+    const before = Date.now();
+    const now = wall().getTime();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
   });
 });
