@@ -19,7 +19,6 @@ const DATA = new Set(["apps/api/src/openapi.ts openApiDocument"]);
  */
 const PENDING = new Map([
   ["apps/api/src/usage-routes.ts usageRoutes", 233],
-  ["packages/core/src/chart/retention-chart.ts renderRetentionChart", 166],
   ["packages/core/src/chart/chart.ts renderChart", 134],
 ]);
 
