@@ -51,83 +51,17 @@ export function createAuth(options: AuthOptions): Auth {
     return found?.toString();
   };
 
-  const accountVerdict = (name: string, via: Reader["via"]) => standing(options.core4 as Core4SignIn, name, via);
-
-  const bearer = async (header: string): Promise<Verdict> => {
-    const credential = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (credential && matchToken(credential)) {
-      return { ok: true, reader: { kind: "token", fingerprint: fingerprint(credential), via: "bearer" } };
-    }
-    if (credential && options.core4 && options.core4TokenSecret && looksLikeJwt(credential)) {
-      try {
-        const token = verifyCore4Token(credential, { secret: options.core4TokenSecret, now: options.clock() });
-        return accountVerdict(token.name, "bearer");
-      } catch (error) {
-        if (error instanceof HomeUsageError) return { ok: false, status: 401, message: error.message };
-        throw error;
-      }
-    }
-    return { ok: false, status: 401, message: "the API token is not valid" };
-  };
-
-  const session = async (req: Request): Promise<Verdict | undefined> => {
-    const value = readCookie(req.get("cookie"), SESSION_COOKIE);
-    if (!value) return undefined;
-    const found = sessions.find(value);
-    if (found.state !== "valid") {
-      return found.state === "expired"
-        ? { ok: false, status: 401, message: "the session has expired", session: "expired" }
-        : {
-            ok: false,
-            status: 401,
-            message: "the session is not valid (signed out, or the server restarted)",
-            session: "ended",
-          };
-    }
-    const { user } = found.session;
-    if (user.kind === "token") return { ok: true, reader: { ...user, via: "session" } };
-    if (!options.core4) return { ok: false, status: 401, message: "core4 sign-in is off", session: "ended" };
-    const verdict = await accountVerdict(user.name, "session");
-    if (verdict.ok) return verdict;
-    sessions.end(value);
-    return { ...verdict, status: 401, message: `the session has ended: ${verdict.message}`, session: "ended" };
-  };
-
+  const judges: Judges = { options, sessions, matchToken };
+  const session = (req: Request) => sessionVerdict(judges, req);
   /** A bearer header decides alone; without one, the browser's session. */
   const judge = (req: Request) =>
-    req.get("authorization") ? bearer(req.get("authorization") as string) : session(req);
+    req.get("authorization") ? bearerVerdict(judges, req.get("authorization") as string) : session(req);
 
-  const admitted = (res: Response, reader: Reader, next: NextFunction) => {
-    res.locals.reader = reader;
-    // What needs a token is never kept by a shared cache; routes that may be cached privately say so.
-    res.set("Cache-Control", "private, no-cache");
-    next();
-  };
-  /**
-   * Wrong bearer tokens count as failed sign-ins of their address: after `SIGN_IN_FAILURES` of them in
-   * `SIGN_IN_WINDOW_MS`, the address's bearer requests are refused (429) until the oldest leaves the window.
-   */
-  const throttled = (req: Request, res: Response, next: NextFunction): boolean => {
-    if (!options.throttle || !req.get("authorization")) return false;
-    const wait = options.throttle.retryAfter([`address:${req.ip ?? "unknown address"}`]);
-    if (wait === 0) return false;
-    res.set("Retry-After", String(wait));
-    res.set("Cache-Control", "no-store");
-    const minutes = Math.ceil(wait / 60);
-    next(
-      new HttpError(
-        429,
-        "too_many_failures",
-        `${SIGN_IN_FAILURES} wrong tokens from this address within ${SIGN_IN_WINDOW_MS / 60_000} minutes; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`,
-      ),
-    );
-    return true;
-  };
   const guard =
     (onMissing: (req: Request, res: Response, next: NextFunction, verdict?: Verdict) => void): RequestHandler =>
     (req, res, next) => {
       if (!required) return next();
-      if (throttled(req, res, next)) return;
+      if (throttled(options.throttle, req, res, next)) return;
       judge(req)
         .then((verdict) => {
           if (verdict?.ok) return admitted(res, verdict.reader, next);
@@ -143,23 +77,9 @@ export function createAuth(options: AuthOptions): Auth {
     core4: options.core4 !== undefined,
     tokens: tokens.length > 0,
     /** Data routes: a bearer token, or a browser's session (same-site only, by SameSite=Strict). */
-    data: guard((_req, res, next, verdict) => {
-      res.set("Cache-Control", "no-store");
-      if (verdict && !verdict.ok && verdict.status === 403)
-        return next(new HomeUsageError("E_FORBIDDEN", verdict.message));
-      const message = verdict && !verdict.ok ? verdict.message : "this API needs Authorization: Bearer <token>";
-      next(new HomeUsageError("E_UNAUTHORIZED", message));
-    }),
+    data: guard(refuseData),
     /** Pages: as `data`, but a browser without a session is sent to the sign-in form. */
-    page: guard((req, res, next, verdict) => {
-      res.set("Cache-Control", "no-store");
-      if (req.get("authorization") && verdict && !verdict.ok) {
-        return next(new HomeUsageError(verdict.status === 403 ? "E_FORBIDDEN" : "E_UNAUTHORIZED", verdict.message));
-      }
-      const query = new URLSearchParams({ next: req.originalUrl });
-      if (verdict && !verdict.ok && verdict.session) query.set(verdict.session, "1");
-      res.redirect(303, `${relativeRoot(req)}signin?${query}`);
-    }),
+    page: guard(refusePage),
     /** Checks a token typed into the sign-in form: who it makes the reader, or undefined. */
     tokenUser(token: string): SessionUser | undefined {
       const found = matchToken(token.trim());
@@ -179,6 +99,102 @@ export function createAuth(options: AuthOptions): Auth {
     /** The header that removes the session's cookie. */
     signOutCookie: (secure: boolean) => cookieHeader("", 0, secure),
   };
+}
+
+/** What deciding on a request needs: the options, the sessions, the configured tokens. */
+interface Judges {
+  options: AuthOptions;
+  sessions: ReturnType<typeof createSessionStore>;
+  matchToken: (given: string) => string | undefined;
+}
+
+/** An `Authorization: Bearer` header's verdict: one of the API tokens, or a core4 JWT of an account in standing. */
+async function bearerVerdict({ options, matchToken }: Judges, header: string): Promise<Verdict> {
+  const credential = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (credential && matchToken(credential)) {
+    return { ok: true, reader: { kind: "token", fingerprint: fingerprint(credential), via: "bearer" } };
+  }
+  if (credential && options.core4 && options.core4TokenSecret && looksLikeJwt(credential)) {
+    try {
+      const token = verifyCore4Token(credential, { secret: options.core4TokenSecret, now: options.clock() });
+      return standing(options.core4, token.name, "bearer");
+    } catch (error) {
+      if (error instanceof HomeUsageError) return { ok: false, status: 401, message: error.message };
+      throw error;
+    }
+  }
+  return { ok: false, status: 401, message: "the API token is not valid" };
+}
+
+/** The browser session's verdict, or undefined without a session cookie; an account's session that lost its standing ends. */
+async function sessionVerdict({ options, sessions }: Judges, req: Request): Promise<Verdict | undefined> {
+  const value = readCookie(req.get("cookie"), SESSION_COOKIE);
+  if (!value) return undefined;
+  const found = sessions.find(value);
+  if (found.state !== "valid") {
+    return found.state === "expired"
+      ? { ok: false, status: 401, message: "the session has expired", session: "expired" }
+      : {
+          ok: false,
+          status: 401,
+          message: "the session is not valid (signed out, or the server restarted)",
+          session: "ended",
+        };
+  }
+  const { user } = found.session;
+  if (user.kind === "token") return { ok: true, reader: { ...user, via: "session" } };
+  if (!options.core4) return { ok: false, status: 401, message: "core4 sign-in is off", session: "ended" };
+  const verdict = await standing(options.core4, user.name, "session");
+  if (verdict.ok) return verdict;
+  sessions.end(value);
+  return { ...verdict, status: 401, message: `the session has ended: ${verdict.message}`, session: "ended" };
+}
+
+function admitted(res: Response, reader: Reader, next: NextFunction) {
+  res.locals.reader = reader;
+  // What needs a token is never kept by a shared cache; routes that may be cached privately say so.
+  res.set("Cache-Control", "private, no-cache");
+  next();
+}
+
+/**
+ * Wrong bearer tokens count as failed sign-ins of their address: after `SIGN_IN_FAILURES` of them in
+ * `SIGN_IN_WINDOW_MS`, the address's bearer requests are refused (429) until the oldest leaves the window.
+ */
+function throttled(throttle: SignInThrottle | undefined, req: Request, res: Response, next: NextFunction): boolean {
+  if (!throttle || !req.get("authorization")) return false;
+  const wait = throttle.retryAfter([`address:${req.ip ?? "unknown address"}`]);
+  if (wait === 0) return false;
+  res.set("Retry-After", String(wait));
+  res.set("Cache-Control", "no-store");
+  const minutes = Math.ceil(wait / 60);
+  next(
+    new HttpError(
+      429,
+      "too_many_failures",
+      `${SIGN_IN_FAILURES} wrong tokens from this address within ${SIGN_IN_WINDOW_MS / 60_000} minutes; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`,
+    ),
+  );
+  return true;
+}
+
+/** A data route's refusal: 403 for an account without the permission, else 401. */
+function refuseData(_req: Request, res: Response, next: NextFunction, verdict?: Verdict) {
+  res.set("Cache-Control", "no-store");
+  if (verdict && !verdict.ok && verdict.status === 403) return next(new HomeUsageError("E_FORBIDDEN", verdict.message));
+  const message = verdict && !verdict.ok ? verdict.message : "this API needs Authorization: Bearer <token>";
+  next(new HomeUsageError("E_UNAUTHORIZED", message));
+}
+
+/** A page's refusal: an API client's error, or a browser sent to the sign-in form, saying why. */
+function refusePage(req: Request, res: Response, next: NextFunction, verdict?: Verdict) {
+  res.set("Cache-Control", "no-store");
+  if (req.get("authorization") && verdict && !verdict.ok) {
+    return next(new HomeUsageError(verdict.status === 403 ? "E_FORBIDDEN" : "E_UNAUTHORIZED", verdict.message));
+  }
+  const query = new URLSearchParams({ next: req.originalUrl });
+  if (verdict && !verdict.ok && verdict.session) query.set(verdict.session, "1");
+  res.redirect(303, `${relativeRoot(req)}signin?${query}`);
 }
 
 export interface Auth {

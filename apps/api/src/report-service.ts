@@ -85,65 +85,13 @@ export interface ReportAnswer {
  * signal, so a request the client gave up stops its query.
  */
 export function createReportService(options: ReportServiceOptions) {
-  const { client, config, clock } = options;
-  const usage = createUsageService({
-    client,
-    config,
-    maxTimeMS: config.queryTimeoutMs,
-    settingsTtlMs: VERSION_TTL_MS,
-  });
-  const { cookies } = collections(client, config);
-  const limiter =
-    options.limiter ?? createLimiter({ concurrency: config.reportConcurrency, queue: config.reportQueue });
-  const cache = options.cache ?? createReportCache();
-  const render = options.render ?? renderChart;
-  const renderRetention = options.renderRetention ?? renderRetentionChart;
-  const rasterise = options.rasterise ?? renderPng;
-
-  // The job touches its cookie whenever it writes a day, so the cookie versions the rollup. It is read
-  // at most once a second (one read shared by the requests meanwhile): a cached report then answers
-  // without a database round trip, and a finished run shows within a second.
-  const version = sharedRead(VERSION_TTL_MS, () => cookies.version({ maxTimeMS: config.queryTimeoutMs }));
+  const parts = partsOf(options);
+  const { config, clock, limiter, cache, usage } = parts;
+  const inBudget = <T>(signal: AbortSignal | undefined, work: (budget: AbortSignal) => Promise<T>) =>
+    withinBudget(config.queryTimeoutMs, signal, work);
 
   const report = (args: UsageArguments, signal?: AbortSignal) =>
-    withinBudget(config.queryTimeoutMs, signal, (budget) => countReport(args, budget));
-
-  async function countReport(args: UsageArguments, signal: AbortSignal): Promise<ReportAnswer> {
-    const now = clock();
-    // Periods are cut in the rollup's own zone (a zone set to another one is refused there).
-    const opened = await usage.open(args, now, signal);
-    const { zone, query } = opened;
-    const rollupVersion = await version(signal);
-    // A report counts whole days: within one minute, neither `end` nor "now" changes which days it
-    // reads or which periods are partial, unless `end` falls exactly on a midnight.
-    const minute = (ms: number) => Math.floor(ms / 60_000);
-    const key = [
-      "report",
-      rollupVersion.key,
-      query.aggregate,
-      query.start.startOf("day").toISO(),
-      minute(query.end.toMillis()),
-      query.end.equals(query.end.startOf("day")),
-      minute(now.getTime()),
-    ];
-    const result = await cache.get(
-      key,
-      (flightSignal) => limiter.run(flightSignal, () => usage.read(opened, now, flightSignal)),
-      { signal, size: reportSize },
-    );
-    const written = result.asOf ?? rollupVersion.asOf;
-    const asOf = written ? DateTime.fromJSDate(written).setZone(zone) : undefined;
-    return {
-      query,
-      report: result,
-      range: {
-        start: readable(query.start),
-        end: args.end === undefined || args.end === "" ? query.end.toFormat("yyyy-MM-dd") : lastDay(query.end),
-        zone,
-        asOf: asOf ? asOf.toFormat("yyyy-MM-dd HH:mm") : "the job has not run yet",
-      },
-    };
-  }
+    inBudget(signal, (budget) => countReport(parts, args, budget));
 
   /**
    * Distinct people per period and core4 group, cached like `report`, within the same budget:
@@ -151,115 +99,33 @@ export function createReportService(options: ReportServiceOptions) {
    * sys.role.
    */
   const groups = (args: UsageArguments, signal?: AbortSignal) =>
-    withinBudget(config.queryTimeoutMs, signal, (budget) => countGroups(args, budget));
-
-  async function countGroups(
-    args: UsageArguments,
-    signal: AbortSignal,
-  ): Promise<{ query: UsageQuery; report: GroupReport }> {
-    const now = clock();
-    const opened = await usage.open(args, now, signal);
-    const { query } = opened;
-    const rollupVersion = await version(signal);
-    const minute = (ms: number) => Math.floor(ms / 60_000);
-    const key = [
-      "groups",
-      rollupVersion.key,
-      config.minGroupSize,
-      query.aggregate,
-      query.start.startOf("day").toISO(),
-      minute(query.end.toMillis()),
-      query.end.equals(query.end.startOf("day")),
-      minute(now.getTime()),
-    ];
-    const result = await cache.get(
-      key,
-      (flightSignal) => limiter.run(flightSignal, () => usage.readGroups(opened, flightSignal)),
-      { signal, size: groupsSize },
-    );
-    return { query, report: result };
-  }
+    inBudget(signal, (budget) => countGroups(parts, args, budget));
 
   async function chart(args: UsageArguments, look: ChartLook, signal?: AbortSignal) {
     const answer = await report(args, signal);
     const options = { aggregate: answer.query.aggregate, ...look, range: answer.range };
     // The groups chart draws the group report's lines; every other metric the report's rows.
     const rows = look.metric === "groups" ? (await groups(args, signal)).report.lines : answer.report.rows;
-    const drawn = await cache.get(
-      ["svg", rows, answer.report.missing, options],
-      (flightSignal) =>
-        limiter.run(flightSignal, async () => {
-          const svg = await render(rows, options);
-          return { svg, etag: etagOf(svg) };
-        }),
-      { signal, size: (value) => value.svg.length * 2 },
+    const drawn = await drawnOnce(parts, ["svg", rows, answer.report.missing, options], signal, () =>
+      parts.render(rows, options),
     );
     return { ...answer, ...drawn };
   }
 
-  /** A chart's SVG as PNG: cached by the SVG's tag, rasterised once however many ask at once. */
-  const pngOf = (svg: string, scale: 1 | 2, signal?: AbortSignal) =>
-    cache.get(
-      ["png", etagOf(svg), scale],
-      (flightSignal) =>
-        limiter.run(flightSignal, async () => {
-          const bytes = await rasterise(svg, { scale });
-          return { png: bytes, etag: etagOf(bytes) };
-        }),
-      { signal, size: (value) => value.png.length },
-    );
-
   async function png(args: UsageArguments, look: ChartLook, scale: 1 | 2, signal?: AbortSignal) {
     const { svg } = await chart(args, { ...look, theme: pngTheme(look.theme) }, signal);
-    return pngOf(svg, scale, signal);
+    return pngOf(parts, svg, scale, signal);
   }
 
   /** Everybody known to the rollup or with an account: never cached, since names are personal data. */
   async function people(args: UsageArguments, signal?: AbortSignal): Promise<{ query: UsageQuery; rows: PersonRow[] }> {
     const now = clock();
-    return withinBudget(config.queryTimeoutMs, signal, (budget) =>
-      limiter.run(budget, () => usage.people(args, now, budget)),
-    );
+    return inBudget(signal, (budget) => limiter.run(budget, () => usage.people(args, now, budget)));
   }
 
   /** First-time cohorts' retention: cached and single-flight like reports, keyed on the same rollup version. */
   const retention = (args: RetentionArguments, signal?: AbortSignal) =>
-    withinBudget(config.queryTimeoutMs, signal, (budget) => countRetention(args, budget));
-
-  async function countRetention(args: RetentionArguments, signal: AbortSignal): Promise<RetentionAnswer> {
-    const now = clock();
-    const opened = await usage.openRetention(args, now, signal);
-    const { zone, query } = opened;
-    const rollupVersion = await version(signal);
-    const minute = (ms: number) => Math.floor(ms / 60_000);
-    const key = [
-      "retention",
-      rollupVersion.key,
-      query.cohort,
-      query.periods,
-      query.start.toMillis(),
-      query.end.toMillis(),
-      // Which periods have started and which are partial changes with now, not within its minute.
-      minute(now.getTime()),
-    ];
-    const result = await cache.get(
-      key,
-      (flightSignal) => limiter.run(flightSignal, () => usage.readRetention(opened, now, flightSignal)),
-      { signal, size: (r: RetentionReport) => 256 + r.rows.length * 160 + r.cohorts.length * 96 },
-    );
-    const written = result.asOf ?? rollupVersion.asOf;
-    const asOf = written ? DateTime.fromJSDate(written).setZone(zone) : undefined;
-    return {
-      query,
-      report: result,
-      range: {
-        start: result.cohorts[0]?.cohort ?? readable(query.start),
-        end: result.cohorts.at(-1)?.cohort ?? lastDay(query.end),
-        zone,
-        asOf: asOf ? asOf.toFormat("yyyy-MM-dd HH:mm") : "the job has not run yet",
-      },
-    };
-  }
+    inBudget(signal, (budget) => countRetention(parts, args, budget));
 
   async function retentionChart(args: RetentionArguments, look: RetentionLook, signal?: AbortSignal) {
     const answer = await retention(args, signal);
@@ -269,24 +135,166 @@ export function createReportService(options: ReportServiceOptions) {
       ...look,
       range: answer.range,
     };
-    const drawn = await cache.get(
-      ["retention-svg", answer.report.rows, options],
-      (flightSignal) =>
-        limiter.run(flightSignal, async () => {
-          const svg = await renderRetention(answer.report.rows, options);
-          return { svg, etag: etagOf(svg) };
-        }),
-      { signal, size: (value) => value.svg.length * 2 },
+    const drawn = await drawnOnce(parts, ["retention-svg", answer.report.rows, options], signal, () =>
+      parts.renderRetention(answer.report.rows, options),
     );
     return { ...answer, ...drawn };
   }
 
   async function retentionPng(args: RetentionArguments, look: RetentionLook, scale: 1 | 2, signal?: AbortSignal) {
     const { svg } = await retentionChart(args, { ...look, theme: pngTheme(look.theme) }, signal);
-    return pngOf(svg, scale, signal);
+    return pngOf(parts, svg, scale, signal);
   }
 
   return { report, groups, chart, png, people, retention, retentionChart, retentionPng, limiter, cache };
+}
+
+/** What the service's steps share: the core service, the cache, the limiter, the drawing, the rollup's version. */
+function partsOf(options: ReportServiceOptions) {
+  const { client, config, clock } = options;
+  const usage = createUsageService({
+    client,
+    config,
+    maxTimeMS: config.queryTimeoutMs,
+    settingsTtlMs: VERSION_TTL_MS,
+  });
+  const { cookies } = collections(client, config);
+  return {
+    config,
+    clock,
+    usage,
+    limiter: options.limiter ?? createLimiter({ concurrency: config.reportConcurrency, queue: config.reportQueue }),
+    cache: options.cache ?? createReportCache(),
+    render: options.render ?? renderChart,
+    renderRetention: options.renderRetention ?? renderRetentionChart,
+    rasterise: options.rasterise ?? renderPng,
+    // The job touches its cookie whenever it writes a day, so the cookie versions the rollup. It is read
+    // at most once a second (one read shared by the requests meanwhile): a cached report then answers
+    // without a database round trip, and a finished run shows within a second.
+    version: sharedRead(VERSION_TTL_MS, () => cookies.version({ maxTimeMS: config.queryTimeoutMs })),
+  };
+}
+
+type Parts = ReturnType<typeof partsOf>;
+
+const minute = (ms: number) => Math.floor(ms / 60_000);
+
+/**
+ * A usage report's cache key: a report counts whole days, so within one minute neither `end` nor "now"
+ * changes which days it reads or which periods are partial, unless `end` falls exactly on a midnight.
+ */
+const usageKey = (query: UsageQuery, now: Date) => [
+  query.aggregate,
+  query.start.startOf("day").toISO(),
+  minute(query.end.toMillis()),
+  query.end.equals(query.end.startOf("day")),
+  minute(now.getTime()),
+];
+
+/** When the job last wrote, as people read it in the rollup's zone. */
+function asOfText(written: Date | undefined | null, zone: string): string {
+  return written ? DateTime.fromJSDate(written).setZone(zone).toFormat("yyyy-MM-dd HH:mm") : "the job has not run yet";
+}
+
+async function countReport(parts: Parts, args: UsageArguments, signal: AbortSignal): Promise<ReportAnswer> {
+  const { usage, cache, limiter } = parts;
+  const now = parts.clock();
+  // Periods are cut in the rollup's own zone (a zone set to another one is refused there).
+  const opened = await usage.open(args, now, signal);
+  const { zone, query } = opened;
+  const rollupVersion = await parts.version(signal);
+  const result = await cache.get(
+    ["report", rollupVersion.key, ...usageKey(query, now)],
+    (flightSignal) => limiter.run(flightSignal, () => usage.read(opened, now, flightSignal)),
+    { signal, size: reportSize },
+  );
+  return {
+    query,
+    report: result,
+    range: {
+      start: readable(query.start),
+      end: args.end === undefined || args.end === "" ? query.end.toFormat("yyyy-MM-dd") : lastDay(query.end),
+      zone,
+      asOf: asOfText(result.asOf ?? rollupVersion.asOf, zone),
+    },
+  };
+}
+
+async function countGroups(
+  parts: Parts,
+  args: UsageArguments,
+  signal: AbortSignal,
+): Promise<{ query: UsageQuery; report: GroupReport }> {
+  const { usage, cache, limiter } = parts;
+  const now = parts.clock();
+  const opened = await usage.open(args, now, signal);
+  const rollupVersion = await parts.version(signal);
+  const [aggregate, ...rest] = usageKey(opened.query, now);
+  const result = await cache.get(
+    ["groups", rollupVersion.key, parts.config.minGroupSize, aggregate, ...rest],
+    (flightSignal) => limiter.run(flightSignal, () => usage.readGroups(opened, flightSignal)),
+    { signal, size: groupsSize },
+  );
+  return { query: opened.query, report: result };
+}
+
+async function countRetention(parts: Parts, args: RetentionArguments, signal: AbortSignal): Promise<RetentionAnswer> {
+  const { usage, cache, limiter } = parts;
+  const now = parts.clock();
+  const opened = await usage.openRetention(args, now, signal);
+  const { zone, query } = opened;
+  const rollupVersion = await parts.version(signal);
+  const key = [
+    "retention",
+    rollupVersion.key,
+    query.cohort,
+    query.periods,
+    query.start.toMillis(),
+    query.end.toMillis(),
+    // Which periods have started and which are partial changes with now, not within its minute.
+    minute(now.getTime()),
+  ];
+  const result = await cache.get(
+    key,
+    (flightSignal) => limiter.run(flightSignal, () => usage.readRetention(opened, now, flightSignal)),
+    { signal, size: (r: RetentionReport) => 256 + r.rows.length * 160 + r.cohorts.length * 96 },
+  );
+  return {
+    query,
+    report: result,
+    range: {
+      start: result.cohorts[0]?.cohort ?? readable(query.start),
+      end: result.cohorts.at(-1)?.cohort ?? lastDay(query.end),
+      zone,
+      asOf: asOfText(result.asOf ?? rollupVersion.asOf, zone),
+    },
+  };
+}
+
+/** An SVG drawn once for its key however many ask at once, cached with its tag. */
+function drawnOnce(parts: Parts, key: unknown[], signal: AbortSignal | undefined, draw: () => Promise<string>) {
+  return parts.cache.get(
+    key,
+    (flightSignal) =>
+      parts.limiter.run(flightSignal, async () => {
+        const svg = await draw();
+        return { svg, etag: etagOf(svg) };
+      }),
+    { signal, size: (value) => value.svg.length * 2 },
+  );
+}
+
+/** A chart's SVG as PNG: cached by the SVG's tag, rasterised once however many ask at once. */
+function pngOf(parts: Parts, svg: string, scale: 1 | 2, signal?: AbortSignal) {
+  return parts.cache.get(
+    ["png", etagOf(svg), scale],
+    (flightSignal) =>
+      parts.limiter.run(flightSignal, async () => {
+        const bytes = await parts.rasterise(svg, { scale });
+        return { png: bytes, etag: etagOf(bytes) };
+      }),
+    { signal, size: (value) => value.png.length },
+  );
 }
 
 export type ReportService = ReturnType<typeof createReportService>;

@@ -1,4 +1,11 @@
-import { collections, createCore4SignIn, type HomeUsageConfig, HomeUsageError, type Logger } from "@home-usage/core";
+import {
+  clockOf,
+  collections,
+  createCore4SignIn,
+  type HomeUsageConfig,
+  HomeUsageError,
+  type Logger,
+} from "@home-usage/core";
 import express from "express";
 import type { MongoClient } from "mongodb";
 import { createAuth } from "./auth.js";
@@ -36,7 +43,7 @@ export function checkSignInSettings(config: HomeUsageConfig): void {
 /** The home-usage HTTP API as an Express app: middleware and routers, composed; `index.ts` listens. */
 export function createServer(options: ServerOptions): express.Express {
   const { client, config, logger } = options;
-  const clock = options.clock ?? (() => config.now ?? new Date());
+  const clock = options.clock ?? clockOf(config);
   checkSignInSettings(config);
   const core4 = config.core4Permission
     ? createCore4SignIn({

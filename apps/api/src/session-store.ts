@@ -84,5 +84,3 @@ export function createSessionStore(options: SessionStoreOptions) {
     },
   };
 }
-
-export type SessionStore = ReturnType<typeof createSessionStore>;

@@ -1,26 +1,6 @@
-export {
-  CORE4_ADMIN_PERMISSION,
-  createRoleGraph,
-  isAccount,
-  type RoleDocument,
-  type RoleGraph,
-  readRoles,
-} from "./accounts/core4-roles.js";
-export {
-  type AccountAccess,
-  type Core4SignIn,
-  type Core4SignInOptions,
-  createCore4SignIn,
-  type SignInOutcome,
-} from "./accounts/core4-sign-in.js";
-export { type Core4Token, looksLikeJwt, verifyCore4Token } from "./accounts/core4-token.js";
-export {
-  dummyPasswordHash,
-  type ParsedPasswordHash,
-  type PasswordHash,
-  parsePasswordHash,
-  verifyPasswordHash,
-} from "./accounts/password-hash.js";
+export type { RoleDocument } from "./accounts/core4-roles.js";
+export { type Core4SignIn, createCore4SignIn } from "./accounts/core4-sign-in.js";
+export { looksLikeJwt, verifyCore4Token } from "./accounts/core4-token.js";
 export {
   CHART_METRICS,
   CHART_THEMES,
@@ -28,77 +8,26 @@ export {
   type ChartOptions,
   type ChartRow,
   type ChartTheme,
-  calendarTicks,
   chartTitle,
   parseMetric,
   renderChart,
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
-export { type RetentionChartOptions, renderRetentionChart, retentionTitle } from "./chart/retention-chart.js";
-export { type Collections, collections } from "./collections.js";
-export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, lostDatabase, redactUri } from "./database.js";
-export {
-  type EmbedArguments,
-  MAX_EMBED_LIFETIME_MS,
-  MAX_TITLE_LENGTH,
-  parseDuration,
-  signEmbedToken,
-  verifyEmbedToken,
-} from "./embed/embed-token.js";
+export { type RetentionChartOptions, renderRetentionChart } from "./chart/retention-chart.js";
+export { collections } from "./collections.js";
+export { connectDatabase, formatNamespace, isOutOfTime, redactUri } from "./database.js";
+export { MAX_TITLE_LENGTH, parseDuration, signEmbedToken, verifyEmbedToken } from "./embed/embed-token.js";
 export { type ErrorCode, HomeUsageError } from "./errors.js";
-export {
-  type AggregationOptions,
-  type AggregationProgress,
-  type AggregationResult,
-  parseRunDates,
-  type RunDates,
-  runAggregation,
-} from "./job/aggregation.js";
-export {
-  type Cookie,
-  checkCookie,
-  createCookieStore,
-  type RunRecord,
-  type SignalCount,
-  type SkippedBy,
-} from "./job/cookie.js";
-export { acquireLock, checkLock, type LockDocument, lockId, readLock } from "./job/lock.js";
+export { type AggregationProgress, type AggregationResult, parseRunDates, runAggregation } from "./job/aggregation.js";
+export type { SkippedBy } from "./job/cookie.js";
 export { MAX_NAME_LENGTH } from "./job/run-tally.js";
-export { readStatus, type Status } from "./job/status.js";
-export {
-  checkLoginSignalOnDatabase,
-  compileLoginSignal,
-  frequentMessages,
-  LOGIN_PRESETS,
-  type LoginMatcher,
-  type LoginPattern,
-  type LoginPreset,
-  type LoginSignal,
-  loginPreset,
-} from "./log/login-signal.js";
+export { readStatus } from "./job/status.js";
+export { compileLoginSignal } from "./log/login-signal.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
+export type { GroupLine, GroupReport, GroupRow } from "./report/group-report.js";
+export type { PersonRow } from "./report/people-list.js";
+export { formatReport, formatTable, printable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
 export {
-  CHART_GROUPS,
-  type GroupLine,
-  type GroupReport,
-  type GroupRow,
-  NO_ACCOUNT,
-  NO_GROUP,
-  OTHER_GROUPS,
-  readGroups,
-} from "./report/group-report.js";
-export { listPeople, type PersonRow } from "./report/people-list.js";
-export {
-  formatReport,
-  formatTable,
-  neutralised,
-  printable,
-  REPORT_FORMATS,
-  type ReportFormat,
-} from "./report/report-format.js";
-export {
-  COHORT_KINDS,
-  type CohortKind,
   parseCohort,
   parseRetentionArguments,
   parseRetentionPeriods,
@@ -107,51 +36,15 @@ export {
 } from "./report/retention-arguments.js";
 export {
   formatRetention,
-  formatShare,
-  RETENTION_COLUMNS,
   RETENTION_DEFINITION,
   type RetentionReport,
   type RetentionRow,
-  readRetention,
 } from "./report/retention-report.js";
 export { parseUsageArguments, type UsageArguments } from "./report/usage-arguments.js";
-export {
-  queryDays,
-  readUsage,
-  rollupZone,
-  type UsageQuery,
-  type UsageReport,
-  type UsageRow,
-} from "./report/usage-report.js";
-export { createUsageService, type OpenedRetention, type UsageService } from "./report/usage-service.js";
-export {
-  createRollupStore,
-  type DayDocument,
-  type PeriodDocument,
-  type PeriodSummary,
-  type RollupSettings,
-  type RollupStore,
-  type SummaryPage,
-} from "./rollup/rollup.js";
-export { type ConfigSources, type HomeUsageConfig, loadConfig, type Namespace } from "./settings/config.js";
-export {
-  describeSetting,
-  type Program,
-  SETTINGS,
-  type Setting,
-  type SettingKey,
-  settingOptions,
-  settingsTable,
-} from "./settings/settings.js";
+export type { UsageQuery, UsageReport, UsageRow } from "./report/usage-report.js";
+export { createUsageService } from "./report/usage-service.js";
+export { clockOf, type HomeUsageConfig, loadConfig } from "./settings/config.js";
+export { SETTINGS, type SettingKey, settingOptions, settingsTable } from "./settings/settings.js";
 export { sharedRead } from "./shared-read.js";
-export { countDays, type DayRange, parseDate, toDayRange } from "./time/date-range.js";
-export {
-  PERIODS,
-  type Period,
-  type PeriodKeys,
-  type PeriodSpan,
-  parsePeriod,
-  periodKeys,
-  periodOf,
-  startOfDay,
-} from "./time/periods.js";
+export { parseDate } from "./time/date-range.js";
+export { type Period, periodKeys } from "./time/periods.js";

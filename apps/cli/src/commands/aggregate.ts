@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import {
   type AggregationResult,
+  clockOf,
   collections,
   formatNamespace,
   MAX_NAME_LENGTH,
@@ -28,7 +29,7 @@ export async function aggregate(options: AggregateOptions): Promise<void> {
   // and the run as fast.
   setFlagsFromString("--optimize-for-size");
   const config = await readConfig(options);
-  const now = config.now ?? new Date();
+  const now = clockOf(config)();
   const dates = parseRunDates({ start: options.start, end: options.end }, { zone: config.timezone, now });
   const logger = loggerFor(options);
   const progress = createProgress({ tty: Boolean(process.stderr.isTTY) && options.logFormat === "text", logger });

@@ -1,4 +1,4 @@
-import { collections, formatNamespace, HomeUsageError, parseDate } from "@home-usage/core";
+import { clockOf, collections, formatNamespace, HomeUsageError, parseDate } from "@home-usage/core";
 import { writeDemoData, writeDemoRoles } from "@home-usage/demo";
 import { type GlobalOptions, loggerFor, readConfig, withDatabase } from "../context.js";
 
@@ -12,7 +12,7 @@ export interface DemoDataCommandOptions extends GlobalOptions {
 
 export async function demoData(options: DemoDataCommandOptions): Promise<void> {
   const config = await readConfig(options);
-  const now = config.now ?? new Date();
+  const now = clockOf(config)();
   // Demo days are UTC days, whatever zone the rollup counts in.
   const end = parseDate(options.end, { zone: "UTC", now, name: "--end" });
   if (end > parseDate("today", { zone: "UTC", now, name: "--end" })) {

@@ -4,6 +4,7 @@ import {
   CHART_THEMES,
   type ChartMetric,
   type ChartTheme,
+  clockOf,
   createUsageService,
   formatReport,
   formatTable,
@@ -31,7 +32,7 @@ export interface RangeOptions extends GlobalOptions {
 /** The same query the API answers, for the terminal, in the rollup's time zone. */
 async function query(options: RangeOptions) {
   const config = await readConfig(options);
-  const now = config.now ?? new Date();
+  const now = clockOf(config)();
   const { query: usage, report: result } = await withDatabase(config, (client) =>
     createUsageService({ client, config }).report(options, now),
   );
@@ -59,7 +60,7 @@ const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppre
 async function groupReport(options: RangeOptions & { format: "table" | "csv" | "json" | "markdown"; metric?: string }) {
   if (options.metric !== undefined) throw new HomeUsageError("E_USAGE", "--metric: not with --by group");
   const config = await readConfig(options);
-  const now = config.now ?? new Date();
+  const now = clockOf(config)();
   const { report: result } = await withDatabase(config, (client) =>
     createUsageService({ client, config }).groups(options, now),
   );
@@ -97,7 +98,7 @@ export async function report(
 /** Everybody known to the rollup or with an account, with their logins in the range. */
 export async function users(options: RangeOptions & { format: "table" | "csv" | "json" }) {
   const config = await readConfig(options);
-  const now = config.now ?? new Date();
+  const now = clockOf(config)();
   const { rows } = await withDatabase(config, (client) => createUsageService({ client, config }).people(options, now));
   const columns = ["user", "logins", "days", "firstSeen", "lastSeen", "account"] as const;
   process.stdout.write(formatTable(rows, columns, options.format === "table" ? "text" : options.format));
@@ -188,7 +189,7 @@ export async function embedUrl(
   if (!config.embedSecret) {
     throw new HomeUsageError("E_USAGE", "HOME_USAGE_EMBED_SECRET is not set: it must be the same secret the API has");
   }
-  const now = config.now ?? new Date();
+  const now = clockOf(config)();
   // Checked now so a bad URL is not discovered in a wiki; stored as given, so ranges without a start roll.
   if (retention) {
     if (options.aggregate !== undefined || options.metric !== undefined) {

@@ -1,4 +1,5 @@
 import {
+  clockOf,
   createUsageService,
   formatRetention,
   HomeUsageError,
@@ -36,7 +37,7 @@ export async function retention(options: RetentionOptions) {
   const cohort = parseCohort(options.cohort, "--cohort");
   const { periods, global } = periodsArgument(options);
   const config = await readConfig(global);
-  const now = config.now ?? new Date();
+  const now = clockOf(config)();
   const args = { cohort, start: options.start, end: options.end, periods };
   const { report } = await withDatabase(config, (client) =>
     createUsageService({ client, config }).retention(args, now),

@@ -70,14 +70,48 @@ export async function renderRetentionChart(
   options: RetentionChartOptions,
 ): Promise<string> {
   const { Plot, document } = await loadRenderer();
-  const width = clampSize(options.width, 800, 200, 2000);
   const theme = options.theme ?? "light";
   const dark = theme === "dark";
   const colours = PALETTES[dark ? "dark" : "light"];
+  const layout = layoutOf(rows, options);
+  const { width, height, margins, title, cohorts } = layout;
+  const marks = headingMarks(Plot, layout, colours.muted);
+  const description = describeRetention(cohorts, rows, options, title);
+  const plotOptions = { document, width, height, ...margins };
+  const serialized = { width, height, theme, title, description, darkRules: DARK_RULES };
+  const look = { aggregate: options.cohort, background: options.background };
+  if (cohorts.length === 0) {
+    marks.push(
+      Plot.text(["no cohorts"], { frameAnchor: "middle", fontSize: 14, fill: colours.muted, className: "hu-muted" }),
+    );
+    return serialize(Plot.plot({ ...plotOptions, marks }), { ...serialized, options: look });
+  }
+  marks.push(...heatmapMarks(Plot, layout, cellsOf(rows, options.cohort, layout.wide), dark, colours.muted));
+  return serialize(
+    Plot.plot({
+      ...plotOptions,
+      x: {
+        type: "band",
+        domain: layout.ks,
+        axis: "top",
+        label: null,
+        tickSize: 0,
+        tickFormat: (k: number) => (layout.cellWidth >= 14 || k % 2 === 0 ? String(k) : ""),
+      },
+      y: { type: "band", domain: cohorts.map((c) => c.cohort), label: null, tickSize: 0 },
+      opacity: { type: "identity" },
+      marks,
+    }),
+    { ...serialized, options: look },
+  );
+}
+
+/** The heatmap's geometry: its size, margins, title and subtitle lines, cells and the numbers' font. */
+function layoutOf(rows: readonly RetentionRow[], options: RetentionChartOptions) {
+  const width = clampSize(options.width, 800, 200, 2000);
   const title = oneLine(options.title ?? "") || retentionTitle(options.cohort);
   const cohorts = cohortsOf(rows);
   const ks = Array.from({ length: options.periods + 1 }, (_, k) => k);
-
   const titleLines = wrap(title, width - 24, TITLE_SIZE * 0.62, 2);
   const subtitle = options.range ? subtitleOf(options.range) : "";
   const subtitleLines = subtitle ? wrapParts(subtitle.split(" · "), width - 24, FONT_SIZE * 0.6, 2) : [];
@@ -106,9 +140,17 @@ export async function renderRetentionChart(
   const fontSize = wide
     ? FONT_SIZE - 1
     : Math.min(FONT_SIZE - 1, Math.floor((cellWidth - 2) / (3 * DIGIT_EM)), Math.floor(cellHeight - 4));
-  const written = fontSize >= NARROW_FONT;
-  const unit = options.cohort;
-  const cells: Cell[] = rows.map((r) => ({
+  return {
+    ...{ width, height, margins, title, titleLines, subtitleLines, cohorts, ks, sizeHeading, cellWidth },
+    ...{ wide, fontSize, unit: options.cohort },
+  };
+}
+
+type Layout = ReturnType<typeof layoutOf>;
+
+/** Each row as a cell: its share written as a percentage, and its tooltip. */
+function cellsOf(rows: readonly RetentionRow[], unit: CohortKind, wide: boolean): Cell[] {
+  return rows.map((r) => ({
     cohort: r.cohort,
     k: r.k,
     share: r.share,
@@ -116,7 +158,11 @@ export async function renderRetentionChart(
     text: `${Math.round(r.share * 100)}${wide ? "%" : ""}`,
     title: `${r.cohort}, ${r.k === 0 ? `its own ${unit}` : `${r.k} ${unit}${r.k === 1 ? "" : "s"} later`} (${r.period}): ${r.active} of ${r.size} (${Math.round(r.share * 100)}%)${r.partial ? ", incomplete" : ""}`,
   }));
+}
 
+/** The title, and the subtitle when there is one, above the heatmap. */
+function headingMarks(Plot: typeof PlotModule, layout: Layout, muted: string): PlotModule.Markish[] {
+  const { margins, titleLines, subtitleLines } = layout;
   const marks: PlotModule.Markish[] = [
     Plot.text([titleLines.join("\n")], {
       frameAnchor: "top-left",
@@ -137,23 +183,24 @@ export async function renderRetentionChart(
         dy: 10 + titleLines.length * TITLE_SIZE * 1.25 + 2 - margins.marginTop,
         lineAnchor: "top",
         textAnchor: "start",
-        fill: colours.muted,
+        fill: muted,
         className: "hu-muted",
       }),
     );
   }
-  const description = describeRetention(cohorts, rows, options, title);
-  const plotOptions = { document, width, height, ...margins };
-  const serialized = { width, height, theme, title, description, darkRules: DARK_RULES };
-  const look = { aggregate: options.cohort, background: options.background };
-  if (cohorts.length === 0) {
-    marks.push(
-      Plot.text(["no cohorts"], { frameAnchor: "middle", fontSize: 14, fill: colours.muted, className: "hu-muted" }),
-    );
-    return serialize(Plot.plot({ ...plotOptions, marks }), { ...serialized, options: look });
-  }
+  return marks;
+}
 
-  marks.push(
+/** The axis caption, the cells (incomplete ones outlined), their numbers, and each cohort's size. */
+function heatmapMarks(
+  Plot: typeof PlotModule,
+  layout: Layout,
+  cells: readonly Cell[],
+  dark: boolean,
+  muted: string,
+): PlotModule.Markish[] {
+  const { margins, wide, unit, sizeHeading, cohorts, fontSize } = layout;
+  const marks: PlotModule.Markish[] = [
     Plot.text([`${wide ? "" : "% active, "}${unit}s after the first →`], {
       frameAnchor: "top-left",
       dy: -36,
@@ -167,7 +214,7 @@ export async function renderRetentionChart(
       dy: -18,
       lineAnchor: "top",
       textAnchor: "end",
-      fill: colours.muted,
+      fill: muted,
       className: "hu-muted",
     }),
     Plot.cell(cells, {
@@ -185,7 +232,7 @@ export async function renderRetentionChart(
         x: "k",
         y: "cohort",
         fill: "none",
-        stroke: colours.muted,
+        stroke: muted,
         strokeDasharray: "3,2",
         inset: 1.5,
         className: "hu-partial",
@@ -198,11 +245,11 @@ export async function renderRetentionChart(
       frameAnchor: "right",
       dx: margins.marginRight - 6,
       textAnchor: "end",
-      fill: colours.muted,
+      fill: muted,
       className: "hu-muted",
     }),
-  );
-  if (written) {
+  ];
+  if (fontSize >= NARROW_FONT) {
     const numbers = { x: "k", y: "cohort", text: "text", fontSize, className: "hu-ink" };
     marks.push(
       Plot.text(
@@ -215,24 +262,7 @@ export async function renderRetentionChart(
       ),
     );
   }
-
-  return serialize(
-    Plot.plot({
-      ...plotOptions,
-      x: {
-        type: "band",
-        domain: ks,
-        axis: "top",
-        label: null,
-        tickSize: 0,
-        tickFormat: (k: number) => (cellWidth >= 14 || k % 2 === 0 ? String(k) : ""),
-      },
-      y: { type: "band", domain: cohorts.map((c) => c.cohort), label: null, tickSize: 0 },
-      opacity: { type: "identity" },
-      marks,
-    }),
-    { ...serialized, options: look },
-  );
+  return marks;
 }
 
 const DARK_RULES = `

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { HomeUsageError } from "../errors.js";
 
 /** The chart arguments an embed URL carries, as the user gave them (so `start` may be absent: a rolling range). */
@@ -29,6 +29,15 @@ export const MAX_TITLE_LENGTH = 200;
 const b64 = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 const sign = (body: string, secret: string) => createHmac("sha256", secret).update(body).digest();
 
+/**
+ * Whether two strings are equal, in a time that tells nothing of where they differ nor of their lengths:
+ * both are hashed to 32 bytes, which `timingSafeEqual` compares whole.
+ */
+function sameInConstantTime(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
 /** A URL-safe token `<payload>.<signature>` for the chart arguments, valid until `expires`. */
 export function signEmbedToken(args: EmbedArguments, options: { secret: string; expires: Date }): string {
   if (!Number.isFinite(options.expires.getTime())) {
@@ -51,14 +60,10 @@ export function verifyEmbedToken(token: string, options: { secret: string; now: 
   if (!body || !signature || extra !== undefined || !BASE64URL.test(body) || !BASE64URL.test(signature)) {
     throw new HomeUsageError("E_FORBIDDEN", "malformed embed token");
   }
-  const expected = sign(body, options.secret);
-  // Node's decoder forgives padding, `+`, `/` and stray final bits; only the one spelling this server
-  // signs may verify, so a token cannot be varied into many URLs (and cache entries).
-  if (signature !== b64(expected)) {
-    throw new HomeUsageError("E_FORBIDDEN", "the embed token's signature does not match");
-  }
-  const given = Buffer.from(signature, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  // The spelling is compared, not the decoded bytes: Node's decoder forgives padding and stray final
+  // bits, and only the one spelling this server signs may verify, so a token cannot be varied into many
+  // URLs (and cache entries).
+  if (!sameInConstantTime(signature, b64(sign(body, options.secret)))) {
     throw new HomeUsageError("E_FORBIDDEN", "the embed token's signature does not match");
   }
   const payload = readPayload(body);

@@ -218,11 +218,28 @@ describe("runAggregation", () => {
         { user: "cid", logins: 1, days: 1, seen: false },
       ],
     });
-    // Its summary, as stored: the figures in the order of the page's columns.
-    expect(await s.summaries.findOne({ _id: "week:2026" })).toMatchObject({
+    // Its summary, as stored: a document with named fields, as an operator reads it in mongosh.
+    expect(await s.summaries.findOne({ _id: "week:2026" })).toEqual({
+      _id: "week:2026",
       kind: "week",
-      columns: ["user", "logins", "days", "dailySum", "previous", "new", "returning", "resurrected", "dormant"],
-      periods: { "2026-W45": "3 4 4 3 0 3 0 0 0" },
+      bucket: "2026",
+      periods: {
+        "2026-W45": {
+          label: "2026-W45",
+          start: new Date("2026-11-02T00:00:00Z"),
+          end: new Date("2026-11-09T00:00:00Z"),
+          user: 3,
+          logins: 4,
+          days: 4,
+          dailySum: 3,
+          previous: 0,
+          new: 3,
+          returning: 0,
+          resurrected: 0,
+          dormant: 0,
+        },
+      },
+      updated: expect.any(Date),
     });
     const cookie = await s.cookies.findOne({ _id: "home-usage.aggregate" });
     expect(cookie).toMatchObject({ offsetDay: "2026-11-05", lastRun: { outcome: "done", days: 4, logins: 4 } });
@@ -545,20 +562,40 @@ describe("runAggregation", () => {
     expect(await s.days()).toEqual({ "2026-11-01": ["ann:1"], "2026-11-02": [] });
   });
 
-  it("refuses a rollup of schema 2 (summary entries as sub-documents) until --reset rebuilds it", async () => {
+  it("refuses a rollup of schema 3 (summary entries as strings of figures) until --reset rebuilds it", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
     await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
     await s.run({ start: "2026-11-01" });
-    const settings = s.summaries as unknown as Collection<{ _id: string; schema: number }>;
-    await settings.updateOne({ _id: "settings" }, { $set: { schema: 2 } });
-    await expect(s.report("week", "2026-10-01", "2026-11-02")).rejects.toMatchObject({
+    // The summaries as schema 3 wrote them: figures in one string, in the order of `columns`.
+    const old = s.summaries as unknown as Collection<{ _id: string }>;
+    await old.updateOne({ _id: "settings" }, { $set: { schema: 3 } });
+    await old.replaceOne(
+      { _id: "day:2026-11" },
+      {
+        kind: "day",
+        bucket: "2026-11",
+        columns: ["user", "logins", "days", "dailySum", "previous", "new", "returning", "resurrected", "dormant"],
+        periods: { "2026-11-01": "1 1 1 1 0 1 0 0 0 1 1" },
+        updated: new Date(),
+      },
+    );
+    const refused = {
       code: "E_STATE",
-      message: expect.stringMatching(/older home-usage; rebuild it .* aggregate --reset/),
-    });
+      message: expect.stringMatching(
+        /^the rollup .* has the shape of an older home-usage; rebuild it from the log with home-usage aggregate --reset \(nothing is lost: the log is the source\)$/,
+      ),
+    };
+    await expect(s.report("week", "2026-10-01", "2026-11-02")).rejects.toMatchObject(refused);
+    await expect(s.run()).rejects.toMatchObject(refused);
     await s.run({ reset: true, start: "2026-11-01" });
-    expect(await settings.findOne({ _id: "settings" })).toMatchObject({ schema: 3 });
-    expect(await s.summaries.findOne({ _id: "day:2026-11" })).toMatchObject({
-      periods: { "2026-11-01": "1 1 1 1 0 1 0 0 0 1 1", "2026-11-02": "0 0 1 0 1 0 0 0 1 1 1" },
+    expect(await old.findOne({ _id: "settings" })).toMatchObject({ schema: 4 });
+    const page = await old.findOne({ _id: "day:2026-11" });
+    expect(page).not.toHaveProperty("columns");
+    expect(page).toMatchObject({
+      periods: {
+        "2026-11-01": { label: "2026-11-01", user: 1, logins: 1, new: 1, active7: 1, active28: 1 },
+        "2026-11-02": { label: "2026-11-02", user: 0, logins: 0, dormant: 1, active7: 1, active28: 1 },
+      },
     });
   });
 

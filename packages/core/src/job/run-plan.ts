@@ -6,7 +6,7 @@ import { HomeUsageError } from "../errors.js";
 import type { LogReader } from "../log/log-reader.js";
 import { compileLoginSignal, type LoginMatcher } from "../log/login-signal.js";
 import { ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
-import type { HomeUsageConfig } from "../settings/config.js";
+import { clockOf, type HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
 import { nextDay, periodKeys, startOfDay } from "../time/periods.js";
 import type { Cookie, CookieStore } from "./cookie.js";
@@ -75,7 +75,7 @@ export interface Plan {
  */
 export async function planRun(options: PlanOptions): Promise<Plan> {
   const { client, config } = options;
-  const clock = options.clock ?? (() => config.now ?? new Date());
+  const clock = options.clock ?? clockOf(config);
   const now = clock();
   const zone = config.timezone;
   const { log, cookies, rollup } = collections(client, config);

@@ -55,7 +55,7 @@ describe("the login signal", () => {
     ]);
     expect(found.filter((m) => !matcher.excludes(m.user)).map((m) => m.user)).toEqual(["anna", "ben", "clara", "dora"]);
     expect(matcher.signals).toEqual(["successful login", "set last_login", "login user"]);
-    expect(matcher.userOf({ message: "login user [clara] with _id [1]" })).toBe("clara");
+    expect(matcher.match({ message: "login user [clara] with _id [1]" })?.user).toBe("clara");
   });
 
   it("keeps seed and core4 as presets of one style each", () => {

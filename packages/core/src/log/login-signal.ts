@@ -145,8 +145,6 @@ export interface LoginMatcher {
   signals: string[];
   /** Who logged in and by which pattern, or null when the record is not a login with a usable user. */
   match(record: LogRecord): { user: string; signal: string } | null;
-  /** The user who logged in, or null when the record has no usable user. */
-  userOf(record: LogRecord): string | null;
   /** Whether a user is a technical account to leave out. */
   excludes(user: string): boolean;
 }
@@ -194,7 +192,6 @@ export function compileLoginSignal(signal: LoginSignal): LoginMatcher {
     projection: { _id: 0, created: 1, message: 1, ...Object.fromEntries([...fields].map((f) => [f, 1 as const])) },
     signals: patterns.map((p) => p.name),
     match,
-    userOf: (record) => match(record)?.user ?? null,
     excludes: (user) => excluded.has(user),
   };
 }

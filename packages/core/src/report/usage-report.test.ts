@@ -109,13 +109,13 @@ describe("readUsage", () => {
     await runAggregation({ client: t.client, config: damaged, host: "test", pid: process.pid });
     await t.db
       .collection<{ _id: string }>(`login_${id}_period`)
-      .updateOne({ _id: "month:2026" }, { $set: { "periods.2026-12": "1 abc 1 1 0 1 0 0 0" } });
+      .updateOne({ _id: "month:2026" }, { $set: { "periods.2026-12.logins": "abc" } });
     await expect(
       createUsageService({ client: t.client, config: damaged }).report({ aggregate: "month" }, new Date(NOW)),
     ).rejects.toMatchObject({
       code: "E_STATE",
       message: expect.stringMatching(
-        /month:2026 are damaged: periods.2026-12 is "1 abc 1 1 0 1 0 0 0", not 9 whole numbers .*; rebuild them with home-usage aggregate --start 2026-12-01$/,
+        /^the rollup's summary 2026-12 \(month:2026\) is damaged: logins .*expected number, received string; rebuild it with home-usage aggregate --start 2026-12-01$/,
       ),
     });
   });

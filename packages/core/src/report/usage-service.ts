@@ -121,8 +121,6 @@ export function createUsageService(options: {
   };
 }
 
-export type UsageService = ReturnType<typeof createUsageService>;
-
 /** A query read in the rollup's zone, with the settings it was read against. */
 export interface Opened {
   settings: RollupSettings | null;

@@ -39,10 +39,6 @@ export class People {
     return this.byUser.size;
   }
 
-  has(user: string): boolean {
-    return this.byUser.has(user);
-  }
-
   /** Adds one processed day. */
   addDay(entries: readonly DayEntry[]): void {
     for (const e of entries) this.addPerson(e.user, { logins: e.logins, days: 1, first: e.first, last: e.last });

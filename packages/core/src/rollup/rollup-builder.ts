@@ -40,8 +40,6 @@ export class RollupBuilder {
   private pendingPeople: PeopleDocument[] = [];
   private pendingSummaries: LabelledSummary[] = [];
   private next: DateTime | null = null;
-  /** The last day added, or null. */
-  last: DateTime | null = null;
 
   constructor(
     private readonly store: RollupStore,
@@ -146,6 +144,8 @@ export class RollupBuilder {
       this.pendingSummaries.push({
         kind: "day",
         label: span.label,
+        start: span.start.toJSDate(),
+        end: span.end.toJSDate(),
         user: users.length,
         logins,
         days: 1,
@@ -171,7 +171,6 @@ export class RollupBuilder {
     this.previous.set("day", new Set(users));
 
     this.next = nextDay(day);
-    this.last = day;
     for (const kind of LONG_KINDS) {
       const o = this.open.get(kind) as Open;
       if (this.next >= o.span.end) {
@@ -218,6 +217,8 @@ export class RollupBuilder {
     this.pendingSummaries.push({
       kind: span.kind,
       label: span.label,
+      start,
+      end: span.end.toJSDate(),
       user: people.size,
       logins: people.logins,
       days: people.days,

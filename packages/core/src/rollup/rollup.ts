@@ -9,7 +9,7 @@ import { type Period, type PeriodSpan, periodOfLabel } from "../time/periods.js"
 import type { DayEntry, PersonEntry } from "./people.js";
 
 /** The rollup's shape; a rollup without this version is refused until it is rebuilt. */
-export const ROLLUP_SCHEMA = 3;
+export const ROLLUP_SCHEMA = 4;
 
 /** One processed local day and its people: `_id` is the day, `2026-11-28`. */
 export interface DayDocument {
@@ -84,36 +84,22 @@ export interface PeriodSummary {
 }
 
 /** A period's summary as the job hands it over for writing. */
-export type LabelledSummary = PeriodSummary & { kind: Period; label: string };
+export type LabelledSummary = PeriodSummary & { kind: Period; label: string; start: Date; end: Date };
 
-/** The figures a summary entry holds, in order: days have two more. */
-const COLUMNS = [
-  "user",
-  "logins",
-  "days",
-  "dailySum",
-  "previous",
-  "new",
-  "returning",
-  "resurrected",
-  "dormant",
-] as const;
-const DAY_COLUMNS = [...COLUMNS, "active7", "active28"] as const;
-const columnsOf = (kind: Period): readonly (keyof PeriodSummary)[] => (kind === "day" ? DAY_COLUMNS : COLUMNS);
+/** A summary as stored: the period's label and span beside its figures, each under its name. */
+export type SummaryEntry = PeriodSummary & { label: string; start: Date; end: Date };
 
 /**
  * The summaries of one kind, a page of them per bucket (`day:2026-11` holds November's days,
  * `week:2026` the weeks of ISO week-year 2026, `year:all` every year): a report reads a page or two,
- * each by its `_id`. An entry is its figures as whole numbers separated by spaces, in the order of
- * `columns` (`"61 240 7 119 58 2 50 9 8"`): a fifth of the bytes of a sub-document, which is what a
- * look-up on the bundled database costs (it reads the table's JSON up to the page it looks for).
+ * each by its `_id`. An entry is a document with named fields, so that an operator can read and query
+ * it where they look at the database (mongosh, Compass, Metabase): `periods["2026-W48"].new`.
  */
 export interface SummaryPage {
   _id: string;
   kind: Period;
   bucket: string;
-  columns: string[];
-  periods: Record<string, string>;
+  periods: Record<string, SummaryEntry>;
   updated: Date;
 }
 
@@ -174,9 +160,24 @@ const peoplePart = (entry: typeof dayEntry | typeof personEntry, label: string, 
 const summaryPage = z.object({
   _id: z.string(),
   kind: z.enum(["day", "week", "month", "quarter", "year"]),
-  columns: z.array(z.string()),
-  periods: z.record(z.string(), z.string()),
+  periods: z.record(z.string(), z.unknown()),
 });
+const periodEntry = z.object({
+  label: z.string(),
+  start: date,
+  end: date,
+  user: count,
+  logins: count,
+  days: count,
+  dailySum: count,
+  previous: count,
+  new: count,
+  returning: count,
+  resurrected: count,
+  dormant: count,
+});
+/** Days carry the people of the 7 and 28 days ending with them too. */
+const dayEntryFigures = periodEntry.extend({ active7: count, active28: count });
 /** A local day as `YYYY-MM-DD` that the calendar has (not 2026-02-30). */
 export const calendarDay = z
   .string()
@@ -221,34 +222,24 @@ function checked<T>(schema: z.ZodType<T>, doc: unknown, where: string, rebuild: 
   );
 }
 
-/** A page's entries as figures, checked: each must hold one whole number per column of its kind. */
+/** A page's entries, each checked: its figures, its label (the key it is stored under), its sum. */
 function readPage(page: z.infer<typeof summaryPage>): [string, PeriodSummary][] {
-  const columns = columnsOf(page.kind);
-  const damaged = (what: string, rebuild: string) =>
-    new HomeUsageError(
-      "E_STATE",
-      `the rollup's summaries ${page._id} are damaged: ${what}; rebuild them with ${rebuild}`,
-    );
-  if (page.columns.join(" ") !== columns.join(" ")) {
-    throw damaged(`columns are ${page.columns.join(" ")}, not ${columns.join(" ")}`, "home-usage aggregate --reset");
-  }
+  const where = `the rollup's summaries ${page._id}`;
   // Only for a message: a report reads hundreds of entries, and none needs its calendar.
   const rebuildFromPeriod = (label: string) => {
     const start = periodOfLabel(label, "UTC")?.start.toISODate();
     return start ? `home-usage aggregate --start ${start}` : "home-usage aggregate --reset";
   };
-  return Object.entries(page.periods).map(([label, entry]) => {
-    const values = entry.split(" ").map((v) => (/^\d+$/.test(v) ? Number(v) : Number.NaN));
-    if (values.length !== columns.length || values.some((v) => !Number.isSafeInteger(v))) {
-      throw damaged(
-        `periods.${label} is "${entry}", not ${columns.length} whole numbers (${columns.join(" ")})`,
-        rebuildFromPeriod(label),
-      );
+  const schema = page.kind === "day" ? dayEntryFigures : periodEntry;
+  return Object.entries(page.periods).map(([label, stored]) => {
+    const entry = checked(schema, stored, `the rollup's summary ${label} (${page._id})`, rebuildFromPeriod(label));
+    const damaged = (what: string) =>
+      new HomeUsageError("E_STATE", `${where} are damaged: ${what}; rebuild them with ${rebuildFromPeriod(label)}`);
+    if (entry.label !== label) throw damaged(`periods.${label} has the label ${entry.label}`);
+    if (entry.new + entry.returning + entry.resurrected !== entry.user) {
+      throw damaged(`in periods.${label}, new + returning + resurrected is not its users`);
     }
-    const summary = Object.fromEntries(columns.map((column, i) => [column, values[i]])) as unknown as PeriodSummary;
-    if (summary.new + summary.returning + summary.resurrected !== summary.user) {
-      throw damaged(`in periods.${label}, new + returning + resurrected is not its users`, rebuildFromPeriod(label));
-    }
+    const { label: _, start, end, ...summary } = entry;
     return [label, summary];
   });
 }
@@ -274,107 +265,17 @@ export interface RollupCollections {
  * without decoding the rest of the collection.
  */
 export function createRollupStore(c: RollupCollections) {
-  const targetName = formatNamespace(c.targetName);
-  const summaries = c.summaries as unknown as Collection<{ _id: string }>;
-  const target = c.target as unknown as Collection<{ _id: string }>;
-  const reading = {
-    ...(c.maxTimeMS ? { maxTimeMS: c.maxTimeMS } : {}),
-    ...(c.signal ? { signal: c.signal } : {}),
-  };
-  // A long report looks up hundreds of pages: a few at a time, so that one report never fills the
-  // driver's pool and everything else (another report, /healthz) waits behind it.
-  const limit = pLimit(c.readConcurrency ?? 8);
-  const byId = (collection: Collection<{ _id: string }>, _id: string) =>
-    limit(() => collection.findOne({ _id }, reading));
-
-  /**
-   * Writes by `_id` in a way both databases look up: `$set` of `fields` when the document may exist,
-   * else an insert of `whole` (an update that matches nothing costs FerretDB a scan).
-   */
-  async function writeById(
-    collection: Collection<{ _id: string }>,
-    whole: { _id: string },
-    fields: Record<string, unknown>,
-    mayExist: boolean,
-  ) {
-    const update = () =>
-      collection.updateOne({ _id: whole._id }, { $set: fields }).catch((error: unknown) => {
-        // A field of the stored document has another type than the update needs (`periods` a string):
-        // the document is damaged, and the operator needs its name and the fix, not the server's words.
-        if (error instanceof MongoServerError && [28, 14, 2].includes(Number(error.code))) {
-          throw new HomeUsageError(
-            "E_STATE",
-            `the rollup's document ${whole._id} in ${formatNamespace(collection === target ? c.targetName : c.summariesName)} is damaged (${error.message.split("\n")[0]}); rebuild the rollup with home-usage aggregate --reset`,
-            { cause: error },
-          );
-        }
-        throw error;
-      });
-    if (mayExist && (await update()).matchedCount > 0) return;
-    try {
-      await collection.insertOne(whole);
-    } catch (error) {
-      // Written by an earlier run that stopped before its checkpoint.
-      if (error instanceof MongoServerError && error.code === 11000) await update();
-      else throw error;
-    }
-  }
-
-  /** Writes a document whole by `_id`. */
-  const save = (collection: Collection<{ _id: string }>, doc: { _id: string }, mayExist: boolean) => {
-    const { _id, ...fields } = doc;
-    return writeById(collection, doc, fields, mayExist);
-  };
-
-  /** The people of a document's parts 2, 3, ..., in order; each is checked to continue it. */
-  async function restOf(
-    doc: { _id: string; parts: number },
-    entry: typeof dayEntry | typeof personEntry,
-    rebuild: string,
-  ): Promise<PersonEntry[]> {
-    if (doc.parts === 1) return [];
-    const labels = Array.from({ length: doc.parts - 1 }, (_, i) => partId(doc._id, i + 2));
-    const found = await Promise.all(labels.map((id) => byId(target, id)));
-    return found.flatMap((part, i) => {
-      const where = `the rollup's ${labels[i]}, part ${i + 2} of ${doc.parts} of ${doc._id}`;
-      if (!part) {
-        throw new HomeUsageError("E_STATE", `${where}, is missing; rebuild it with ${rebuild}`);
-      }
-      return checked(peoplePart(entry, doc._id, i + 2), part, where, rebuild).users as PersonEntry[];
-    });
-  }
-
-  const rebuildFrom = (doc: unknown) => {
-    const day = firstDayOf((doc ?? {}) as { _id?: unknown; start?: unknown });
-    return day ? `home-usage aggregate --start ${day}` : "home-usage aggregate --reset";
-  };
-
+  const a = accessOf(c);
+  const { byId, target, summaries } = a;
   return {
     /**
      * The rollup's settings; null while the rollup is empty. A rollup of an older shape is refused:
      * the log is the source, so a rebuild loses nothing.
      */
-    async settings(): Promise<RollupSettings | null> {
-      const doc = await byId(summaries, SETTINGS_ID);
-      if (doc) {
-        const settings = checked(
-          settingsSchema,
-          doc,
-          `the rollup's settings (${formatNamespace(c.summariesName)})`,
-          "home-usage aggregate --reset",
-        );
-        if (settings.schema === ROLLUP_SCHEMA) return { ...settings, _id: SETTINGS_ID, weekStart: "monday" };
-      } else if (!(await limit(() => target.findOne({}, { projection: { _id: 1 }, ...reading })))) {
-        return null;
-      }
-      throw new HomeUsageError(
-        "E_STATE",
-        `the rollup ${targetName} has the shape of an older home-usage; rebuild it from the log with home-usage aggregate --reset (nothing is lost: the log is the source)`,
-      );
-    },
+    settings: (): Promise<RollupSettings | null> => readSettings(a),
 
     async writeSettings(settings: Omit<RollupSettings, "_id">) {
-      await save(summaries, { _id: SETTINGS_ID, ...settings }, true);
+      await save(a, summaries, { _id: SETTINGS_ID, ...settings }, true);
     },
 
     /** One day's people, or null when the day was not processed. */
@@ -382,7 +283,7 @@ export function createRollupStore(c: RollupCollections) {
       const doc = await byId(target, label);
       if (!doc) return null;
       const day = checked(dayDocument, doc, `the rollup's day ${label}`, rebuildFrom(doc));
-      return { ...day, users: [...day.users, ...(await restOf(day, dayEntry, rebuildFrom(doc)))] };
+      return { ...day, users: [...day.users, ...(await restOf(a, day, dayEntry, rebuildFrom(doc)))] };
     },
 
     /** One longer period's people, or null when none of its days was processed. */
@@ -390,7 +291,7 @@ export function createRollupStore(c: RollupCollections) {
       const doc = await byId(target, label);
       if (!doc) return null;
       const period = checked(periodDocument, doc, `the rollup's period ${label}`, rebuildFrom(doc));
-      return { ...period, users: [...period.users, ...(await restOf(period, personEntry, rebuildFrom(doc)))] };
+      return { ...period, users: [...period.users, ...(await restOf(a, period, personEntry, rebuildFrom(doc)))] };
     },
 
     /**
@@ -413,103 +314,212 @@ export function createRollupStore(c: RollupCollections) {
      * Writes people documents, each in parts of at most `PEOPLE_PER_DOCUMENT` people; `mayExist` says
      * whether an earlier run can have written one (and so more parts than it has now, which go).
      */
-    async writePeople(docs: readonly PeopleDocument[], mayExist: (doc: PeopleDocument) => boolean) {
-      for (const doc of docs) {
-        const chunks = chunked<DayEntry | PersonEntry>(doc.users, PEOPLE_PER_DOCUMENT);
-        const exists = mayExist(doc);
-        const first = { ...doc, users: chunks[0] ?? [], parts: Math.max(1, chunks.length) };
-        await save(target, first, exists);
-        for (let part = 2; part <= chunks.length; part++) {
-          const { _id, kind, start, updated } = doc;
-          const rest: PeoplePart = {
-            _id: partId(_id, part),
-            kind,
-            of: _id,
-            part,
-            start,
-            users: chunks[part - 1] ?? [],
-            updated,
-          };
-          if ("end" in doc) rest.end = doc.end;
-          await save(target, rest, exists);
-        }
-        if (exists) {
-          // Parts 2, 3, ... sort between `label/` and `label0`; those past the new count are left over.
-          await target.deleteMany({
-            _id: { $gt: `${doc._id}/`, $lt: `${doc._id}0` },
-            part: { $gt: Math.max(1, chunks.length) },
-          } as never);
-        }
-      }
-    },
+    writePeople: (docs: readonly PeopleDocument[], mayExist: (doc: PeopleDocument) => boolean) =>
+      writePeople(a, docs, mayExist),
 
     /** Writes summaries into their pages, one update per page. */
-    async writeSummaries(entries: readonly LabelledSummary[], updated: Date) {
-      const pages = new Map<string, { kind: Period; periods: Record<string, string> }>();
-      for (const entry of entries) {
-        const id = summaryPageId(entry);
-        const page = pages.get(id) ?? { kind: entry.kind, periods: {} };
-        page.periods[entry.label] = columnsOf(entry.kind)
-          .map((column) => entry[column] ?? 0)
-          .join(" ");
-        pages.set(id, page);
-      }
-      for (const [id, page] of pages) {
-        // An existing page takes only the entries that changed; a new one is inserted whole.
-        const fields = Object.fromEntries(Object.entries(page.periods).map(([label, s]) => [`periods.${label}`, s]));
-        const columns = [...columnsOf(page.kind)];
-        const whole = {
-          _id: id,
-          kind: page.kind,
-          bucket: id.slice(id.indexOf(":") + 1),
-          columns,
-          periods: page.periods,
-          updated,
-        };
-        await writeById(summaries, whole, { ...fields, columns, updated }, true);
-      }
-    },
+    writeSummaries: (entries: readonly LabelledSummary[], updated: Date) => writeSummaries(a, entries, updated),
 
     /**
      * Removes what lies outside the days `[first, last]` (local days in `zone`): the end of a rebuild in
-     * place, which wrote over every document inside them and must drop the earlier build's others. Reads
-     * the summary pages' labels once (a few hundred kB at ten years); it runs once per rebuild.
+     * place, which wrote over every document inside them and must drop the earlier build's others.
      */
-    async removeOutside(first: string, last: string, zone: string) {
-      const from = DateTime.fromISO(first, { zone }).startOf("day");
-      const to = DateTime.fromISO(last, { zone }).startOf("day").plus({ days: 1 });
-      await target.deleteMany({
-        $or: [
-          { kind: "day", _id: { $lt: first } },
-          { kind: "day", _id: { $gt: last } },
-          { kind: { $ne: "day" }, end: { $lte: from.toJSDate() } },
-          { kind: { $ne: "day" }, start: { $gte: to.toJSDate() } },
-        ],
-      } as never);
-      const pages = (await summaries
-        .find({ _id: { $ne: SETTINGS_ID } }, { projection: { _id: 1, periods: 1 } })
-        .toArray()) as unknown as { _id: string; periods?: Record<string, unknown> }[];
-      for (const page of pages) {
-        const labels = Object.keys(page.periods ?? {});
-        const outside = labels.filter((label) => {
-          const span = periodOfLabel(label, zone);
-          return !span || span.end <= from || span.start >= to;
-        });
-        if (outside.length === 0) continue;
-        if (outside.length === labels.length) await summaries.deleteOne({ _id: page._id });
-        else
-          await summaries.updateOne(
-            { _id: page._id },
-            { $unset: Object.fromEntries(outside.map((label) => [`periods.${label}`, ""])) },
-          );
-      }
-    },
+    removeOutside: (first: string, last: string, zone: string) => removeOutside(a, first, last, zone),
 
     /** Forgets everything, for a rebuild. */
     async clear() {
       await Promise.all([target.deleteMany({}), summaries.deleteMany({})]);
     },
   };
+}
+
+type ById = Collection<{ _id: string }>;
+
+/** The store's collections, and its reads by `_id` within the time budget, the signal and the concurrency. */
+function accessOf(c: RollupCollections) {
+  const reading = {
+    ...(c.maxTimeMS ? { maxTimeMS: c.maxTimeMS } : {}),
+    ...(c.signal ? { signal: c.signal } : {}),
+  };
+  // A long report looks up hundreds of pages: a few at a time, so that one report never fills the
+  // driver's pool and everything else (another report, /healthz) waits behind it.
+  const limit = pLimit(c.readConcurrency ?? 8);
+  return {
+    c,
+    reading,
+    limit,
+    summaries: c.summaries as unknown as ById,
+    target: c.target as unknown as ById,
+    byId: (collection: ById, _id: string) => limit(() => collection.findOne({ _id }, reading)),
+  };
+}
+
+type Access = ReturnType<typeof accessOf>;
+
+async function readSettings(a: Access): Promise<RollupSettings | null> {
+  const doc = await a.byId(a.summaries, SETTINGS_ID);
+  if (doc) {
+    const settings = checked(
+      settingsSchema,
+      doc,
+      `the rollup's settings (${formatNamespace(a.c.summariesName)})`,
+      "home-usage aggregate --reset",
+    );
+    if (settings.schema === ROLLUP_SCHEMA) return { ...settings, _id: SETTINGS_ID, weekStart: "monday" };
+  } else if (!(await a.limit(() => a.target.findOne({}, { projection: { _id: 1 }, ...a.reading })))) {
+    return null;
+  }
+  throw new HomeUsageError(
+    "E_STATE",
+    `the rollup ${formatNamespace(a.c.targetName)} has the shape of an older home-usage; rebuild it from the log with home-usage aggregate --reset (nothing is lost: the log is the source)`,
+  );
+}
+
+/**
+ * Writes by `_id` in a way both databases look up: `$set` of `fields` when the document may exist,
+ * else an insert of `whole` (an update that matches nothing costs FerretDB a scan).
+ */
+async function writeById(
+  a: Access,
+  collection: ById,
+  whole: { _id: string },
+  fields: Record<string, unknown>,
+  mayExist: boolean,
+) {
+  const update = () =>
+    collection.updateOne({ _id: whole._id }, { $set: fields }).catch((error: unknown) => {
+      // A field of the stored document has another type than the update needs (`periods` a string):
+      // the document is damaged, and the operator needs its name and the fix, not the server's words.
+      if (error instanceof MongoServerError && [28, 14, 2].includes(Number(error.code))) {
+        throw new HomeUsageError(
+          "E_STATE",
+          `the rollup's document ${whole._id} in ${formatNamespace(collection === a.target ? a.c.targetName : a.c.summariesName)} is damaged (${error.message.split("\n")[0]}); rebuild the rollup with home-usage aggregate --reset`,
+          { cause: error },
+        );
+      }
+      throw error;
+    });
+  if (mayExist && (await update()).matchedCount > 0) return;
+  try {
+    await collection.insertOne(whole);
+  } catch (error) {
+    // Written by an earlier run that stopped before its checkpoint.
+    if (error instanceof MongoServerError && error.code === 11000) await update();
+    else throw error;
+  }
+}
+
+/** Writes a document whole by `_id`. */
+function save(a: Access, collection: ById, doc: { _id: string }, mayExist: boolean) {
+  const { _id, ...fields } = doc;
+  return writeById(a, collection, doc, fields, mayExist);
+}
+
+/** The people of a document's parts 2, 3, ..., in order; each is checked to continue it. */
+async function restOf(
+  a: Access,
+  doc: { _id: string; parts: number },
+  entry: typeof dayEntry | typeof personEntry,
+  rebuild: string,
+): Promise<PersonEntry[]> {
+  if (doc.parts === 1) return [];
+  const labels = Array.from({ length: doc.parts - 1 }, (_, i) => partId(doc._id, i + 2));
+  const found = await Promise.all(labels.map((id) => a.byId(a.target, id)));
+  return found.flatMap((part, i) => {
+    const where = `the rollup's ${labels[i]}, part ${i + 2} of ${doc.parts} of ${doc._id}`;
+    if (!part) {
+      throw new HomeUsageError("E_STATE", `${where}, is missing; rebuild it with ${rebuild}`);
+    }
+    return checked(peoplePart(entry, doc._id, i + 2), part, where, rebuild).users as PersonEntry[];
+  });
+}
+
+const rebuildFrom = (doc: unknown) => {
+  const day = firstDayOf((doc ?? {}) as { _id?: unknown; start?: unknown });
+  return day ? `home-usage aggregate --start ${day}` : "home-usage aggregate --reset";
+};
+
+async function writePeople(a: Access, docs: readonly PeopleDocument[], mayExist: (doc: PeopleDocument) => boolean) {
+  for (const doc of docs) {
+    const chunks = chunked<DayEntry | PersonEntry>(doc.users, PEOPLE_PER_DOCUMENT);
+    const exists = mayExist(doc);
+    const first = { ...doc, users: chunks[0] ?? [], parts: Math.max(1, chunks.length) };
+    await save(a, a.target, first, exists);
+    for (let part = 2; part <= chunks.length; part++) {
+      const { _id, kind, start, updated } = doc;
+      const rest: PeoplePart = {
+        _id: partId(_id, part),
+        kind,
+        of: _id,
+        part,
+        start,
+        users: chunks[part - 1] ?? [],
+        updated,
+      };
+      if ("end" in doc) rest.end = doc.end;
+      await save(a, a.target, rest, exists);
+    }
+    if (exists) {
+      // Parts 2, 3, ... sort between `label/` and `label0`; those past the new count are left over.
+      await a.target.deleteMany({
+        _id: { $gt: `${doc._id}/`, $lt: `${doc._id}0` },
+        part: { $gt: Math.max(1, chunks.length) },
+      } as never);
+    }
+  }
+}
+
+async function writeSummaries(a: Access, entries: readonly LabelledSummary[], updated: Date) {
+  const pages = new Map<string, { kind: Period; periods: Record<string, SummaryEntry> }>();
+  for (const { kind, ...entry } of entries) {
+    const id = summaryPageId({ kind, label: entry.label });
+    const page = pages.get(id) ?? { kind, periods: {} };
+    page.periods[entry.label] = entry;
+    pages.set(id, page);
+  }
+  for (const [id, page] of pages) {
+    // An existing page takes only the entries that changed; a new one is inserted whole.
+    const fields = Object.fromEntries(Object.entries(page.periods).map(([label, s]) => [`periods.${label}`, s]));
+    const whole: SummaryPage = {
+      _id: id,
+      kind: page.kind,
+      bucket: id.slice(id.indexOf(":") + 1),
+      periods: page.periods,
+      updated,
+    };
+    await writeById(a, a.summaries, whole, { ...fields, updated }, true);
+  }
+}
+
+/** Reads the summary pages' labels once (a few hundred kB at ten years); it runs once per rebuild. */
+async function removeOutside(a: Access, first: string, last: string, zone: string) {
+  const from = DateTime.fromISO(first, { zone }).startOf("day");
+  const to = DateTime.fromISO(last, { zone }).startOf("day").plus({ days: 1 });
+  await a.target.deleteMany({
+    $or: [
+      { kind: "day", _id: { $lt: first } },
+      { kind: "day", _id: { $gt: last } },
+      { kind: { $ne: "day" }, end: { $lte: from.toJSDate() } },
+      { kind: { $ne: "day" }, start: { $gte: to.toJSDate() } },
+    ],
+  } as never);
+  const pages = (await a.summaries
+    .find({ _id: { $ne: SETTINGS_ID } }, { projection: { _id: 1, periods: 1 } })
+    .toArray()) as unknown as { _id: string; periods?: Record<string, unknown> }[];
+  for (const page of pages) {
+    const labels = Object.keys(page.periods ?? {});
+    const outside = labels.filter((label) => {
+      const span = periodOfLabel(label, zone);
+      return !span || span.end <= from || span.start >= to;
+    });
+    if (outside.length === 0) continue;
+    if (outside.length === labels.length) await a.summaries.deleteOne({ _id: page._id });
+    else
+      await a.summaries.updateOne(
+        { _id: page._id },
+        { $unset: Object.fromEntries(outside.map((label) => [`periods.${label}`, ""])) },
+      );
+  }
 }
 
 export type RollupStore = ReturnType<typeof createRollupStore>;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileLoginSignal } from "../log/login-signal.js";
-import { loadConfig } from "./config.js";
+import { clockOf, loadConfig } from "./config.js";
 
 async function file(name: string, content: string) {
   const path = join(await mkdtemp(join(tmpdir(), "home-usage-config-")), name);
@@ -85,7 +85,7 @@ describe("loadConfig", () => {
     const config = await loadConfig({ file: yaml });
     expect(config.loginPreset).toBe("custom");
     const matcher = compileLoginSignal(config.login);
-    expect(matcher.userOf({ message: "user anna logged in" })).toBe("anna");
+    expect(matcher.match({ message: "user anna logged in" })?.user).toBe("anna");
     expect(matcher.excludes("monitoring")).toBe(true);
     expect(matcher.filter).toEqual({ message: { $regex: "^user (\\S+) logged in" } });
     expect(matcher.signals).toEqual(["^user (?<user>\\S+) logged in"]);
@@ -93,9 +93,9 @@ describe("loadConfig", () => {
     const json = await file("c.json", JSON.stringify({ loginPreset: "core4", lockLeaseSeconds: 30 }));
     const core4 = await loadConfig({ file: json });
     expect(core4.lockLeaseSeconds).toBe(30);
-    expect(compileLoginSignal(core4.login).userOf({ message: "set [last_login] for role [ben] with _id [1]" })).toBe(
-      "ben",
-    );
+    expect(
+      compileLoginSignal(core4.login).match({ message: "set [last_login] for role [ben] with _id [1]" })?.user,
+    ).toBe("ben");
   });
 
   it.each([
@@ -180,5 +180,17 @@ describe("loadConfig", () => {
     [{ HOME_USAGE_SESSION_SECRET: "short" }, /^HOME_USAGE_SESSION_SECRET: must be at least 16 characters/],
   ])("refuses %j naming the variable", async (env, message) => {
     await expect(loadConfig({ env })).rejects.toThrow(message);
+  });
+});
+
+describe("clockOf", () => {
+  it("is HOME_USAGE_NOW when it is set, else the wall clock", async () => {
+    const fixed = clockOf(await loadConfig({ env: { HOME_USAGE_NOW: "2026-11-01T12:00:00Z" } }));
+    expect(fixed().toISOString()).toBe("2026-11-01T12:00:00.000Z");
+    const wall = clockOf(await loadConfig({ env: {} }));
+    const before = Date.now();
+    const now = wall().getTime();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
   });
 });

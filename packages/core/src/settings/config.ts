@@ -16,6 +16,15 @@ export interface HomeUsageConfig extends Omit<Settings, "login"> {
   timezoneGiven: boolean;
 }
 
+/**
+ * The process's one clock: the fixed "now" of HOME_USAGE_NOW (`--now`; tests, reproducible runs), else
+ * the wall clock. Everything that asks what time it is in a run or a request asks this.
+ */
+export function clockOf(config: Pick<HomeUsageConfig, "now">): () => Date {
+  const fixed = config.now;
+  return fixed ? () => fixed : () => new Date();
+}
+
 /** Where a setting may come from, in rising precedence. */
 export interface ConfigSources {
   /** A JSON or YAML file's path (`--config`). */

@@ -1,0 +1,127 @@
+// `node bench/report-work.mjs [--days N] [--users N]`: what a cold 90-day weekly report asks of the
+// database, as the driver sees it (commands, documents returned, reply bytes), and the bytes of the
+// summary pages it reads. Demo data of N days (default 365) into a fresh database, the job, then the
+// report on a client of its own, so no cache is in front. Run `pnpm build` first. Uses MONGODB_URI,
+// else starts its own FerretDB.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createUsageService, loadConfig } from "@home-usage/core";
+import { BSON, MongoClient } from "mongodb";
+import { ensureBuilt, startServer } from "../tools/ferretdb/launcher.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const cli = join(root, "apps", "cli", "dist", "index.js");
+const option = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const days = option("days", 365);
+const users = option("users", 100);
+const END = "2026-10-31";
+const NOW = `${END}T23:45:00Z`;
+const log = (line) => process.stderr.write(`report-work: ${line}\n`);
+
+function runCli(args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`home-usage ${args.join(" ")} exited ${code}: ${stderr.trim()}`)),
+    );
+  });
+}
+
+/** Commands sent, documents returned and the replies' BSON bytes while `work` runs on a fresh client. */
+async function databaseWork(uri, work) {
+  const monitored = await new MongoClient(uri, { monitorCommands: true }).connect();
+  const figures = { commands: 0, documents: 0, replyBytes: 0, byCommand: {} };
+  monitored.on("commandStarted", (event) => {
+    figures.commands++;
+    figures.byCommand[event.commandName] = (figures.byCommand[event.commandName] ?? 0) + 1;
+  });
+  monitored.on("commandSucceeded", (event) => {
+    const batch = event.reply?.cursor?.firstBatch ?? event.reply?.cursor?.nextBatch ?? [];
+    figures.documents += batch.length;
+    figures.replyBytes += BSON.calculateObjectSize(event.reply ?? {});
+  });
+  try {
+    const began = performance.now();
+    const result = await work(monitored);
+    return { ...figures, byCommand: { ...figures.byCommand }, ms: performance.now() - began, result };
+  } finally {
+    await monitored.close();
+  }
+}
+
+async function main() {
+  let uri = process.env.MONGODB_URI;
+  let stop = async () => {};
+  if (!uri) {
+    ensureBuilt(log);
+    const dataDir = await mkdtemp(join(tmpdir(), "home-usage-report-work-"));
+    const server = await startServer({ port: 0, dataDir, logFile: join(dataDir, "ferretdb.log") });
+    uri = server.uri;
+    stop = async () => {
+      server.child.kill("SIGTERM");
+      await server.exited;
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  }
+  const dbName = `hu_work_${randomBytes(3).toString("hex")}`;
+  const env = {
+    PATH: process.env.PATH,
+    MONGODB_URI: uri,
+    HOME_USAGE_SOURCE: `${dbName}.sys.log`,
+    HOME_USAGE_TARGET: `${dbName}.login`,
+    HOME_USAGE_COOKIES: `${dbName}.cookie`,
+    HOME_USAGE_ROLES: `${dbName}.sys.role`,
+    HOME_USAGE_NOW: NOW,
+    // The job's scan on a busy machine: the measure is the report's, not the job's time.
+    HOME_USAGE_QUERY_TIMEOUT_MS: "600000",
+  };
+  const client = await new MongoClient(uri).connect();
+  try {
+    log(`${days} days x ${users} people of demo data into ${dbName}, then the job`);
+    await runCli(["demo-data", "--days", String(days), "--users", String(users), "--seed", "1", "--end", END], env);
+    await runCli(["aggregate", "--reset"], env);
+    const config = await loadConfig({ env });
+    const now = new Date(NOW);
+    const work = await databaseWork(uri, (c) =>
+      createUsageService({ client: c, config: { ...config, now } }).report({ aggregate: "w" }, now),
+    );
+    const pages = await client.db(dbName).collection("login_period").find({}).toArray();
+    const pageBytes = pages.reduce((sum, p) => sum + BSON.calculateObjectSize(p), 0);
+    const weekPage = pages.find((p) => p._id === "week:2026");
+    const figures = {
+      days,
+      users,
+      report: "90 days, aggregate=w, cold",
+      rows: work.result.report.rows.length,
+      commands: work.commands,
+      byCommand: work.byCommand,
+      documents: work.documents,
+      replyBytes: work.replyBytes,
+      ms: Math.round(work.ms),
+      summaryPages: pages.length,
+      summaryPagesBytes: pageBytes,
+      weekPage2026Bytes: weekPage ? BSON.calculateObjectSize(weekPage) : null,
+    };
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+  } finally {
+    await client.db(dbName).dropDatabase();
+    await client.close();
+    await stop();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`report-work: ${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});
