@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createUsageService, loadConfig } from "@home-usage/core";
 import { BSON, MongoClient } from "mongodb";
 import { ensureBuilt, startServer } from "../tools/ferretdb/launcher.mjs";
+import { databaseEnv, databaseWork } from "./database.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "apps", "cli", "dist", "index.js");
@@ -38,28 +39,6 @@ function runCli(args, env) {
   });
 }
 
-/** Commands sent, documents returned and the replies' BSON bytes while `work` runs on a fresh client. */
-async function databaseWork(uri, work) {
-  const monitored = await new MongoClient(uri, { monitorCommands: true }).connect();
-  const figures = { commands: 0, documents: 0, replyBytes: 0, byCommand: {} };
-  monitored.on("commandStarted", (event) => {
-    figures.commands++;
-    figures.byCommand[event.commandName] = (figures.byCommand[event.commandName] ?? 0) + 1;
-  });
-  monitored.on("commandSucceeded", (event) => {
-    const batch = event.reply?.cursor?.firstBatch ?? event.reply?.cursor?.nextBatch ?? [];
-    figures.documents += batch.length;
-    figures.replyBytes += BSON.calculateObjectSize(event.reply ?? {});
-  });
-  try {
-    const began = performance.now();
-    const result = await work(monitored);
-    return { ...figures, byCommand: { ...figures.byCommand }, ms: performance.now() - began, result };
-  } finally {
-    await monitored.close();
-  }
-}
-
 async function main() {
   let uri = process.env.MONGODB_URI;
   let stop = async () => {};
@@ -75,17 +54,8 @@ async function main() {
     };
   }
   const dbName = `hu_work_${randomBytes(3).toString("hex")}`;
-  const env = {
-    PATH: process.env.PATH,
-    MONGODB_URI: uri,
-    HOME_USAGE_SOURCE: `${dbName}.sys.log`,
-    HOME_USAGE_TARGET: `${dbName}.login`,
-    HOME_USAGE_COOKIES: `${dbName}.cookie`,
-    HOME_USAGE_ROLES: `${dbName}.sys.role`,
-    HOME_USAGE_NOW: NOW,
-    // The job's scan on a busy machine: the measure is the report's, not the job's time.
-    HOME_USAGE_QUERY_TIMEOUT_MS: "600000",
-  };
+  // The job's scan on a busy machine: the measure is the report's, not the job's time.
+  const env = { ...databaseEnv(uri, dbName, NOW), HOME_USAGE_QUERY_TIMEOUT_MS: "600000" };
   const client = await new MongoClient(uri).connect();
   try {
     log(`${days} days x ${users} people of demo data into ${dbName}, then the job`);

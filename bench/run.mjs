@@ -13,6 +13,7 @@ import autocannon from "autocannon";
 import { BSON, MongoClient } from "mongodb";
 import { ensureBuilt, startServer } from "../tools/ferretdb/launcher.mjs";
 import { chartBurst } from "./chart-burst.mjs";
+import { databaseEnv, databaseWork } from "./database.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "apps", "cli", "dist", "index.js");
@@ -99,15 +100,7 @@ async function main() {
     };
   }
   const dbName = `hu_bench_${size}_${randomBytes(3).toString("hex")}`;
-  const env = {
-    PATH: process.env.PATH,
-    MONGODB_URI: uri,
-    HOME_USAGE_SOURCE: `${dbName}.sys.log`,
-    HOME_USAGE_TARGET: `${dbName}.login`,
-    HOME_USAGE_COOKIES: `${dbName}.cookie`,
-    HOME_USAGE_ROLES: `${dbName}.sys.role`,
-    HOME_USAGE_NOW: NOW,
-  };
+  const env = databaseEnv(uri, dbName, NOW);
   const client = await new MongoClient(uri).connect();
   const db = client.db(dbName);
   const results = {
@@ -582,28 +575,6 @@ async function largestDocument(db) {
     }
   }
   return largest;
-}
-
-/**
- * What `work` asks of the database, as the driver sees it, on a client of its own with no cache in
- * front: commands sent, documents returned and the replies' BSON bytes; the same on every server.
- */
-async function databaseWork(uri, work) {
-  const monitored = await new MongoClient(uri, { monitorCommands: true }).connect();
-  const figures = { commands: 0, documents: 0, replyBytes: 0 };
-  monitored.on("commandStarted", () => figures.commands++);
-  monitored.on("commandSucceeded", (event) => {
-    const batch = event.reply?.cursor?.firstBatch ?? event.reply?.cursor?.nextBatch ?? [];
-    figures.documents += batch.length;
-    figures.replyBytes += BSON.calculateObjectSize(event.reply ?? {});
-  });
-  try {
-    const began = performance.now();
-    const result = await work(monitored);
-    return { ...figures, ms: performance.now() - began, result };
-  } finally {
-    await monitored.close();
-  }
 }
 
 /** A bare cursor over the job's filter and projection, drained and dropped: what the database costs. */

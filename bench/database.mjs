@@ -1,0 +1,40 @@
+import { BSON, MongoClient } from "mongodb";
+
+/**
+ * What `work` asks of the database, as the driver sees it, on a client of its own with no cache in
+ * front: commands sent (in all and by name), documents returned and the replies' BSON bytes; the same
+ * on every server.
+ */
+export async function databaseWork(uri, work) {
+  const monitored = await new MongoClient(uri, { monitorCommands: true }).connect();
+  const figures = { commands: 0, documents: 0, replyBytes: 0, byCommand: {} };
+  monitored.on("commandStarted", (event) => {
+    figures.commands++;
+    figures.byCommand[event.commandName] = (figures.byCommand[event.commandName] ?? 0) + 1;
+  });
+  monitored.on("commandSucceeded", (event) => {
+    const batch = event.reply?.cursor?.firstBatch ?? event.reply?.cursor?.nextBatch ?? [];
+    figures.documents += batch.length;
+    figures.replyBytes += BSON.calculateObjectSize(event.reply ?? {});
+  });
+  try {
+    const began = performance.now();
+    const result = await work(monitored);
+    return { ...figures, byCommand: { ...figures.byCommand }, ms: performance.now() - began, result };
+  } finally {
+    await monitored.close();
+  }
+}
+
+/** The environment that points home-usage's programs at the collections of database `dbName` on `uri`. */
+export function databaseEnv(uri, dbName, now) {
+  return {
+    PATH: process.env.PATH,
+    MONGODB_URI: uri,
+    HOME_USAGE_SOURCE: `${dbName}.sys.log`,
+    HOME_USAGE_TARGET: `${dbName}.login`,
+    HOME_USAGE_COOKIES: `${dbName}.cookie`,
+    HOME_USAGE_ROLES: `${dbName}.sys.role`,
+    HOME_USAGE_NOW: now,
+  };
+}
