@@ -376,6 +376,24 @@ describe("home-usage digest", () => {
     expect(received.length - before).toBe(3);
   });
 
+  it("names a mail server that refuses the sign-in, and never prints its password", async () => {
+    const before = mails.length;
+    const wrong = "wrong-smtp-password-42";
+    const done = await run(["digest", "--period", "month", "--to", "mailto:team@example.com"], {
+      ...envFor("main"),
+      HOME_USAGE_SMTP_URL: `smtp://digest:${wrong}@localhost:${smtpPort}`,
+    });
+    expect(done.code).toBe(1);
+    expect(done.stderr).toMatch(/^home-usage: 2026-11 not sent to mailto:t…@example\.com: .*Invalid/m);
+    expect(`${done.stdout}${done.stderr}`).not.toContain(wrong);
+    expect(mails.length).toBe(before);
+    const retried = await run(["digest", "--period", "month", "--to", "mailto:team@example.com"], envFor("main"));
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(mails.length).toBe(before + 1);
+    const mail = await simpleParser(mails.at(-1)?.raw as Buffer);
+    expect(mail.subject).toMatch(/^home-usage: \d+ people in November 2026$/);
+  });
+
   it("--dry-run prints each message and writes the mail as HTML with --out; it sends and remembers nothing", async () => {
     const out = await mkdtemp(join(tmpdir(), "hu-digest-out-"));
     const before = { received: received.length, mails: mails.length, log: (await digests()).length };
