@@ -267,7 +267,8 @@ describe("home-usage digest", () => {
     const groupText = (slack.blocks[3] as { text: { text: string } }).text.text;
     expect(groupText).toContain(`Largest groups: ${shown.map(([g, n]) => `${g} ${n}`).join(", ")}`);
     expect(groupText).not.toContain("tiny");
-    if (groups.get("tiny")) expect(groupText).toContain("1 more group (none under 5 people named)");
+    if (groups.get("tiny"))
+      expect(groupText).toContain("; 1 more group (the 5 largest of at least 5 people are named)");
     for (const name of new Set(logins.map((l) => l.user))) expect(JSON.stringify(slack)).not.toContain(name);
     const image = slack.blocks[4] as { image_url: string; alt_text: string };
     const token = /\/usage\/login\/embed\/(.+)\.png\?/.exec(image.image_url)?.[1] ?? "";

@@ -94,6 +94,10 @@ async function show(plan: DigestPlan, options: DigestOptions, mailFrom: string |
 }
 
 function mailText(target: DigestTarget, subject: string, text: string, from: string | undefined): string {
-  const headers = [`From: ${from ?? "(HOME_USAGE_MAIL_FROM)"}`, `To: ${target.shown}`, `Subject: ${subject}`];
+  const headers = [
+    `From: ${from ?? "(HOME_USAGE_MAIL_FROM)"}`,
+    `To: ${target.shown.replace(/^mailto:/, "")}`,
+    `Subject: ${subject}`,
+  ];
   return `${headers.join("\n")}\n\n${text}\n[HTML part with the chart inline; --out DIR writes it as a file]\n`;
 }

@@ -67,9 +67,9 @@ function html(d: DigestContent, links: DigestLinks, src: { light: string; dark: 
   const facts = lifecycleFacts(d)
     .map(
       ([k, v]) =>
-        `<td class="hu-fact" style="background:#f6f8fa;border:1px solid #d1d9e0;border-radius:6px;padding:8px 10px;width:25%"><div class="hu-muted" style="color:#59636e;font-size:12px">${k}</div><div style="font-size:20px;font-weight:bold">${v}</div></td>`,
+        `<td class="hu-fact" style="background:#f6f8fa;border:1px solid #d1d9e0;border-radius:6px;padding:8px 10px;width:23%"><div class="hu-muted" style="color:#59636e;font-size:12px">${k}</div><div style="font-size:20px;font-weight:bold">${v}</div></td>`,
     )
-    .join('<td style="width:8px"></td>');
+    .join('<td style="width:8px;min-width:8px"></td>');
   const groups = groupsLine(d);
   const alt = escapeHtml(chartAlt(d));
   const image = (theme: "light" | "dark") =>

@@ -1,4 +1,4 @@
-import type { DigestContent } from "./digest-content.js";
+import { DIGEST_GROUPS, type DigestContent } from "./digest-content.js";
 
 /** Where a digest points: the page, and the chart as a signed image URL for chat services. */
 export interface DigestLinks {
@@ -32,10 +32,10 @@ export function lifecycleFacts(d: DigestContent): [string, string][] {
 export function groupsLine(d: DigestContent): string | null {
   if (!d.groups.length && !d.otherGroups) return null;
   const named = d.groups.map((g) => `${g.name} ${number(g.people)}`).join(", ");
-  const rest = d.otherGroups
-    ? `${named ? "; " : ""}${d.otherGroups} more group${d.otherGroups === 1 ? "" : "s"}${d.minGroupSize > 1 ? ` (none under ${d.minGroupSize} people named)` : ""}`
-    : "";
-  return `Largest groups: ${named}${rest}`;
+  if (!d.otherGroups) return `Largest groups: ${named}`;
+  const more = `${d.otherGroups} ${named ? "more " : ""}group${d.otherGroups === 1 ? "" : "s"}`;
+  const rule = `the ${DIGEST_GROUPS} largest${d.minGroupSize > 1 ? ` of at least ${d.minGroupSize} people` : ""} are named`;
+  return `Largest groups: ${named}${named ? "; " : ""}${more} (${rule})`;
 }
 
 /** The subject of the mail, and the title of chat messages. */
