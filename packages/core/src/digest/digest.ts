@@ -25,12 +25,10 @@ export type DigestOutcome =
   | { target: DigestTarget; outcome: "already"; sent: Date }
   | { target: DigestTarget; outcome: "failed"; reason: string };
 
-type DigestConfig = HomeUsageConfig;
-
 /** Reads the digest of the last complete period and what was already sent of it. Writes nothing. */
 export async function planDigest(
   client: MongoClient,
-  config: DigestConfig,
+  config: HomeUsageConfig,
   options: { kind: DigestPeriod; targets: DigestTarget[]; now: Date },
 ): Promise<DigestPlan> {
   const content = await readDigest(client, config, options.kind, options.now);
@@ -47,7 +45,7 @@ export async function planDigest(
  */
 export async function sendDigest(
   client: MongoClient,
-  config: DigestConfig,
+  config: HomeUsageConfig,
   plan: DigestPlan,
   options: { force: boolean; now: () => Date },
 ): Promise<DigestOutcome[]> {
