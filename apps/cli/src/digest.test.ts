@@ -123,6 +123,8 @@ beforeAll(async () => {
       data += chunk;
     });
     req.on("end", () => {
+      // A service that takes the request and never answers.
+      if (req.url?.startsWith("/hang")) return;
       received.push({ path: req.url ?? "", type: req.headers["content-type"], body: JSON.parse(data) });
       const down = failing.has(req.url ?? "");
       res.writeHead(down ? 503 : 200, { "content-type": "text/plain" }).end(down ? "service unavailable" : "ok");
@@ -174,6 +176,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  http?.closeAllConnections();
   await new Promise((resolve) => http?.close(resolve));
   await new Promise((resolve) => (smtp ? smtp.close(() => resolve(undefined)) : resolve(undefined)));
 });
@@ -346,7 +349,9 @@ describe("home-usage digest", () => {
     expect(sinceNow(received, before).map((r) => r.path)).toEqual([`/slack${HOOK}`]);
   });
 
-  it("names a failing target, still sends the others, exits 1, and retries only the failed one", async () => {
+  it("names a failing target, still sends the others, exits 1, and retries only the failed one", {
+    timeout: 60_000,
+  }, async () => {
     failing.add(`/down${HOOK}`);
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
@@ -356,6 +361,7 @@ describe("home-usage digest", () => {
       `slack:${hook("monthly")}`,
       `mattermost:${hook("down")}`,
       `teams:http://127.0.0.1:${refusedPort}${HOOK}`,
+      `slack:${hook("hang")}`,
     ];
     const before = received.length;
     const first = await run(["digest", "--period", "month", "--to", ...targets], envFor("main"));
@@ -363,6 +369,7 @@ describe("home-usage digest", () => {
     expect(first.stdout).toContain("sent 2026-11 to slack:");
     expect(first.stderr).toMatch(/2026-11 not sent to mattermost:127\.0\.0\.1:\d+\/…: HTTP 503: service unavailable/);
     expect(first.stderr).toContain(`2026-11 not sent to teams:127.0.0.1:${refusedPort}/…: connection refused`);
+    expect(first.stderr).toMatch(/2026-11 not sent to slack:127\.0\.0\.1:\d+\/…: no answer within 10 s/);
     expect(first.stderr).not.toContain("XXSECRETXX");
     const { row } = expected("month", "2026-11");
     const monthly = received.find((r) => r.path.startsWith("/monthly"))?.body as { text: string };
