@@ -62,14 +62,7 @@ export async function readDigest(
   const zone = rollupZone(settings, config);
   const span = previousPeriod(periodOf(DateTime.fromJSDate(now).setZone(zone), kind));
   const last = span.end.minus({ days: 1 }).toFormat("yyyy-MM-dd");
-  const repairFrom = cookie?.repairFrom;
-  if (!settings?.last || settings.last < last || (repairFrom !== undefined && repairFrom <= last)) {
-    const through = settings?.last ? `the rollup holds the days through ${settings.last}` : "the rollup is empty";
-    throw new HomeUsageError(
-      "E_STATE",
-      `the ${kind} ${span.label} has days not processed yet (${repairFrom && settings?.last && settings.last >= last ? `days from ${repairFrom} to repair` : through}): run home-usage aggregate first; nothing was sent`,
-    );
-  }
+  checkProcessed(span, last, settings?.last ?? null, cookie?.repairFrom);
   let chartStart = span;
   for (let i = 1; i < CHART_PERIODS; i++) chartStart = previousPeriod(chartStart);
   const query = { start: chartStart.start, end: span.end, aggregate: kind };
@@ -113,6 +106,20 @@ export async function readDigest(
       png: await chartPngs(usage.rows, kind, chartStart, last, zone, usage.asOf ?? now),
     },
   };
+}
+
+/** Refuses a period the job has not processed every day of, or has days to repair in. */
+function checkProcessed(span: PeriodSpan, last: string, processed: string | null, repairFrom: string | undefined) {
+  let why: string | undefined;
+  if (!processed) why = "the rollup is empty";
+  else if (processed < last) why = `the rollup holds the days through ${processed}`;
+  else if (repairFrom !== undefined && repairFrom <= last) why = `the days from ${repairFrom} are to be repaired`;
+  if (why) {
+    throw new HomeUsageError(
+      "E_STATE",
+      `the ${span.kind} ${span.label} has days not processed yet (${why}): run home-usage aggregate first; nothing was sent`,
+    );
+  }
 }
 
 /** The period as a person reads it. */
