@@ -1,7 +1,7 @@
 // `home-usage digest` as a process, against loopback stand-ins this file starts: an HTTP receiver for
-// the chat webhooks and an SMTP server (smtp-server, STARTTLS with a certificate made here), the mail
+// the chat webhooks and an SMTP server (smtp-server, STARTTLS with a test certificate), the mail
 // read back with mailparser. The figures are checked against a plain count of the log written here.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +18,8 @@ import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 import { type Login, oracle } from "../../../tools/test/oracle.js";
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
+/** A self-signed certificate for localhost, for the SMTP server's STARTTLS (fixtures/README.md). */
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const t = useTestDatabase("cli_digest");
 const ZONE = "Europe/Berlin";
 // A Monday morning: the last complete week is 2026-W49 (30 Nov – 6 Dec), the last complete month November.
@@ -106,17 +108,7 @@ function groupsOf(user: string): string[] {
 }
 
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), "hu-digest-cert-"));
-  certFile = join(dir, "cert.pem");
-  execFileSync(
-    "openssl",
-    [
-      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-      ...["-keyout", join(dir, "key.pem"), "-out", certFile, "-days", "2", "-subj", "/CN=localhost"],
-      ...["-addext", "subjectAltName=DNS:localhost"],
-    ],
-    { stdio: "ignore" },
-  );
+  certFile = join(fixtures, "localhost-cert.pem");
   http = createServer((req, res) => {
     let data = "";
     req.on("data", (chunk) => {
@@ -133,7 +125,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   hookBase = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   smtp = new SMTPServer({
-    key: await readFile(join(dir, "key.pem")),
+    key: await readFile(join(fixtures, "localhost-key.pem")),
     cert: await readFile(certFile),
     onAuth(auth, _session, callback) {
       if (auth.username === "digest" && auth.password === SMTP_PASSWORD) callback(null, { user: auth.username });
