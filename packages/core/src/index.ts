@@ -37,18 +37,11 @@ export { type PngOptions, renderPng } from "./chart/chart-png.js";
 export { type RetentionChartOptions, renderRetentionChart, retentionTitle } from "./chart/retention-chart.js";
 export { type Collections, collections } from "./collections.js";
 export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, lostDatabase, redactUri } from "./database.js";
-export { type DigestOutcome, type DigestPlan, digestLinks, planDigest, sendDigest } from "./digest/digest.js";
-export {
-  CHART_PERIODS,
-  DIGEST_PERIODS,
-  type DigestContent,
-  type DigestPeriod,
-  readDigest,
-} from "./digest/digest-content.js";
-export { DELIVERY_TIMEOUT_MS, type DigestMessage, deliver, messageFor } from "./digest/digest-delivery.js";
-export { type DigestSent, openDigestLog } from "./digest/digest-log.js";
-export { CHART_CIDS, type DigestMail, digestMail } from "./digest/digest-mail.js";
-export { type DigestLinks, digestText, slackBody } from "./digest/digest-message.js";
+export { type DigestOutcome, type DigestPlan, planDigest, sendDigest } from "./digest/digest.js";
+export type { DigestContent, DigestPeriod } from "./digest/digest-content.js";
+export { type DigestMessage, messageFor } from "./digest/digest-delivery.js";
+export { type DigestMail, digestMail } from "./digest/digest-mail.js";
+export type { DigestLinks } from "./digest/digest-message.js";
 export { type DigestTarget, parseTargets } from "./digest/digest-target.js";
 export {
   type EmbedArguments,

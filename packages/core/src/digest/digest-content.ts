@@ -11,7 +11,6 @@ import { type PeriodSpan, periodOf, previousPeriod } from "../time/periods.js";
 
 /** The periods a digest reports: the last complete week or month. */
 export type DigestPeriod = "week" | "month";
-export const DIGEST_PERIODS: readonly DigestPeriod[] = ["week", "month"];
 
 /** Periods the digest's chart shows, the reported one last. */
 export const CHART_PERIODS = 12;
