@@ -2,6 +2,7 @@ import { type ErrorCode, HomeUsageError, settingOptions } from "@home-usage/core
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { aggregate } from "./commands/aggregate.js";
 import { demoData } from "./commands/demo-data.js";
+import { digest } from "./commands/digest.js";
 import { embedUrl, plot, report, users } from "./commands/report.js";
 import { retention } from "./commands/retention.js";
 import { status } from "./commands/status.js";
@@ -73,6 +74,33 @@ program
     ]),
   )
   .action((_options, command: Command) => aggregate(command.optsWithGlobals()));
+
+program
+  .command("digest")
+  .description(
+    "send the last complete week's or month's figures and chart to chat services and e-mail, once per period and target (for cron, after aggregate)",
+  )
+  .addOption(
+    new Option("--period <period>", "required: the last complete week or month")
+      .choices(["week", "month"])
+      .makeOptionMandatory(),
+  )
+  .option(
+    "--to <target...>",
+    "where to: slack:URL, mattermost:URL, teams:URL (incoming webhooks) or mailto:ADDRESS (via HOME_USAGE_SMTP_URL)",
+  )
+  .option("--force", "send again to targets that already have this period's digest")
+  .option("--dry-run", "print each message as it would be sent; send nothing, remember nothing")
+  .option("--out <dir>", "with --dry-run: write the mail as an HTML file, with its chart, into this directory")
+  .addHelpText(
+    "after",
+    examples([
+      "home-usage digest --period week --to slack:https://hooks.slack.com/services/T0/B0/XXXX mailto:team@example.com",
+      "home-usage digest --period month --to teams:https://prod.westeurope.logic.azure.com/workflows/... --force",
+      "home-usage digest --period week --to mailto:team@example.com --dry-run --out /tmp/digest",
+    ]),
+  )
+  .action((_options, command: Command) => digest(command.optsWithGlobals()));
 
 program
   .command("status")

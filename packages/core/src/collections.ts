@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Collection, MongoClient } from "mongodb";
 import { type Accounts, openAccounts, type RoleDocument } from "./accounts/core4-roles.js";
+import { type DigestLog, type DigestSent, openDigestLog } from "./digest/digest-log.js";
 import { type Cookie, type CookieStore, createCookieStore } from "./job/cookie.js";
 import { type LogReader, openLogReader } from "./log/log-reader.js";
 import type { LogRecord } from "./log/login-signal.js";
@@ -31,6 +32,8 @@ export interface Collections {
   cookies: CookieStore;
   /** core4's accounts and groups (`sys.role`), read only. */
   accounts: Accounts;
+  /** The digests' sent-log (`digests`): which period went to which target. */
+  digests: DigestLog;
   /** What `home-usage demo-data` writes: a demo log and demo accounts, in core4's collections. */
   demo: { log: Collection<LogRecord>; accounts: Collection<RoleDocument> };
 }
@@ -38,7 +41,7 @@ export interface Collections {
 /** The one place collections are opened: nothing else calls `.collection(`. */
 export function collections(
   client: MongoClient,
-  settings: Pick<HomeUsageConfig, "source" | "target" | "periods" | "cookies" | "roles" | "jobName">,
+  settings: Pick<HomeUsageConfig, "source" | "target" | "periods" | "cookies" | "roles" | "digests" | "jobName">,
 ): Collections {
   const open = <T extends object>(ns: { db: string; collection: string }) =>
     client.db(ns.db).collection<T>(ns.collection);
@@ -60,6 +63,7 @@ export function collections(
     },
     cookies: createCookieStore(open<Cookie>(settings.cookies), settings.cookies, settings.jobName),
     accounts: openAccounts(roles),
+    digests: openDigestLog(open<DigestSent>(settings.digests)),
     demo: { log, accounts: roles },
   };
 }

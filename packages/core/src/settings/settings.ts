@@ -113,6 +113,15 @@ export const SETTINGS = {
     description: "the job's checkpoint and lock",
     programs: BOTH,
   }),
+  digests: setting({
+    env: "HOME_USAGE_DIGESTS",
+    flag: "--digests <db.collection>",
+    schema: namespace,
+    default: (raw) => `${String(raw.target)}_digest`,
+    defaultText: "the target with `_digest` appended: `home.login_digest`",
+    description: "which digests were sent to which target (`home-usage digest`)",
+    programs: CLI,
+  }),
   roles: setting({
     env: "HOME_USAGE_ROLES",
     flag: "--roles <db.collection>",
@@ -222,6 +231,29 @@ export const SETTINGS = {
     programs: BOTH,
     secret: true,
   }),
+  smtpUrl: setting({
+    env: "HOME_USAGE_SMTP_URL",
+    schema: z
+      .string()
+      .refine((v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol), "must be an smtp:// or smtps:// URL")
+      .optional(),
+    defaultText: "none: no e-mail",
+    description:
+      "the mail server digests are sent through, such as `smtp://user:pass@host:587` (STARTTLS when offered; environment or file only)",
+    programs: CLI,
+    secret: true,
+  }),
+  mailFrom: setting({
+    env: "HOME_USAGE_MAIL_FROM",
+    flag: "--mail-from <address>",
+    schema: z
+      .string()
+      .regex(/^[^\r\n]*[^@\s<>]+@[^@\s<>]+>?$/, "must be an e-mail address, such as home-usage@example.com")
+      .optional(),
+    defaultText: "none: no e-mail",
+    description: "the sender of the digests' e-mail",
+    programs: CLI,
+  }),
   host: setting({
     env: "HOST",
     flag: "--host <address>",
@@ -272,8 +304,8 @@ export const SETTINGS = {
       })
       .optional(),
     defaultText: "from each request's Host",
-    description: "where people reach the API, for the links it builds",
-    programs: API,
+    description: "where people reach the API, for the links it builds (and the digests' links and chart images)",
+    programs: BOTH,
   }),
   trustProxy: setting({
     env: "HOME_USAGE_TRUST_PROXY",
