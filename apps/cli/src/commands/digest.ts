@@ -13,6 +13,7 @@ import {
   sendDigest,
 } from "@home-usage/core";
 import { type GlobalOptions, readConfig, withDatabase } from "../context.js";
+import { deliver } from "../digest-delivery.js";
 
 export interface DigestOptions extends GlobalOptions {
   period: DigestPeriod;
@@ -51,6 +52,7 @@ export async function digest(options: DigestOptions): Promise<void> {
     const outcomes = await sendDigest(client, config, plan, {
       force: Boolean(options.force),
       now: clock,
+      deliver: (message) => deliver(message, { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom }),
     });
     for (const o of outcomes) {
       if (o.outcome === "sent") process.stdout.write(`sent ${plan.content.label} to ${o.target.shown}\n`);

@@ -3,8 +3,8 @@ import { collections } from "../collections.js";
 import { signEmbedToken } from "../embed/embed-token.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { type DigestContent, type DigestPeriod, readDigest } from "./digest-content.js";
-import { deliver, messageFor } from "./digest-delivery.js";
-import type { DigestLinks } from "./digest-message.js";
+import { type DigestMail, digestMail } from "./digest-mail.js";
+import { type DigestLinks, mattermostBody, slackBody, teamsBody } from "./digest-message.js";
 import type { DigestTarget } from "./digest-target.js";
 
 /** How long a chat message's chart image stays valid: chat history is read for a long time. */
@@ -39,6 +39,20 @@ export async function planDigest(
   return { content, links: digestLinks(content, config, options.now), targets: options.targets, sent };
 }
 
+/** A digest as one target gets it: a webhook's JSON body, or a mail. */
+export type DigestMessage =
+  | { target: DigestTarget; body: Record<string, unknown> }
+  | { target: DigestTarget; mail: DigestMail };
+
+const BODIES = { slack: slackBody, mattermost: mattermostBody, teams: teamsBody } as const;
+
+/** What `target` is sent. */
+export function messageFor(target: DigestTarget, content: DigestContent, links: DigestLinks): DigestMessage {
+  if (target.kind === "mailto") return { target, mail: digestMail(content, links) };
+  // Chat services fetch the image themselves; the page's link is the same for everyone.
+  return { target, body: BODIES[target.kind](content, links) };
+}
+
 /**
  * Sends the digest to every target that does not have it yet (every target with `force`), all at
  * once; each one that arrives is remembered, so a failed one alone is tried again next time.
@@ -47,16 +61,20 @@ export async function sendDigest(
   client: MongoClient,
   config: HomeUsageConfig,
   plan: DigestPlan,
-  options: { force: boolean; now: () => Date },
+  options: {
+    force: boolean;
+    now: () => Date;
+    /** Delivers one message, or throws an error whose message says why and holds no secret. */
+    deliver: (message: DigestMessage) => Promise<void>;
+  },
 ): Promise<DigestOutcome[]> {
   const log = collections(client, config).digests;
-  const mail = { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom };
   return Promise.all(
     plan.targets.map(async (target): Promise<DigestOutcome> => {
       const sent = plan.sent.get(target.hash);
       if (sent && !options.force) return { target, outcome: "already", sent };
       try {
-        await deliver(messageFor(target, plan.content, plan.links), mail);
+        await options.deliver(messageFor(target, plan.content, plan.links));
       } catch (error) {
         return { target, outcome: "failed", reason: error instanceof Error ? error.message : String(error) };
       }

@@ -1,25 +1,10 @@
+// Delivery of a digest's messages: webhooks by fetch, mail by nodemailer (STARTTLS when the server offers
+// it), each given 10 s. What a failure says never holds a webhook URL or the SMTP password.
+import type { DigestMail, DigestMessage, DigestTarget } from "@home-usage/core";
 import { createTransport } from "nodemailer";
-import type { DigestContent } from "./digest-content.js";
-import { type DigestMail, digestMail } from "./digest-mail.js";
-import { type DigestLinks, mattermostBody, slackBody, teamsBody } from "./digest-message.js";
-import type { DigestTarget } from "./digest-target.js";
 
 /** How long a target may take to answer before it counts as failed. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
-
-/** A digest as one target gets it: a webhook's JSON body, or a mail. */
-export type DigestMessage =
-  | { target: DigestTarget; body: Record<string, unknown> }
-  | { target: DigestTarget; mail: DigestMail };
-
-const BODIES = { slack: slackBody, mattermost: mattermostBody, teams: teamsBody } as const;
-
-/** What `target` is sent. */
-export function messageFor(target: DigestTarget, content: DigestContent, links: DigestLinks): DigestMessage {
-  if (target.kind === "mailto") return { target, mail: digestMail(content, links) };
-  // Chat services fetch the image themselves; the page's link is the same for everyone.
-  return { target, body: BODIES[target.kind](content, links) };
-}
 
 /** The mail server and sender, when a message is a mail. */
 export interface MailSettings {
