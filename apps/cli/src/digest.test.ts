@@ -119,6 +119,11 @@ beforeAll(async () => {
       if (req.url?.startsWith("/hang")) return;
       received.push({ path: req.url ?? "", type: req.headers["content-type"], body: JSON.parse(data) });
       const down = failing.has(req.url ?? "");
+      // A service that takes its time: two runs at once are both in flight while it answers.
+      if (req.url?.startsWith("/slow")) {
+        setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end("ok"), 3_000);
+        return;
+      }
       res.writeHead(down ? 503 : 200, { "content-type": "text/plain" }).end(down ? "service unavailable" : "ok");
     });
   });
@@ -348,6 +353,20 @@ describe("home-usage digest", { timeout: 90_000 }, () => {
     );
     expect(forced.code, forced.stderr).toBe(0);
     expect(sinceNow(received, before).map((r) => r.path)).toEqual([`/slack${HOOK}`]);
+  });
+
+  it("sends a period once when two runs go at once (a cron job and its retry): the other says so", async () => {
+    const before = received.length;
+    const target = `slack:${hook("slow")}`;
+    const [a, b] = await Promise.all([
+      run(["digest", "--period", "week", "--to", target], envFor("main")),
+      run(["digest", "--period", "week", "--to", target], envFor("main")),
+    ]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(sinceNow(received, before).map((r) => r.path)).toEqual([`/slow${HOOK}`]);
+    const said = [a.stdout, b.stdout].sort();
+    expect(said.filter((out) => out.includes("sent 2026-W49 to slack:"))).toHaveLength(1);
+    expect(said.join("")).toMatch(/2026-W49 (is being sent to slack:\S+ by another run|was already sent to slack:)/);
   });
 
   it("names a failing target, still sends the others, exits 1, and retries only the failed one", {

@@ -61,6 +61,9 @@ export async function digest(options: DigestOptions): Promise<void> {
           `${plan.content.label} was already sent to ${o.target.shown} at ${when(o.sent)}: nothing sent (--force sends it again)\n`,
         );
       }
+      if (o.outcome === "busy") {
+        process.stdout.write(`${plan.content.label} is being sent to ${o.target.shown} by another run: nothing sent\n`);
+      }
       if (o.outcome === "failed") {
         process.stderr.write(`home-usage: ${plan.content.label} not sent to ${o.target.shown}: ${o.reason}\n`);
       }

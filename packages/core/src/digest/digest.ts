@@ -23,6 +23,8 @@ export interface DigestPlan {
 export type DigestOutcome =
   | { target: DigestTarget; outcome: "sent" }
   | { target: DigestTarget; outcome: "already"; sent: Date }
+  /** Another run is sending it at this moment. */
+  | { target: DigestTarget; outcome: "busy" }
   | { target: DigestTarget; outcome: "failed"; reason: string };
 
 /** Reads the digest of the last complete period and what was already sent of it. Writes nothing. */
@@ -73,12 +75,18 @@ export async function sendDigest(
     plan.targets.map(async (target): Promise<DigestOutcome> => {
       const sent = plan.sent.get(target.hash);
       if (sent && !options.force) return { target, outcome: "already", sent };
+      const entry = { period: plan.content.label, target: target.hash, shown: target.shown };
+      const claim = await log.claim(entry, options.force);
+      if (!claim.claimed) {
+        return claim.sent ? { target, outcome: "already", sent: claim.sent } : { target, outcome: "busy" };
+      }
       try {
         await options.deliver(messageFor(target, plan.content, plan.links));
       } catch (error) {
+        await log.release(entry);
         return { target, outcome: "failed", reason: error instanceof Error ? error.message : String(error) };
       }
-      await log.record({ period: plan.content.label, target: target.hash, shown: target.shown, sent: options.now() });
+      await log.record({ ...entry, sent: options.now() });
       return { target, outcome: "sent" };
     }),
   );
