@@ -78,6 +78,14 @@ export {
 } from "./log/login-signal.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
 export {
+  HIDDEN_NAMES_MESSAGE,
+  type NamesMode,
+  type NamesPolicy,
+  namesPolicy,
+  refuseHiddenNames,
+} from "./privacy/names-policy.js";
+export { identityOf, isPseudonym, pseudonym } from "./privacy/pseudonym.js";
+export {
   CHART_GROUPS,
   type GroupLine,
   type GroupReport,

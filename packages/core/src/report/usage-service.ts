@@ -1,5 +1,6 @@
 import type { MongoClient } from "mongodb";
 import { collections } from "../collections.js";
+import { namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
@@ -25,6 +26,7 @@ export function createUsageService(options: {
   const { client, config, maxTimeMS } = options;
   const { rollup, accounts: roles } = collections(client, config);
   const storeFor = (signal?: AbortSignal) => rollup({ maxTimeMS, signal });
+  const names = namesPolicy(config);
   const sharedSettings = sharedRead(options.settingsTtlMs ?? 0, () => storeFor().settings());
 
   const open = async (store: RollupStore, args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> => {
@@ -101,21 +103,32 @@ export function createUsageService(options: {
       return { query: opened.query, report: await readGroupsOf(opened, signal) };
     },
 
-    /** Everybody known to the rollup or with an account, with their logins in the range. */
+    /** How names may be shown, as the configuration says. */
+    names,
+
+    /**
+     * Everybody known to the rollup or with an account, with their logins in the range, named as the
+     * names policy says; refused (`E_FORBIDDEN`) when names are hidden.
+     */
     async people(
       args: UsageArguments,
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
+      refuseHiddenNames(names, "E_FORBIDDEN");
       const store = storeFor(signal);
       const { settings, zone, query } = await open(store, args, now, signal);
-      const rows = await listPeople(store, settings, roles, query, {
+      const listed = await listPeople(store, settings, roles, query, {
         zone,
         now,
         exclude: loginExclusions(config),
         maxTimeMS,
         signal,
       });
+      // Every name that leaves goes through the policy; pseudonyms are listed in their own order, so the
+      // order of the list says nothing of the names behind them.
+      const rows = listed.map((row) => ({ ...row, user: names.display(row.user) }));
+      if (names.mode !== "show") rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
       return { query, zone, rows };
     },
   };
