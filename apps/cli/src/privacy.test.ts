@@ -103,3 +103,36 @@ describe("home-usage users and HOME_USAGE_NAMES", () => {
     }
   });
 });
+
+describe("home-usage forget", () => {
+  const withSecret = () => env({ HOME_USAGE_PSEUDONYM_SECRET: SECRET });
+
+  it("needs the secret, and refuses a name never seen with exit 2, changing nothing", async () => {
+    const before = await t.db.collection("login").find().sort({ _id: 1 }).toArray();
+    const noSecret = await run(["forget", "anna.schmidt"], env());
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr).toContain("HOME_USAGE_PSEUDONYM_SECRET");
+    const unknown = await run(["forget", "nobody.known"], withSecret());
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('"nobody.known"');
+    expect(await t.db.collection("login").find().sort({ _id: 1 }).toArray()).toEqual(before);
+  });
+
+  it("erases a person, says what it changed, and leaves them out of the people list and later runs", async () => {
+    const { code, stdout, stderr } = await run(["forget", "carla.meier"], withSecret());
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('forgot "carla.meier": named in 3 days');
+    expect(stdout).toContain("erased 3 logins");
+    expect(stdout).toContain("distinct people over the processed days: 3 before, 2 after; logins: 6 before, 3 after");
+    expect(stdout).toContain("sys.log");
+    const listed = await run(["users", "--format", "csv"], withSecret());
+    expect(listed.stdout).not.toContain("carla.meier");
+    expect(listed.stdout).toContain("anna.schmidt");
+    const again = await run(["aggregate", "--start", "2026-11-17"], withSecret());
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain("3 logins of forgotten people left out");
+    const aggregateWithout = await run(["aggregate"], env());
+    expect(aggregateWithout.code).toBe(2);
+    expect(aggregateWithout.stderr).toContain("HOME_USAGE_PSEUDONYM_SECRET");
+  });
+});

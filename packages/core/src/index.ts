@@ -77,6 +77,7 @@ export {
   loginPreset,
 } from "./log/login-signal.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
+export { type ForgetOptions, type ForgetResult, forgetPeople } from "./privacy/forget.js";
 export {
   HIDDEN_NAMES_MESSAGE,
   type NamesMode,

@@ -62,6 +62,8 @@ export interface AggregationResult extends RunCounts {
   /** Login records in the range (a dry run counts them instead of reading them). */
   candidates?: number;
   excluded: number;
+  /** Logins of people `forget` erased, left out. */
+  forgotten: number;
   /**
    * Of `skipped`, the records of each reason: `created` not a valid date (counted over the whole log in a
    * run that starts from the oldest login record, since a range of days cannot hold them), no usable
@@ -107,6 +109,7 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
   const result = (fields: Partial<AggregationResult>): AggregationResult => ({
     ...tally.counts,
     excluded: tally.excluded,
+    forgotten: tally.forgotten,
     skippedBy: { ...tally.skippedBy },
     refreshed: tally.refreshed,
     signals: tally.signals(),
@@ -253,7 +256,7 @@ async function read(job: Job): Promise<Run | null> {
       await buildUntil(job, run, day);
       dayEnd = nextDay(run.current?.day ?? run.days.first).toMillis();
     }
-    const user = tally.login(matcher.match(record), matcher);
+    const user = tally.login(matcher.match(record), matcher, plan.forgotten);
     if (user !== null) addLogin(run, user, created);
   }
   return job.run;
@@ -291,7 +294,9 @@ async function buildUntil(job: Job, run: Run, until: DateTime) {
 /** A processed day outside the run's range, read back from the rollup so the periods holding it follow. */
 async function readBack(job: Job, builder: RollupBuilder, day: DateTime) {
   stopIfAsked(job);
-  builder.addDay(day, (await job.plan.store.day(periodKeys(day).day))?.users ?? null, false);
+  const users = (await job.plan.store.day(periodKeys(day).day))?.users;
+  // A forget that did not finish may have left the people it erased in days it had not rewritten yet.
+  builder.addDay(day, users?.filter((e) => !job.plan.forgotten(e.user)) ?? null, false);
   job.tally.refreshed++;
 }
 

@@ -5,6 +5,7 @@ import { formatNamespace } from "../database.js";
 import { HomeUsageError } from "../errors.js";
 import type { LogReader } from "../log/log-reader.js";
 import { compileLoginSignal, type LoginMatcher } from "../log/login-signal.js";
+import { forgottenPeople } from "../privacy/forgotten-people.js";
 import { ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
@@ -65,6 +66,8 @@ export interface Plan {
   readonly extent: Days;
   /** The days the settings say are processed while the run goes on (a rebuild in place: the earlier build's). */
   readonly shown: Days;
+  /** Whether a user is one of the people `forget` erased: their records are left out. */
+  readonly forgotten: (user: string) => boolean;
   /** The days from `first` to the run's last day, refused when longer than the limit allows. */
   rangeOf(first: DateTime, from: string): DayRange;
 }
@@ -90,6 +93,8 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   const replaced = options.reset ? await readableSettings(store) : null;
   const inPlace = replaced?.first && replaced.last ? { first: replaced.first, last: replaced.last } : null;
   checkSettings(settings, { zone, login, target: formatNamespace(config.target) });
+  // Kept through a --reset: who was forgotten stays forgotten.
+  const forgotten = forgottenPeople(await store.privacy(), config.pseudonymSecret);
 
   const cookie = options.reset ? null : await cookies.read();
   checkNotAfterToday(cookie, settings, startOfDay(now, zone), config);
@@ -106,7 +111,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   const extent = { first: settings?.first ?? null, last: settings?.last ?? null };
   return {
     ...{ config, clock, now, zone, log, cookies, store, matcher, login },
-    ...{ settings, replaced, inPlace, cookie, end, range, extent, rangeOf },
+    ...{ settings, replaced, inPlace, cookie, end, range, extent, rangeOf, forgotten },
     filter: { ...matcher.filter, created },
     shown: inPlace ?? extent,
   };

@@ -1,6 +1,8 @@
 import type { MongoClient } from "mongodb";
 import { collections } from "../collections.js";
+import { forgottenPeople } from "../privacy/forgotten-people.js";
 import { namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
+import { secretCheck } from "../privacy/pseudonym.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
@@ -118,13 +120,16 @@ export function createUsageService(options: {
       refuseHiddenNames(names, "E_FORBIDDEN");
       const store = storeFor(signal);
       const { settings, zone, query } = await open(store, args, now, signal);
-      const listed = await listPeople(store, settings, roles, query, {
-        zone,
-        now,
-        exclude: loginExclusions(config),
-        maxTimeMS,
-        signal,
-      });
+      const [people, privacy] = await Promise.all([
+        listPeople(store, settings, roles, query, { zone, now, exclude: loginExclusions(config), maxTimeMS, signal }),
+        store.privacy(),
+      ]);
+      // The forgotten may still have an account in core4: they are left out of the list as well, which
+      // takes the secret they were forgotten with.
+      const secret = config.pseudonymSecret;
+      const forgotten =
+        secret && privacy?.secretCheck === secretCheck(secret) ? forgottenPeople(privacy, secret) : () => false;
+      const listed = people.filter((row) => !forgotten(row.user));
       // Every name that leaves goes through the policy; pseudonyms are listed in their own order, so the
       // order of the list says nothing of the names behind them.
       const rows = listed.map((row) => ({ ...row, user: names.display(row.user) }));

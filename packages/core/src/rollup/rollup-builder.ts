@@ -42,6 +42,8 @@ export class RollupBuilder {
   private next: DateTime | null = null;
   /** The last day added, or null. */
   last: DateTime | null = null;
+  /** People documents and summary pages' entries written so far. */
+  readonly written = { people: 0, summaries: 0 };
 
   constructor(
     private readonly store: RollupStore,
@@ -208,6 +210,8 @@ export class RollupBuilder {
       }),
     );
     await this.store.writeSummaries(summaries, this.options.clock());
+    this.written.people += people.length;
+    this.written.summaries += summaries.length;
   }
 
   private summarize({ span, people }: Open): void {

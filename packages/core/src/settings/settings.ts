@@ -229,7 +229,8 @@ export const SETTINGS = {
     env: "HOME_USAGE_PSEUDONYM_SECRET",
     schema: z.string().min(16, "must be at least 16 characters").optional(),
     defaultText: "none",
-    description: "the key of the pseudonyms (16 characters or more; never a flag); needed by `pseudonymous`",
+    description:
+      "the key of the pseudonyms (16 characters or more; never a flag); needed by `pseudonymous` and `forget`, and by every run once somebody was forgotten",
     programs: BOTH,
     secret: true,
   }),
