@@ -2,6 +2,7 @@ import type { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
 import { lostDatabase } from "../database.js";
 import { HomeUsageError } from "../errors.js";
+import { expireNames } from "../privacy/name-retention.js";
 import type { DayEntry } from "../rollup/people.js";
 import { RollupBuilder } from "../rollup/rollup-builder.js";
 import type { HomeUsageConfig } from "../settings/config.js";
@@ -220,6 +221,8 @@ async function begin(job: Job, days: DayRange): Promise<Run> {
     clock: plan.clock,
     zone,
     replacing: plan.inPlace ?? undefined,
+    identity: plan.identity,
+    pseudonymsBefore: plan.pseudonymsBefore,
   });
   const from = repairDay ? startOfDay(repairDay, zone) : days.first;
   await builder.begin(from);
@@ -347,8 +350,23 @@ async function finish(job: Job, run: Run) {
     await plan.store.removeOutside(built.first, built.last, plan.zone);
     await plan.store.writeSettings(settingsOf(plan, built, plan.clock()));
   }
+  await expireOldNames(plan, labels(run.days).first);
   tally.counts.users = tally.people.size;
   await plan.cookies.finishRun({ finished: plan.clock(), outcome: "done", ...tally.final() }, { repaired: true });
+}
+
+/** With a name retention: the names of periods that have ended long enough ago become pseudonyms. */
+async function expireOldNames(plan: Plan, runFirst: string) {
+  const { pseudonymsBefore: before, config } = plan;
+  if (!before || !config.pseudonymSecret) return;
+  const first = earliest(plan.shown.first, runFirst) as string;
+  await expireNames(plan.store, {
+    first: parseDate(first, { zone: plan.zone, now: plan.now, name: "first" }),
+    before,
+    record: plan.privacy,
+    secret: config.pseudonymSecret,
+    clock: plan.clock,
+  });
 }
 
 /** The error a failed run throws, its outcome recorded in the cookie once the run had begun. */

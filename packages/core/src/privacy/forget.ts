@@ -98,6 +98,7 @@ export async function forgetPeople(options: ForgetOptions): Promise<ForgetResult
         clock,
         identity,
         gone: (user: string) => known.has(identity(user)),
+        pseudonymsBefore: privacy?.pseudonymsBefore,
       },
     );
     await cookies.markRewritten(clock());
@@ -116,12 +117,25 @@ export async function forgetPeople(options: ForgetOptions): Promise<ForgetResult
 async function rebuild(
   store: RollupStore,
   days: { zone: string; first: string; last: string },
-  options: { clock: () => Date; identity: (user: string) => string; gone: (user: string) => boolean },
+  options: {
+    clock: () => Date;
+    identity: (user: string) => string;
+    gone: (user: string) => boolean;
+    pseudonymsBefore?: Date;
+  },
 ): Promise<Omit<ForgetResult, "named" | "forgotten" | "elapsedMs">> {
   const { zone } = days;
   const first = DateTime.fromISO(days.first, { zone }).startOf("day");
   const last = DateTime.fromISO(days.last, { zone }).startOf("day");
-  const builder = new RollupBuilder(store, { extent: days, clock: options.clock, zone });
+  const expired = options.pseudonymsBefore;
+  const builder = new RollupBuilder(store, {
+    extent: days,
+    clock: options.clock,
+    zone,
+    identity: options.identity,
+    // Expired names stay pseudonyms.
+    pseudonymsBefore: expired ? DateTime.fromJSDate(expired, { zone }) : undefined,
+  });
   await builder.begin(first);
   const before = new Set<string>();
   const after = new Set<string>();

@@ -2,7 +2,7 @@ import type { MongoClient } from "mongodb";
 import { collections } from "../collections.js";
 import { forgottenPeople } from "../privacy/forgotten-people.js";
 import { namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
-import { secretCheck } from "../privacy/pseudonym.js";
+import { identityOf, secretCheck } from "../privacy/pseudonym.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
@@ -29,6 +29,8 @@ export function createUsageService(options: {
   const { rollup, accounts: roles } = collections(client, config);
   const storeFor = (signal?: AbortSignal) => rollup({ maxTimeMS, signal });
   const names = namesPolicy(config);
+  // With the secret, a name and its pseudonym (a name expired by HOME_USAGE_NAME_RETENTION_DAYS) are one person.
+  const identity = identityOf(config.pseudonymSecret);
   const sharedSettings = sharedRead(options.settingsTtlMs ?? 0, () => storeFor().settings());
 
   const open = async (store: RollupStore, args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> => {
@@ -38,7 +40,7 @@ export function createUsageService(options: {
   };
 
   const read = (opened: Opened, now: Date, signal?: AbortSignal): Promise<UsageReport> =>
-    readUsage(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone });
+    readUsage(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity });
 
   const readGroupsOf = (opened: Opened, signal?: AbortSignal): Promise<GroupReport> =>
     readGroups(storeFor(signal), opened.settings, roles, opened.query, {
@@ -46,6 +48,7 @@ export function createUsageService(options: {
       minGroupSize: config.minGroupSize,
       maxTimeMS,
       signal,
+      identity,
     });
 
   return {
@@ -77,7 +80,7 @@ export function createUsageService(options: {
 
     /** The retention of a query `openRetention` gave; `signal` stops the reads. */
     readRetention: (opened: OpenedRetention, now: Date, signal?: AbortSignal): Promise<RetentionReport> =>
-      readRetention(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone }),
+      readRetention(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity }),
 
     /** First-time cohorts and how many of each came back in each later period. */
     async retention(
@@ -89,7 +92,7 @@ export function createUsageService(options: {
       const settings = await store.settings();
       const zone = rollupZone(settings, config);
       const query = parseRetentionArguments(args, { zone, now });
-      return { query, report: await readRetention(store, settings, query, { now, zone }) };
+      return { query, report: await readRetention(store, settings, query, { now, zone, identity }) };
     },
 
     /** The report of a query `open` gave, per core4 group. */
@@ -121,7 +124,14 @@ export function createUsageService(options: {
       const store = storeFor(signal);
       const { settings, zone, query } = await open(store, args, now, signal);
       const [people, privacy] = await Promise.all([
-        listPeople(store, settings, roles, query, { zone, now, exclude: loginExclusions(config), maxTimeMS, signal }),
+        listPeople(store, settings, roles, query, {
+          zone,
+          now,
+          exclude: loginExclusions(config),
+          maxTimeMS,
+          signal,
+          identity,
+        }),
         store.privacy(),
       ]);
       // The forgotten may still have an account in core4: they are left out of the list as well, which

@@ -136,8 +136,8 @@ const SETTINGS_ID = "settings";
 
 /**
  * What the rollup keeps for privacy, beside its settings: the keyed pseudonyms (never the names) of the
- * people `home-usage forget` erased, so that no later run or rebuild counts them again, and a check of
- * the secret they were made with.
+ * people `home-usage forget` erased, so that no later run or rebuild counts them again, how far names
+ * have expired into pseudonyms, and a check of the secret the pseudonyms were made with.
  */
 export interface PrivacyRecord {
   _id: "privacy";
@@ -145,6 +145,8 @@ export interface PrivacyRecord {
   forgotten: string[];
   /** An HMAC of a fixed text with the pseudonym secret: a later run with another secret is refused. */
   secretCheck: string;
+  /** A name retention's progress: documents of periods that ended by then hold pseudonyms only. */
+  pseudonymsBefore?: Date;
   updated: Date;
 }
 
@@ -192,6 +194,7 @@ const peoplePart = (entry: typeof dayEntry | typeof personEntry, label: string, 
 const privacyRecord = z.object({
   forgotten: z.array(z.string().regex(/^p-[0-9a-f]{16}$/, "must hold keyed pseudonyms")),
   secretCheck: z.string(),
+  pseudonymsBefore: date.optional(),
   updated: date,
 });
 const summaryPage = z.object({

@@ -234,6 +234,15 @@ export const SETTINGS = {
     programs: BOTH,
     secret: true,
   }),
+  nameRetention: setting({
+    env: "HOME_USAGE_NAME_RETENTION_DAYS",
+    flag: "--name-retention <days>",
+    schema: wholeNumber(0, 100_000).optional(),
+    defaultText: "none: names are kept",
+    description:
+      "each run replaces the names in the rollup's documents of periods that ended more than this many days ago by keyed pseudonyms",
+    programs: CLI,
+  }),
   embedSecret: setting({
     env: "HOME_USAGE_EMBED_SECRET",
     flag: "--embed-secret <secret>",
