@@ -131,6 +131,9 @@ describe("home-usage forget", () => {
     const again = await run(["aggregate", "--start", "2026-11-17"], withSecret());
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("3 logins of forgotten people left out");
+    const retention = await run(["aggregate", "--name-retention", "30"], env());
+    expect(retention.code).toBe(2);
+    expect(retention.stderr).toContain("--name-retention needs HOME_USAGE_PSEUDONYM_SECRET");
     const aggregateWithout = await run(["aggregate"], env());
     expect(aggregateWithout.code).toBe(2);
     expect(aggregateWithout.stderr).toContain("HOME_USAGE_PSEUDONYM_SECRET");
