@@ -243,7 +243,7 @@ export function openApiDocument() {
         PersonRow: {
           type: "object",
           properties: {
-            user: { type: "string" },
+            user: { type: "string", description: "The name, or its keyed pseudonym (HOME_USAGE_NAMES=pseudonymous)." },
             logins: { type: "integer", description: "Logins within the range." },
             days: { type: "integer", description: "Days with a login within the range." },
             firstSeen: { type: ["string", "null"], description: "First login ever (ISO instant), null if never." },
@@ -301,7 +301,7 @@ export function openApiDocument() {
       }),
       "/usage/login/users": both({
         summary:
-          "Everybody known to the rollup or with a core4 account, with logins and days within the range. Names are personal data: needs a token whenever tokens are configured; never cached.",
+          "Everybody known to the rollup or with a core4 account, with logins and days within the range. Names are personal data: needs a token whenever tokens are configured; never cached. HOME_USAGE_NAMES=pseudonymous lists keyed pseudonyms (p- and 16 hex digits) instead of names; HOME_USAGE_NAMES=hidden answers 403.",
         parameters: [
           common.find((p) => p.name === "start"),
           common.find((p) => p.name === "end"),

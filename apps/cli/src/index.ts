@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { aggregate } from "./commands/aggregate.js";
 import { demoData } from "./commands/demo-data.js";
 import { digest } from "./commands/digest.js";
+import { forget } from "./commands/forget.js";
 import { embedUrl, plot, report, users } from "./commands/report.js";
 import { retention } from "./commands/retention.js";
 import { status } from "./commands/status.js";
@@ -108,6 +109,21 @@ program
   .option("--json", "print JSON")
   .addHelpText("after", examples(["home-usage status", "home-usage status --json"]))
   .action((_options, command: Command) => status(command.optsWithGlobals()));
+
+program
+  .command("forget")
+  .description(
+    "erase people from the rollup as if their logins had never been read; the rollup keeps only their keyed pseudonyms, so no later run counts them again (needs HOME_USAGE_PSEUDONYM_SECRET; core4's sys.log is not touched)",
+  )
+  .argument("<name...>", "the people's names, as the log writes them")
+  .addHelpText(
+    "after",
+    examples([
+      "HOME_USAGE_PSEUDONYM_SECRET=... home-usage forget anna.schmidt",
+      "home-usage forget anna.schmidt bernd.kraus",
+    ]),
+  )
+  .action((names: string[], _options, command: Command) => forget(names, command.optsWithGlobals()));
 
 program
   .command("demo-data")

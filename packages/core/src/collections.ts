@@ -8,6 +8,7 @@ import type { LogRecord } from "./log/login-signal.js";
 import {
   createRollupStore,
   type PeopleDocument,
+  type PrivacyRecord,
   type RollupSettings,
   type RollupStore,
   type SummaryPage,
@@ -55,7 +56,7 @@ export function collections(
       if (reads.signal) setMaxListeners(0, reads.signal);
       return createRollupStore({
         target: open<PeopleDocument>(settings.target),
-        summaries: open<SummaryPage | RollupSettings>(settings.periods),
+        summaries: open<SummaryPage | RollupSettings | PrivacyRecord>(settings.periods),
         targetName: settings.target,
         summariesName: settings.periods,
         ...reads,

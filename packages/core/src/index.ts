@@ -28,6 +28,15 @@ export { MAX_NAME_LENGTH } from "./job/run-tally.js";
 export { readStatus } from "./job/status.js";
 export { compileLoginSignal } from "./log/login-signal.js";
 export { createLogger, type LogFormat, type Logger } from "./logger.js";
+export { type ForgetOptions, type ForgetResult, forgetPeople } from "./privacy/forget.js";
+export {
+  HIDDEN_NAMES_MESSAGE,
+  type NamesMode,
+  type NamesPolicy,
+  namesPolicy,
+  refuseHiddenNames,
+} from "./privacy/names-policy.js";
+export { identityOf, isPseudonym, pseudonym } from "./privacy/pseudonym.js";
 export type { GroupLine, GroupReport, GroupRow } from "./report/group-report.js";
 export type { PersonRow } from "./report/people-list.js";
 export { formatReport, formatTable, printable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";

@@ -10,11 +10,13 @@ import {
   formatTable,
   HomeUsageError,
   MAX_TITLE_LENGTH,
+  namesPolicy,
   parseCohort,
   parseDuration,
   parseMetric,
   parseRetentionArguments,
   parseUsageArguments,
+  refuseHiddenNames,
   renderChart,
   renderPng,
   signEmbedToken,
@@ -98,6 +100,7 @@ export async function report(
 /** Everybody known to the rollup or with an account, with their logins in the range. */
 export async function users(options: RangeOptions & { format: "table" | "csv" | "json" }) {
   const config = await readConfig(options);
+  refuseHiddenNames(namesPolicy(config), "E_USAGE");
   const now = clockOf(config)();
   const { rows } = await withDatabase(config, (client) => createUsageService({ client, config }).people(options, now));
   const columns = ["user", "logins", "days", "firstSeen", "lastSeen", "account"] as const;

@@ -2,6 +2,7 @@ import type { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
 import { lostDatabase } from "../database.js";
 import { HomeUsageError } from "../errors.js";
+import { expireNames } from "../privacy/name-retention.js";
 import type { DayEntry } from "../rollup/people.js";
 import { RollupBuilder } from "../rollup/rollup-builder.js";
 import type { HomeUsageConfig } from "../settings/config.js";
@@ -62,6 +63,8 @@ export interface AggregationResult extends RunCounts {
   /** Login records in the range (a dry run counts them instead of reading them). */
   candidates?: number;
   excluded: number;
+  /** Logins of people `forget` erased, left out. */
+  forgotten: number;
   /**
    * Of `skipped`, the records of each reason: `created` not a valid date (counted over the whole log in a
    * run that starts from the oldest login record, since a range of days cannot hold them), no usable
@@ -107,6 +110,7 @@ async function aggregate(options: AggregationOptions): Promise<AggregationResult
   const result = (fields: Partial<AggregationResult>): AggregationResult => ({
     ...tally.counts,
     excluded: tally.excluded,
+    forgotten: tally.forgotten,
     skippedBy: { ...tally.skippedBy },
     refreshed: tally.refreshed,
     signals: tally.signals(),
@@ -217,6 +221,8 @@ async function begin(job: Job, days: DayRange): Promise<Run> {
     clock: plan.clock,
     zone,
     replacing: plan.inPlace ?? undefined,
+    identity: plan.identity,
+    pseudonymsBefore: plan.pseudonymsBefore,
   });
   const from = repairDay ? startOfDay(repairDay, zone) : days.first;
   await builder.begin(from);
@@ -253,7 +259,7 @@ async function read(job: Job): Promise<Run | null> {
       await buildUntil(job, run, day);
       dayEnd = nextDay(run.current?.day ?? run.days.first).toMillis();
     }
-    const user = tally.login(matcher.match(record), matcher);
+    const user = tally.login(matcher.match(record), matcher, plan.forgotten);
     if (user !== null) addLogin(run, user, created);
   }
   return job.run;
@@ -291,7 +297,9 @@ async function buildUntil(job: Job, run: Run, until: DateTime) {
 /** A processed day outside the run's range, read back from the rollup so the periods holding it follow. */
 async function readBack(job: Job, builder: RollupBuilder, day: DateTime) {
   stopIfAsked(job);
-  builder.addDay(day, (await job.plan.store.day(periodKeys(day).day))?.users ?? null, false);
+  const users = (await job.plan.store.day(periodKeys(day).day))?.users;
+  // A forget that did not finish may have left the people it erased in days it had not rewritten yet.
+  builder.addDay(day, users?.filter((e) => !job.plan.forgotten(e.user)) ?? null, false);
   job.tally.refreshed++;
 }
 
@@ -342,8 +350,23 @@ async function finish(job: Job, run: Run) {
     await plan.store.removeOutside(built.first, built.last, plan.zone);
     await plan.store.writeSettings(settingsOf(plan, built, plan.clock()));
   }
+  await expireOldNames(plan, labels(run.days).first);
   tally.counts.users = tally.people.size;
   await plan.cookies.finishRun({ finished: plan.clock(), outcome: "done", ...tally.final() }, { repaired: true });
+}
+
+/** With a name retention: the names of periods that have ended long enough ago become pseudonyms. */
+async function expireOldNames(plan: Plan, runFirst: string) {
+  const { pseudonymsBefore: before, config } = plan;
+  if (!before || !config.pseudonymSecret) return;
+  const first = earliest(plan.shown.first, runFirst) as string;
+  await expireNames(plan.store, {
+    first: parseDate(first, { zone: plan.zone, now: plan.now, name: "first" }),
+    before,
+    record: plan.privacy,
+    secret: config.pseudonymSecret,
+    clock: plan.clock,
+  });
 }
 
 /** The error a failed run throws, its outcome recorded in the cookie once the run had begun. */

@@ -51,6 +51,8 @@ export interface Cookie {
    * checkpoint: the next run brings the periods from there on up to date.
    */
   repairFrom?: string;
+  /** When `forget` last rewrote the rollup outside a run: readers' caches hold older answers. */
+  rewritten?: Date;
   lastRun?: RunRecord;
 }
 
@@ -88,6 +90,7 @@ const cookieSchema = z.object({
   offset: z.date("must be a date").optional(),
   offsetDay: calendarDay.optional(),
   repairFrom: calendarDay.optional(),
+  rewritten: z.date().optional(),
   lastRun: runSchema.optional(),
 });
 
@@ -142,8 +145,21 @@ export function createCookieStore(collection: Collection<Cookie>, namespace: Nam
       const cookie = await read(bounds);
       const run = cookie?.lastRun;
       const written = run?.finished ?? run?.started;
-      return { key: JSON.stringify([cookie?.offset, run?.started, run?.days, run?.finished]), asOf: written };
+      return {
+        // A forget's rewrite changes the key too; a rollup never rewritten keeps the key it always had.
+        key: JSON.stringify([
+          cookie?.offset,
+          run?.started,
+          run?.days,
+          run?.finished,
+          ...(cookie?.rewritten ? [cookie.rewritten] : []),
+        ]),
+        asOf: written,
+      };
     },
+
+    /** Records that the rollup was rewritten outside a run (`forget`), so readers' caches let go. */
+    markRewritten: (at: Date) => collection.updateOne({ _id: jobName }, { $set: { rewritten: at } }, { upsert: true }),
 
     startRun: (run: Omit<RunRecord, "outcome" | keyof RunCounts>, repairFrom?: string) =>
       collection.updateOne(

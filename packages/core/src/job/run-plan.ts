@@ -5,7 +5,9 @@ import { formatNamespace } from "../database.js";
 import { HomeUsageError } from "../errors.js";
 import type { LogReader } from "../log/log-reader.js";
 import { compileLoginSignal, type LoginMatcher } from "../log/login-signal.js";
-import { ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
+import { checkSecret, forgottenPeople } from "../privacy/forgotten-people.js";
+import { rollupIdentity } from "../privacy/name-retention.js";
+import { type PrivacyRecord, ROLLUP_SCHEMA, type RollupSettings, type RollupStore } from "../rollup/rollup.js";
 import { clockOf, type HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
 import { nextDay, periodKeys, startOfDay } from "../time/periods.js";
@@ -65,6 +67,14 @@ export interface Plan {
   readonly extent: Days;
   /** The days the settings say are processed while the run goes on (a rebuild in place: the earlier build's). */
   readonly shown: Days;
+  /** Whether a user is one of the people `forget` erased: their records are left out. */
+  readonly forgotten: (user: string) => boolean;
+  /** What the rollup keeps for privacy, before the run. */
+  readonly privacy: PrivacyRecord | null;
+  /** Who an entry's user is: a name and its pseudonym are one person. */
+  readonly identity: (user: string) => string;
+  /** With a name retention: documents of periods that ended by then get pseudonyms, not names. */
+  readonly pseudonymsBefore?: DateTime;
   /** The days from `first` to the run's last day, refused when longer than the limit allows. */
   rangeOf(first: DateTime, from: string): DayRange;
 }
@@ -90,6 +100,14 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   const replaced = options.reset ? await readableSettings(store) : null;
   const inPlace = replaced?.first && replaced.last ? { first: replaced.first, last: replaced.last } : null;
   checkSettings(settings, { zone, login, target: formatNamespace(config.target) });
+  // Kept through a --reset: who was forgotten stays forgotten, and expired names stay pseudonyms.
+  const privacy = await store.privacy();
+  const secret = config.pseudonymSecret;
+  if (secret) checkSecret(privacy, secret);
+  const forgotten = forgottenPeople(privacy, secret);
+  const identity = rollupIdentity(privacy, secret);
+  const retention = config.nameRetention;
+  const pseudonymsBefore = retention === undefined ? undefined : startOfDay(now, zone).minus({ days: retention });
 
   const cookie = options.reset ? null : await cookies.read();
   checkNotAfterToday(cookie, settings, startOfDay(now, zone), config);
@@ -106,7 +124,8 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   const extent = { first: settings?.first ?? null, last: settings?.last ?? null };
   return {
     ...{ config, clock, now, zone, log, cookies, store, matcher, login },
-    ...{ settings, replaced, inPlace, cookie, end, range, extent, rangeOf },
+    ...{ settings, replaced, inPlace, cookie, end, range, extent, rangeOf, forgotten },
+    ...{ privacy, identity, pseudonymsBefore },
     filter: { ...matcher.filter, created },
     shown: inPlace ?? extent,
   };

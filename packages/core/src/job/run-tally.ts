@@ -14,6 +14,8 @@ export class Tally {
   readonly skippedBy: SkippedBy = { created: 0, user: 0, tooLong: 0 };
   /** Logins of technical accounts, left out. */
   excluded = 0;
+  /** Logins of people `forget` erased, left out. */
+  forgotten = 0;
   /** Processed days read back from the rollup to bring later periods up to date. */
   refreshed = 0;
   /** Everybody with a login in the run. */
@@ -35,10 +37,15 @@ export class Tally {
   }
 
   /** Counts a login record's match; the person to count, or null when it is skipped or left out. */
-  login(hit: ReturnType<LoginMatcher["match"]>, matcher: LoginMatcher): string | null {
+  login(
+    hit: ReturnType<LoginMatcher["match"]>,
+    matcher: LoginMatcher,
+    forgotten: (user: string) => boolean,
+  ): string | null {
     if (hit === null) this.skip("user");
     else if (hit.user.length > MAX_NAME_LENGTH) this.skip("tooLong");
     else if (matcher.excludes(hit.user)) this.excluded++;
+    else if (forgotten(hit.user)) this.forgotten++;
     else {
       this.counts.logins++;
       this.bySignal.set(hit.signal, (this.bySignal.get(hit.signal) ?? 0) + 1);

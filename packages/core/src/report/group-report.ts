@@ -67,7 +67,13 @@ export async function readGroups(
   settings: RollupSettings | null,
   roles: Accounts,
   query: UsageQuery,
-  context: { zone: string; minGroupSize: number; maxTimeMS?: number; signal?: AbortSignal },
+  context: {
+    zone: string;
+    minGroupSize: number;
+    maxTimeMS?: number;
+    signal?: AbortSignal;
+    identity?: (user: string) => string;
+  },
 ): Promise<GroupReport> {
   const began = Date.now();
   const { zone, minGroupSize } = context;
@@ -83,7 +89,9 @@ export async function readGroups(
   // Both reads at once, awaited together, so a failure of either is the one answer.
   const [roleDocs, people] = await Promise.all([
     roles.read(context),
-    processedEnd ? Promise.all(spans.map((span) => peopleOf(store, span, days, processedEnd))) : spans.map(() => null),
+    processedEnd
+      ? Promise.all(spans.map((span) => peopleOf(store, span, days, processedEnd, context.identity)))
+      : spans.map(() => null),
   ]);
 
   const graph = createRoleGraph(roleDocs);
@@ -93,6 +101,15 @@ export async function readGroups(
   const groups = [...new Set(named)].sort(byText);
   groups.push(NO_GROUP, NO_ACCOUNT);
   const membership = new Map<string, string[]>();
+  const identity = context.identity;
+  const byIdentity = identity
+    ? new Map(
+        roleDocs
+          .filter((d) => typeof d.name === "string" && isAccount(d))
+          .map((d) => [identity(d.name as string), d.name as string]),
+      )
+    : null;
+  const accountName = (id: string) => byIdentity?.get(id);
   const groupsOf = (user: string): string[] => {
     let found = membership.get(user);
     if (!found) {
@@ -118,7 +135,8 @@ export async function readGroups(
     const members = new Map<string, Set<string>>(groups.map((g) => [g, new Set()]));
     const logins = new Map<string, number>(groups.map((g) => [g, 0]));
     for (const [user, tally] of period.byUser) {
-      for (const group of groupsOf(user)) {
+      // Memberships are by name: an expired name's pseudonym finds its account through its identity.
+      for (const group of groupsOf(accountName(user) ?? tally.user)) {
         members.get(group)?.add(user);
         logins.set(group, (logins.get(group) ?? 0) + tally.logins);
       }
@@ -195,13 +213,14 @@ async function peopleOf(
   span: PeriodSpan,
   days: { first: DateTime; end: DateTime },
   processedEnd: DateTime,
+  identity?: (user: string) => string,
 ): Promise<People | null> {
   const from = DateTime.max(span.start, days.first);
   const to = DateTime.min(span.end, days.end);
   const holdsAll = from.equals(span.start) && (to >= span.end || to >= processedEnd);
   const pieces = holdsAll ? [span] : coverDays(from, to);
   const docs = await Promise.all(pieces.map((p) => (p.kind === "day" ? store.day(p.label) : store.period(p.label))));
-  const people = new People();
+  const people = new People(identity);
   for (const doc of docs) {
     if (doc?.kind === "day") people.addDay(doc.users);
     else if (doc) people.addPeriod(doc);

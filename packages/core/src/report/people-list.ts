@@ -27,15 +27,25 @@ export async function listPeople(
   settings: RollupSettings | null,
   roles: Accounts,
   query: Pick<UsageQuery, "start" | "end">,
-  options: { zone: string; now: Date; exclude: readonly string[]; maxTimeMS?: number; signal?: AbortSignal },
+  options: {
+    zone: string;
+    now: Date;
+    exclude: readonly string[];
+    maxTimeMS?: number;
+    signal?: AbortSignal;
+    /** Who an entry's user is: a name and its pseudonym (an expired name) are one person. */
+    identity?: (user: string) => string;
+  },
 ): Promise<PersonRow[]> {
+  const identity = options.identity ?? ((user: string) => user);
   const excluded = new Set(options.exclude);
-  const accounts = new Map<string, "active" | "disabled">();
+  /** By identity: the account's name and state. */
+  const accounts = new Map<string, { name: string; state: "active" | "disabled" }>();
   // Thousands of accounts come in several batches: the budget covers them all.
   const roleQuery = roles.read(options);
 
-  const inRange = new People();
-  const ever = new People();
+  const inRange = new People(identity);
+  const ever = new People(identity);
   const readRollup = async (): Promise<void> => {
     if (!settings?.first || !settings.last) return;
     const zone = options.zone;
@@ -66,23 +76,28 @@ export async function listPeople(
   const [roleDocs] = await Promise.all([roleQuery, readRollup()]);
   for (const role of roleDocs) {
     if (typeof role.name !== "string" || typeof role.email !== "string" || excluded.has(role.name)) continue;
-    accounts.set(role.name, role.is_active === false ? "disabled" : "active");
+    accounts.set(identity(role.name), { name: role.name, state: role.is_active === false ? "disabled" : "active" });
   }
 
-  const names = new Set([...ever.byUser.keys(), ...accounts.keys()]);
-  return [...names]
-    .filter((user) => !excluded.has(user))
-    .sort()
-    .map((user) => {
-      const range = inRange.byUser.get(user);
-      const all = ever.byUser.get(user);
+  // A person is shown as the range's documents name them (a pseudonym where their names expired), else
+  // by their name.
+  const shown = (id: string) =>
+    inRange.byUser.get(id)?.user ?? accounts.get(id)?.name ?? ever.byUser.get(id)?.user ?? id;
+  const ids = new Set([...ever.byUser.keys(), ...accounts.keys()]);
+  return [...ids]
+    .map((id) => ({ id, user: shown(id) }))
+    .filter(({ user }) => !excluded.has(user))
+    .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
+    .map(({ id, user }) => {
+      const range = inRange.byUser.get(id);
+      const all = ever.byUser.get(id);
       return {
         user,
         logins: range?.logins ?? 0,
         days: range?.days ?? 0,
         firstSeen: all?.first.toISOString() ?? null,
         lastSeen: all?.last.toISOString() ?? null,
-        account: accounts.get(user) ?? null,
+        account: accounts.get(id)?.state ?? null,
       };
     });
 }

@@ -63,10 +63,12 @@ export async function readRetention(
   store: RollupStore,
   settings: RollupSettings | null,
   query: RetentionQuery,
-  context: { now: Date; zone: string },
+  context: { now: Date; zone: string; identity?: (user: string) => string },
 ): Promise<RetentionReport> {
   const began = Date.now();
   const { zone } = context;
+  // A name and its pseudonym (an expired name) are one person.
+  const identity = context.identity ?? ((user: string) => user);
   const now = DateTime.fromJSDate(context.now).setZone(zone);
   const cohorts = cohortSpans(query, now);
   // The cohorts' periods and the N after the last: cohort i's k-th period is spans[i + k].
@@ -100,9 +102,9 @@ export async function readRetention(
       const j = from + offset;
       const span = spans[j] as PeriodSpan;
       partial[j] = span.end > now || (doc?.days ?? 0) < daysIn(span);
-      if (j < cohorts.length) sizes[j] = addCohort(cohortOf, doc, j);
+      if (j < cohorts.length) sizes[j] = addCohort(cohortOf, doc, j, identity);
       for (const entry of doc?.users ?? []) {
-        const i = cohortOf.get(entry.user);
+        const i = cohortOf.get(identity(entry.user));
         if (i === undefined || j - i > query.periods) continue;
         const counts = active[i] as number[];
         counts[j - i] = (counts[j - i] ?? 0) + 1;
@@ -148,11 +150,16 @@ function cohortSpans(query: RetentionQuery, now: DateTime): PeriodSpan[] {
 }
 
 /** Records a cohort's people (those not seen before its period) and returns how many there are. */
-function addCohort(cohortOf: Map<string, number>, doc: PeriodDocument | null, index: number): number {
+function addCohort(
+  cohortOf: Map<string, number>,
+  doc: PeriodDocument | null,
+  index: number,
+  identity: (user: string) => string,
+): number {
   let size = 0;
   for (const entry of doc?.users ?? []) {
     if (entry.seen) continue;
-    cohortOf.set(entry.user, index);
+    cohortOf.set(identity(entry.user), index);
     size++;
   }
   return size;

@@ -97,7 +97,7 @@ export async function readUsage(
   store: RollupStore,
   settings: RollupSettings | null,
   query: UsageQuery,
-  context: { now: Date; zone: string },
+  context: { now: Date; zone: string; identity?: (user: string) => string },
 ): Promise<UsageReport> {
   const began = Date.now();
   const { zone } = context;
@@ -119,7 +119,11 @@ export async function readUsage(
     const cut = from > span.start || to < span.end;
     // A range that ends after the last processed day still holds every processed day of the period.
     const holdsAll = from.equals(span.start) && (to >= span.end || to >= processedEnd);
-    const figures = !summary ? null : !cut || holdsAll ? summary : await cutFigures(store, span, from, to);
+    const figures = !summary
+      ? null
+      : !cut || holdsAll
+        ? summary
+        : await cutFigures(store, span, from, to, context.identity);
     if (!figures) {
       missing.push(span.label);
       continue;
@@ -158,6 +162,7 @@ async function cutFigures(
   span: PeriodSpan,
   from: DateTime,
   to: DateTime,
+  identity: (user: string) => string = (user) => user,
 ): Promise<PeriodSummary | null> {
   const pieces = coverDays(from, to);
   const [docs, whole, before] = await Promise.all([
@@ -165,15 +170,15 @@ async function cutFigures(
     store.period(span.label),
     store.period(previousPeriod(span).label),
   ]);
-  const people = new People();
+  const people = new People(identity);
   for (const doc of docs) {
     if (!doc) continue;
     if (doc.kind === "day") people.addDay(doc.users);
     else people.addPeriod(doc);
   }
   if (people.days === 0) return null;
-  const seen = new Set(whole?.users.filter((u) => u.seen).map((u) => u.user));
-  const previous = new Set(before?.users.map((u) => u.user));
+  const seen = new Set(whole?.users.filter((u) => u.seen).map((u) => identity(u.user)));
+  const previous = new Set(before?.users.map((u) => identity(u.user)));
   return {
     user: people.size,
     logins: people.logins,

@@ -1,5 +1,8 @@
 import type { MongoClient } from "mongodb";
 import { collections } from "../collections.js";
+import { forgottenPeople } from "../privacy/forgotten-people.js";
+import { namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
+import { identityOf, secretCheck } from "../privacy/pseudonym.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
@@ -25,6 +28,9 @@ export function createUsageService(options: {
   const { client, config, maxTimeMS } = options;
   const { rollup, accounts: roles } = collections(client, config);
   const storeFor = (signal?: AbortSignal) => rollup({ maxTimeMS, signal });
+  const names = namesPolicy(config);
+  // With the secret, a name and its pseudonym (a name expired by HOME_USAGE_NAME_RETENTION_DAYS) are one person.
+  const identity = identityOf(config.pseudonymSecret);
   const sharedSettings = sharedRead(options.settingsTtlMs ?? 0, () => storeFor().settings());
 
   const open = async (store: RollupStore, args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> => {
@@ -34,7 +40,7 @@ export function createUsageService(options: {
   };
 
   const read = (opened: Opened, now: Date, signal?: AbortSignal): Promise<UsageReport> =>
-    readUsage(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone });
+    readUsage(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity });
 
   const readGroupsOf = (opened: Opened, signal?: AbortSignal): Promise<GroupReport> =>
     readGroups(storeFor(signal), opened.settings, roles, opened.query, {
@@ -42,6 +48,7 @@ export function createUsageService(options: {
       minGroupSize: config.minGroupSize,
       maxTimeMS,
       signal,
+      identity,
     });
 
   return {
@@ -73,7 +80,7 @@ export function createUsageService(options: {
 
     /** The retention of a query `openRetention` gave; `signal` stops the reads. */
     readRetention: (opened: OpenedRetention, now: Date, signal?: AbortSignal): Promise<RetentionReport> =>
-      readRetention(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone }),
+      readRetention(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity }),
 
     /** First-time cohorts and how many of each came back in each later period. */
     async retention(
@@ -85,7 +92,7 @@ export function createUsageService(options: {
       const settings = await store.settings();
       const zone = rollupZone(settings, config);
       const query = parseRetentionArguments(args, { zone, now });
-      return { query, report: await readRetention(store, settings, query, { now, zone }) };
+      return { query, report: await readRetention(store, settings, query, { now, zone, identity }) };
     },
 
     /** The report of a query `open` gave, per core4 group. */
@@ -101,21 +108,42 @@ export function createUsageService(options: {
       return { query: opened.query, report: await readGroupsOf(opened, signal) };
     },
 
-    /** Everybody known to the rollup or with an account, with their logins in the range. */
+    /** How names may be shown, as the configuration says. */
+    names,
+
+    /**
+     * Everybody known to the rollup or with an account, with their logins in the range, named as the
+     * names policy says; refused (`E_FORBIDDEN`) when names are hidden.
+     */
     async people(
       args: UsageArguments,
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
+      refuseHiddenNames(names, "E_FORBIDDEN");
       const store = storeFor(signal);
       const { settings, zone, query } = await open(store, args, now, signal);
-      const rows = await listPeople(store, settings, roles, query, {
-        zone,
-        now,
-        exclude: loginExclusions(config),
-        maxTimeMS,
-        signal,
-      });
+      const [people, privacy] = await Promise.all([
+        listPeople(store, settings, roles, query, {
+          zone,
+          now,
+          exclude: loginExclusions(config),
+          maxTimeMS,
+          signal,
+          identity,
+        }),
+        store.privacy(),
+      ]);
+      // The forgotten may still have an account in core4: they are left out of the list as well, which
+      // takes the secret they were forgotten with.
+      const secret = config.pseudonymSecret;
+      const forgotten =
+        secret && privacy?.secretCheck === secretCheck(secret) ? forgottenPeople(privacy, secret) : () => false;
+      const listed = people.filter((row) => !forgotten(row.user));
+      // Every name that leaves goes through the policy; pseudonyms are listed in their own order, so the
+      // order of the list says nothing of the names behind them.
+      const rows = listed.map((row) => ({ ...row, user: names.display(row.user) }));
+      if (names.mode !== "show") rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
       return { query, zone, rows };
     },
   };

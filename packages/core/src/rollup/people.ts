@@ -16,6 +16,8 @@ export interface PersonEntry extends DayEntry {
 }
 
 export interface PersonTally {
+  /** The person as shown: their name where any entry had it, else their pseudonym. */
+  user?: string;
   logins: number;
   days: number;
   first: Date;
@@ -28,7 +30,14 @@ export interface PersonTally {
  * earliest and latest login.
  */
 export class People {
-  readonly byUser = new Map<string, PersonTally>();
+  /** Keyed by identity (see `identity`), each with the person as shown. */
+  readonly byUser = new Map<string, PersonTally & { user: string }>();
+
+  /**
+   * @param identity who an entry's user is: with names expired into pseudonyms (a name retention), the
+   * name and its pseudonym are one person. By default, the user as stored.
+   */
+  constructor(private readonly identity: (user: string) => string = (user) => user) {}
   logins = 0;
   /** Processed days merged in. */
   days = 0;
@@ -55,28 +64,31 @@ export class People {
 
   private addPerson(user: string, t: PersonTally): void {
     this.logins += t.logins;
-    const seen = this.byUser.get(user);
+    const id = this.identity(user);
+    const seen = this.byUser.get(id);
     if (!seen) {
-      this.byUser.set(user, { logins: t.logins, days: t.days, first: t.first, last: t.last });
+      this.byUser.set(id, { user, logins: t.logins, days: t.days, first: t.first, last: t.last });
       return;
     }
+    // A name is shown rather than a pseudonym of the same person.
+    if (user !== id) seen.user = user;
     seen.logins += t.logins;
     seen.days += t.days;
     if (t.first < seen.first) seen.first = t.first;
     if (t.last > seen.last) seen.last = t.last;
   }
 
-  /** Entries sorted by user, each marked with whether `seenBefore` says so. */
-  entries(seenBefore: (user: string) => boolean): PersonEntry[] {
+  /** Entries sorted by user, each marked with whether `seenBefore` says so of the person's identity. */
+  entries(seenBefore: (id: string) => boolean): PersonEntry[] {
     return [...this.byUser.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([user, t]) => ({
-        user,
+      .sort(([, a], [, b]) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
+      .map(([id, t]) => ({
+        user: t.user,
         logins: t.logins,
         days: t.days,
         first: t.first,
         last: t.last,
-        seen: seenBefore(user),
+        seen: seenBefore(id),
       }));
   }
 }

@@ -40,6 +40,8 @@ export class RollupBuilder {
   private pendingPeople: PeopleDocument[] = [];
   private pendingSummaries: LabelledSummary[] = [];
   private next: DateTime | null = null;
+  /** People documents and summary pages' entries written so far. */
+  readonly written = { people: 0, summaries: 0 };
 
   constructor(
     private readonly store: RollupStore,
@@ -49,6 +51,10 @@ export class RollupBuilder {
       zone: string;
       /** The days of an earlier build being rebuilt in place: its documents are written over, never read. */
       replacing?: Extent;
+      /** Who an entry's user is, a name or its pseudonym (see `People`). @default the user as stored */
+      identity?: (user: string) => string;
+      /** Documents of periods that ended by then keep pseudonyms, not names (a name retention). */
+      pseudonymsBefore?: DateTime;
     },
   ) {
     const days = ({ first, last }: Extent) => {
@@ -56,8 +62,11 @@ export class RollupBuilder {
       return first && last ? { start: day(first), end: nextDay(day(last)) } : null;
     };
     this.processed = days(options.extent);
+    this.id = options.identity ?? ((user) => user);
     this.replaced = options.replacing ? days(options.replacing) : null;
   }
+
+  private readonly id: (user: string) => string;
 
   /** The days of the build this run replaces in place, `[start, end)`: their documents may exist. */
   private readonly replaced: { start: DateTime; end: DateTime } | null;
@@ -87,8 +96,8 @@ export class RollupBuilder {
       }),
     );
     const within = (span: PeriodSpan) => days.filter((d) => d.day >= span.start && d.entries);
-    for (const d of days.slice(-27)) this.pushWindow(d.entries?.map((e) => e.user) ?? []);
-    this.previous.set("day", new Set(days.at(-1)?.entries?.map((e) => e.user) ?? []));
+    for (const d of days.slice(-27)) this.pushWindow(d.entries?.map((e) => this.id(e.user)) ?? []);
+    this.previous.set("day", new Set(days.at(-1)?.entries?.map((e) => this.id(e.user)) ?? []));
 
     // Longer periods: whole ones from their people documents, the open month from its days.
     const before = async (kind: "month" | "quarter" | "year", from: DateTime, to: DateTime) => {
@@ -110,16 +119,17 @@ export class RollupBuilder {
       for (const d of within(span)) people.addDay(d.entries as DayEntry[]);
       return people;
     };
-    this.open.set("week", { span: spans.week, people: fill(new People(), [], spans.week) });
-    this.open.set("month", { span: spans.month, people: fill(new People(), [], spans.month) });
-    this.open.set("quarter", { span: spans.quarter, people: fill(new People(), [months], spans.month) });
-    this.open.set("year", { span: spans.year, people: fill(new People(), [quarters, months], spans.month) });
-    const ever = fill(new People(), [years, quarters, months], spans.month);
+    const people = () => new People(this.id);
+    this.open.set("week", { span: spans.week, people: fill(people(), [], spans.week) });
+    this.open.set("month", { span: spans.month, people: fill(people(), [], spans.month) });
+    this.open.set("quarter", { span: spans.quarter, people: fill(people(), [months], spans.month) });
+    this.open.set("year", { span: spans.year, people: fill(people(), [quarters, months], spans.month) });
+    const ever = fill(people(), [years, quarters, months], spans.month);
     for (const [user, t] of ever.byUser) this.firstSeen.set(user, t.first);
 
     for (const kind of LONG_KINDS) {
       const doc = await load(previousPeriod(spans[kind]));
-      this.previous.set(kind, new Set(doc?.users.map((u) => u.user) ?? []));
+      this.previous.set(kind, new Set(doc?.users.map((u) => this.id(u.user)) ?? []));
     }
   }
 
@@ -133,9 +143,9 @@ export class RollupBuilder {
       throw new Error(`days must come in order: expected ${this.next?.toISODate()}, got ${day.toISODate()}`);
     }
     for (const kind of LONG_KINDS) {
-      if (!this.open.has(kind)) this.open.set(kind, { span: periodOf(day, kind), people: new People() });
+      if (!this.open.has(kind)) this.open.set(kind, { span: periodOf(day, kind), people: new People(this.id) });
     }
-    const users = entries?.map((e) => e.user) ?? [];
+    const users = entries?.map((e) => this.id(e.user)) ?? [];
     this.pushWindow(users);
     if (entries) {
       const span = periodOf(day, "day");
@@ -159,14 +169,14 @@ export class RollupBuilder {
           _id: span.label,
           kind: "day",
           start: span.start.toJSDate(),
-          users: [...entries],
+          users: this.expired(span) ? this.pseudonymous(entries) : [...entries],
           distinctUsers: users.length,
           logins,
           updated: this.options.clock(),
         });
       }
       for (const o of this.open.values()) o.people.addDay(entries);
-      for (const e of entries) if (!this.firstSeen.has(e.user)) this.firstSeen.set(e.user, e.first);
+      for (const e of entries) if (!this.firstSeen.has(this.id(e.user))) this.firstSeen.set(this.id(e.user), e.first);
     }
     this.previous.set("day", new Set(users));
 
@@ -207,13 +217,15 @@ export class RollupBuilder {
       }),
     );
     await this.store.writeSummaries(summaries, this.options.clock());
+    this.written.people += people.length;
+    this.written.summaries += summaries.length;
   }
 
   private summarize({ span, people }: Open): void {
     if (people.days === 0) return;
     const before = this.previous.get(span.kind) ?? NOBODY;
     const start = span.start.toJSDate();
-    const seen = (user: string) => (this.firstSeen.get(user) as Date) < start;
+    const seen = (id: string) => (this.firstSeen.get(id) as Date) < start;
     this.pendingSummaries.push({
       kind: span.kind,
       label: span.label,
@@ -230,13 +242,26 @@ export class RollupBuilder {
       kind: span.kind as LongKind,
       start,
       end: span.end.toJSDate(),
-      users: people.entries(seen),
+      users: this.expired(span) ? this.pseudonymous(people.entries(seen)) : people.entries(seen),
       distinctUsers: people.size,
       logins: people.logins,
       days: people.days,
       dailySum: people.dailySum,
       updated: this.options.clock(),
     });
+  }
+
+  /** Whether a period's names have expired: it ended before `pseudonymsBefore`. */
+  private expired(span: PeriodSpan): boolean {
+    const before = this.options.pseudonymsBefore;
+    return before !== undefined && span.end <= before;
+  }
+
+  /** Entries with pseudonyms for names, in the order of their users. */
+  private pseudonymous<E extends DayEntry>(entries: readonly E[]): E[] {
+    return entries
+      .map((e) => ({ ...e, user: this.id(e.user) }))
+      .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
   }
 
   private pushWindow(users: string[]): void {

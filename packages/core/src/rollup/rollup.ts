@@ -120,6 +120,26 @@ export interface RollupSettings {
 
 const SETTINGS_ID = "settings";
 
+/**
+ * What the rollup keeps for privacy, beside its settings: the keyed pseudonyms (never the names) of the
+ * people `home-usage forget` erased, so that no later run or rebuild counts them again, how far names
+ * have expired into pseudonyms, and a check of the secret the pseudonyms were made with.
+ */
+export interface PrivacyRecord {
+  _id: "privacy";
+  /** Keyed pseudonyms of the people forgotten. */
+  forgotten: string[];
+  /** An HMAC of a fixed text with the pseudonym secret: a later run with another secret is refused. */
+  secretCheck: string;
+  /** A name retention's progress: documents of periods that ended by then hold pseudonyms only. */
+  pseudonymsBefore?: Date;
+  updated: Date;
+}
+
+const PRIVACY_ID = "privacy";
+/** The documents of the summaries collection that are no summary page. */
+const NOT_PAGES = [SETTINGS_ID, PRIVACY_ID];
+
 /** The page a period's summary lives on. */
 export function summaryPageId(span: Pick<PeriodSpan, "kind" | "label">): string {
   const bucket = span.kind === "day" ? span.label.slice(0, 7) : span.kind === "year" ? "all" : span.label.slice(0, 4);
@@ -157,6 +177,12 @@ const periodDocument = z.object({
 });
 const peoplePart = (entry: typeof dayEntry | typeof personEntry, label: string, part: number) =>
   z.object({ _id: z.literal(partId(label, part)), of: z.literal(label), part: z.literal(part), users: z.array(entry) });
+const privacyRecord = z.object({
+  forgotten: z.array(z.string().regex(/^p-[0-9a-f]{16}$/, "must hold keyed pseudonyms")),
+  secretCheck: z.string(),
+  pseudonymsBefore: date.optional(),
+  updated: date,
+});
 const summaryPage = z.object({
   _id: z.string(),
   kind: z.enum(["day", "week", "month", "quarter", "year"]),
@@ -248,7 +274,7 @@ export interface RollupCollections {
   /** Day documents and the people of longer periods (`home.login`). */
   target: Collection<PeopleDocument>;
   /** Period summaries and the rollup's settings (`home.login_period`). */
-  summaries: Collection<SummaryPage | RollupSettings>;
+  summaries: Collection<SummaryPage | RollupSettings | PrivacyRecord>;
   targetName: Namespace;
   summariesName: Namespace;
   /** A time budget for every read, in milliseconds; the database stops a read that exceeds it. */
@@ -276,6 +302,31 @@ export function createRollupStore(c: RollupCollections) {
 
     async writeSettings(settings: Omit<RollupSettings, "_id">) {
       await save(a, summaries, { _id: SETTINGS_ID, ...settings }, true);
+    },
+
+    /** What the rollup keeps for privacy, or null when nobody was ever forgotten. */
+    async privacy(): Promise<PrivacyRecord | null> {
+      const doc = await byId(summaries, PRIVACY_ID);
+      if (!doc) return null;
+      const where = `the rollup's privacy record (${formatNamespace(c.summariesName)}, _id privacy)`;
+      return { ...checked(privacyRecord, doc, where, "home-usage forget"), _id: PRIVACY_ID };
+    },
+
+    async writePrivacy(record: Omit<PrivacyRecord, "_id">) {
+      await save(a, summaries, { _id: PRIVACY_ID, ...record }, true);
+    },
+
+    /**
+     * How many documents of each kind hold an entry of any of these users (a day's or period's further
+     * parts count as their kind). Reads the whole target: for `forget`, which runs rarely.
+     */
+    async documentsNaming(users: readonly string[]): Promise<Map<Period, number>> {
+      const found = await target
+        .find({ "users.user": { $in: [...users] } } as never, { projection: { _id: 1, kind: 1 }, ...a.reading })
+        .toArray();
+      const counts = new Map<Period, number>();
+      for (const doc of found as unknown as { kind: Period }[]) counts.set(doc.kind, (counts.get(doc.kind) ?? 0) + 1);
+      return counts;
     },
 
     /** One day's people, or null when the day was not processed. */
@@ -326,9 +377,9 @@ export function createRollupStore(c: RollupCollections) {
      */
     removeOutside: (first: string, last: string, zone: string) => removeOutside(a, first, last, zone),
 
-    /** Forgets everything, for a rebuild. */
+    /** Forgets everything, for a rebuild, but who was forgotten: a rebuild must not count them again. */
     async clear() {
-      await Promise.all([target.deleteMany({}), summaries.deleteMany({})]);
+      await Promise.all([target.deleteMany({}), summaries.deleteMany({ _id: { $ne: PRIVACY_ID } })]);
     },
   };
 }
@@ -504,7 +555,7 @@ async function removeOutside(a: Access, first: string, last: string, zone: strin
     ],
   } as never);
   const pages = (await a.summaries
-    .find({ _id: { $ne: SETTINGS_ID } }, { projection: { _id: 1, periods: 1 } })
+    .find({ _id: { $nin: NOT_PAGES } }, { projection: { _id: 1, periods: 1 } })
     .toArray()) as unknown as { _id: string; periods?: Record<string, unknown> }[];
   for (const page of pages) {
     const labels = Object.keys(page.periods ?? {});

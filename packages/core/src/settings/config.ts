@@ -89,6 +89,18 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<HomeUsage
   if (settings.loginPreset === "custom" && !login) {
     throw new HomeUsageError("E_USAGE", `${origin.loginPreset ?? "loginPreset"}: "custom" needs a login section`);
   }
+  const needsSecret =
+    settings.names === "pseudonymous"
+      ? `${origin.names ?? "names"}: "pseudonymous"`
+      : settings.nameRetention !== undefined
+        ? (origin.nameRetention ?? "nameRetention")
+        : null;
+  if (needsSecret && !settings.pseudonymSecret) {
+    throw new HomeUsageError(
+      "E_USAGE",
+      `${needsSecret} needs HOME_USAGE_PSEUDONYM_SECRET (16 characters or more, from the environment or the file's pseudonymSecret)`,
+    );
+  }
   return {
     ...settings,
     login: settings.loginPreset === "custom" ? (login as LoginSignal) : loginPreset(settings.loginPreset),

@@ -67,6 +67,9 @@ const flag = z
   .refine((v) => typeof v === "boolean" || BOOLEAN_WORDS.has(v.trim().toLowerCase()), "must be true or false")
   .transform((v) => (typeof v === "boolean" ? v : (BOOLEAN_WORDS.get(v.trim().toLowerCase()) as boolean)));
 
+/** How names leave home-usage: as they are, as keyed pseudonyms, or not at all. */
+export const NAMES_MODES = ["show", "pseudonymous", "hidden"] as const;
+
 const PRESETS = ["auto", "seed", "core4", "activity", "custom"] as const satisfies readonly (LoginPreset | "custom")[];
 
 /** Every setting, in the order the README and `--help` list them. */
@@ -221,6 +224,33 @@ export const SETTINGS = {
     description:
       "the fewest people a group's figure shows; a group of 1 to this minus 1 people is suppressed (1 shows everything)",
     programs: BOTH,
+  }),
+  names: setting({
+    env: "HOME_USAGE_NAMES",
+    flag: "--names <mode>",
+    schema: z.enum(NAMES_MODES),
+    default: "show",
+    description:
+      "what people's names look like wherever they leave home-usage: `show`, `pseudonymous` (keyed pseudonyms) or `hidden` (no names at all)",
+    programs: BOTH,
+  }),
+  pseudonymSecret: setting({
+    env: "HOME_USAGE_PSEUDONYM_SECRET",
+    schema: z.string().min(16, "must be at least 16 characters").optional(),
+    defaultText: "none",
+    description:
+      "the key of the pseudonyms (16 characters or more; never a flag); needed by `pseudonymous` and `forget`, and by every run once somebody was forgotten",
+    programs: BOTH,
+    secret: true,
+  }),
+  nameRetention: setting({
+    env: "HOME_USAGE_NAME_RETENTION_DAYS",
+    flag: "--name-retention <days>",
+    schema: wholeNumber(0, 100_000).optional(),
+    defaultText: "none: names are kept",
+    description:
+      "each run replaces the names in the rollup's documents of periods that ended more than this many days ago by keyed pseudonyms",
+    programs: CLI,
   }),
   embedSecret: setting({
     env: "HOME_USAGE_EMBED_SECRET",
