@@ -1,10 +1,10 @@
 // `pnpm db:start` / `pnpm db:stop`: the bundled FerretDB for the demo and for
-// trying things by hand. Data lives under .data/ (git-ignored).
+// trying things by hand. Data lives under .data/ (git-ignored), or under HOME_USAGE_DB_DIR.
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { ensureBuilt, repoRoot, startServer } from "./launcher.mjs";
 
-const dataRoot = join(repoRoot, ".data");
+const dataRoot = process.env.HOME_USAGE_DB_DIR ? resolve(process.env.HOME_USAGE_DB_DIR) : join(repoRoot, ".data");
 const pidFile = join(dataRoot, "ferretdb.pid");
 const uriFile = join(dataRoot, "ferretdb.uri");
 
@@ -50,7 +50,10 @@ async function start() {
   const { child, uri } = started;
   writeFileSync(pidFile, String(child.pid));
   writeFileSync(uriFile, `${uri}\n`);
-  console.log(`FerretDB started (pid ${child.pid}, data in .data/ferretdb, log in .data/ferretdb.log).`);
+  const shown = relative(process.cwd(), dataRoot) || ".";
+  console.log(
+    `FerretDB started (pid ${child.pid}, data in ${join(shown, "ferretdb")}, log in ${join(shown, "ferretdb.log")}).`,
+  );
   console.log(uri);
 }
 

@@ -1,9 +1,9 @@
 import type { MongoClient } from "mongodb";
 import { collections } from "../collections.js";
 import { forgottenPeople } from "../privacy/forgotten-people.js";
-import { namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
+import { type NamesPolicy, namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
 import { identityOf, secretCheck } from "../privacy/pseudonym.js";
-import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
+import type { PrivacyRecord, RollupSettings, RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
 import { type GroupReport, readGroups } from "./group-report.js";
@@ -134,17 +134,7 @@ export function createUsageService(options: {
         }),
         store.privacy(),
       ]);
-      // The forgotten may still have an account in core4: they are left out of the list as well, which
-      // takes the secret they were forgotten with.
-      const secret = config.pseudonymSecret;
-      const forgotten =
-        secret && privacy?.secretCheck === secretCheck(secret) ? forgottenPeople(privacy, secret) : () => false;
-      const listed = people.filter((row) => !forgotten(row.user));
-      // Every name that leaves goes through the policy; pseudonyms are listed in their own order, so the
-      // order of the list says nothing of the names behind them.
-      const rows = listed.map((row) => ({ ...row, user: names.display(row.user) }));
-      if (names.mode !== "show") rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
-      return { query, zone, rows };
+      return { query, zone, rows: asShown(people, privacy, names, config.pseudonymSecret) };
     },
   };
 }
@@ -168,3 +158,21 @@ const loginExclusions = (config: HomeUsageConfig): string[] => {
   const login = config.login as { exclude?: unknown };
   return Array.isArray(login.exclude) ? login.exclude.filter((u): u is string => typeof u === "string") : ["admin"];
 };
+
+/**
+ * The people list as it may leave: the forgotten left out (they may still have an account in core4,
+ * which takes the secret they were forgotten with to tell), every name through the names policy, and
+ * pseudonyms in their own order, so that the order says nothing of the names behind them.
+ */
+function asShown(
+  people: readonly PersonRow[],
+  privacy: PrivacyRecord | null,
+  names: NamesPolicy,
+  secret: string | undefined,
+): PersonRow[] {
+  const forgotten =
+    secret && privacy?.secretCheck === secretCheck(secret) ? forgottenPeople(privacy, secret) : () => false;
+  const rows = people.filter((row) => !forgotten(row.user)).map((row) => ({ ...row, user: names.display(row.user) }));
+  if (names.mode !== "show") rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+  return rows;
+}
