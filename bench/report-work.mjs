@@ -1,8 +1,9 @@
-// `node bench/report-work.mjs [--days N] [--users N]`: what a cold 90-day weekly report asks of the
-// database, as the driver sees it (commands, documents returned, reply bytes), and the bytes of the
-// summary pages it reads. Demo data of N days (default 365) into a fresh database, the job, then the
-// report on a client of its own, so no cache is in front. Run `pnpm build` first. Uses MONGODB_URI,
-// else starts its own FerretDB.
+// `node bench/report-work.mjs [--days N] [--users N] [--logins-only]`: what each cold report of the
+// last 90 days asks of the database, as the driver sees it (commands, documents returned, reply bytes),
+// and the bytes of the summary pages. Demo data of N days (default 365) into a fresh database (with
+// --logins-only: the demo's logins without its other records, which no report reads), the job, then
+// each report on a client of its own, so no cache is in front: the figures must not grow with N. Run
+// `pnpm build` first. Uses MONGODB_URI, else starts its own FerretDB.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { createUsageService, loadConfig } from "@home-usage/core";
 import { BSON, MongoClient } from "mongodb";
 import { ensureBuilt, startServer } from "../tools/ferretdb/launcher.mjs";
-import { databaseEnv, databaseWork } from "./database.mjs";
+import { databaseEnv, databaseWork, writeLoginsOnly } from "./database.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "apps", "cli", "dist", "index.js");
@@ -22,6 +23,7 @@ const option = (name, fallback) => {
 };
 const days = option("days", 365);
 const users = option("users", 100);
+const loginsOnly = process.argv.includes("--logins-only");
 const END = "2026-10-31";
 const NOW = `${END}T23:45:00Z`;
 const log = (line) => process.stderr.write(`report-work: ${line}\n`);
@@ -38,6 +40,16 @@ function runCli(args, env) {
     );
   });
 }
+
+/** The reports of the API's routes over their default range (the last 90 days), each with its rows. */
+const REPORTS = [
+  ["/raw?aggregate=d", async (s, now) => ({ rows: (await s.report({ aggregate: "d" }, now)).report.rows.length })],
+  ["/raw?aggregate=w", async (s, now) => ({ rows: (await s.report({ aggregate: "w" }, now)).report.rows.length })],
+  ["/raw?aggregate=m", async (s, now) => ({ rows: (await s.report({ aggregate: "m" }, now)).report.rows.length })],
+  ["/users", async (s, now) => ({ rows: (await s.people({}, now)).rows.length })],
+  ["/groups?aggregate=w", async (s, now) => ({ rows: (await s.groups({ aggregate: "w" }, now)).report.rows.length })],
+  ["/retention?cohort=m", async (s, now) => ({ rows: (await s.retention({ cohort: "m" }, now)).report.rows.length })],
+];
 
 async function main() {
   let uri = process.env.MONGODB_URI;
@@ -59,31 +71,34 @@ async function main() {
   const client = await new MongoClient(uri).connect();
   try {
     log(`${days} days x ${users} people of demo data into ${dbName}, then the job`);
-    await runCli(["demo-data", "--days", String(days), "--users", String(users), "--seed", "1", "--end", END], env);
+    if (loginsOnly) await writeLoginsOnly(client.db(dbName), { days, users, end: END });
+    else
+      await runCli(["demo-data", "--days", String(days), "--users", String(users), "--seed", "1", "--end", END], env);
     await runCli(["aggregate", "--reset"], env);
     const config = await loadConfig({ env });
     const now = new Date(NOW);
-    const work = await databaseWork(uri, (c) =>
-      createUsageService({ client: c, config: { ...config, now } }).report({ aggregate: "w" }, now),
-    );
     const pages = await client.db(dbName).collection("login_period").find({}).toArray();
-    const pageBytes = pages.reduce((sum, p) => sum + BSON.calculateObjectSize(p), 0);
     const weekPage = pages.find((p) => p._id === "week:2026");
-    const figures = {
-      days,
-      users,
-      report: "90 days, aggregate=w, cold",
-      rows: work.result.report.rows.length,
-      commands: work.commands,
-      byCommand: work.byCommand,
-      documents: work.documents,
-      replyBytes: work.replyBytes,
-      ms: Math.round(work.ms),
-      summaryPages: pages.length,
-      summaryPagesBytes: pageBytes,
-      weekPage2026Bytes: weekPage ? BSON.calculateObjectSize(weekPage) : null,
-    };
-    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    for (const [report, run] of REPORTS) {
+      const work = await databaseWork(uri, (c) =>
+        run(createUsageService({ client: c, config: { ...config, now } }), now),
+      );
+      const figures = {
+        days,
+        users,
+        report,
+        rows: work.result.rows,
+        commands: work.commands,
+        byCommand: work.byCommand,
+        documents: work.documents,
+        replyBytes: work.replyBytes,
+        ms: Math.round(work.ms),
+        summaryPages: pages.length,
+        summaryPagesBytes: pages.reduce((sum, p) => sum + BSON.calculateObjectSize(p), 0),
+        weekPage2026Bytes: weekPage ? BSON.calculateObjectSize(weekPage) : null,
+      };
+      process.stdout.write(`${JSON.stringify(figures)}\n`);
+    }
   } finally {
     await client.db(dbName).dropDatabase();
     await client.close();

@@ -8,12 +8,11 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { collections, compileLoginSignal, createUsageService, loadConfig, renderChart } from "@home-usage/core";
-import { writeDemoData, writeDemoRoles } from "@home-usage/demo";
 import autocannon from "autocannon";
 import { BSON, MongoClient } from "mongodb";
 import { ensureBuilt, startServer } from "../tools/ferretdb/launcher.mjs";
 import { chartBurst } from "./chart-burst.mjs";
-import { databaseEnv, databaseWork } from "./database.mjs";
+import { databaseEnv, databaseWork, writeLoginsOnly } from "./database.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "apps", "cli", "dist", "index.js");
@@ -547,12 +546,8 @@ async function writeLog(db, plan, env, end = END) {
     const { stdout } = await runCli(args, env);
     return { records: Number(/(\d+) records written/.exec(stdout)?.[1] ?? Number.NaN), ms: performance.now() - began };
   }
-  const sysLog = db.collection("sys.log");
-  const options = { days: plan.days, users: plan.users, seed: 1, end: new Date(`${end}T00:00:00Z`), noisePerLogin: 0 };
-  const written = await writeDemoData(sysLog, options);
-  await sysLog.createIndex({ created: 1 });
-  await writeDemoRoles(db.collection("sys.role"), { users: plan.users });
-  return { records: written.inserted, ms: performance.now() - began };
+  const records = await writeLoginsOnly(db, { days: plan.days, users: plan.users, end });
+  return { records, ms: performance.now() - began };
 }
 
 /**
