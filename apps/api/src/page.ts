@@ -1,7 +1,10 @@
 import {
   CHART_METRICS,
+  type Change,
   type ChartMetric,
   type GroupRow,
+  type Headline,
+  headlineSentences,
   type Period,
   periodKeys,
   type UsageRow,
@@ -43,6 +46,8 @@ export interface PageModel {
     range: ReportRange;
     rows: UsageRow[];
     missing: string[];
+    /** What the page says first, in words. */
+    headline: Headline;
     /** The chart for wide screens and the one for phones; the page's CSS shows one. */
     svg: { wide: string; narrow: string };
     /** The lifecycle chart (new, returning, resurrected above zero, dormant below), wide and narrow. */
@@ -120,7 +125,8 @@ figcaption { color: var(--muted); margin: .5rem 0; }
 .scroll { overflow-x: auto; }
 .headline { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; align-items: baseline; margin: .5rem 0 1rem; }
 .headline .value { font-size: 2rem; font-weight: 600; }
-.headline .up { color: var(--up, #1a7f37); } .headline .down { color: var(--error); }
+.headline .up { color: var(--up, #1a7f37); } .headline .down { color: var(--error); } .headline .flat, .headline .sofar { color: var(--muted); }
+.headline .sofar { flex-basis: 100%; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
@@ -148,51 +154,24 @@ ${body}
 `;
 }
 
-/** The usage page: works without JavaScript; the chart inline, the form, the table, downloads, embeds. */
-/** The row field behind a metric; the lifecycle's headline is the people who came. */
-const HEADLINE_FIELD: Record<ChartMetric, keyof UsageRow> = {
-  users: "user",
-  logins: "logins",
-  active7: "active7",
-  active28: "active28",
-  new: "new",
-  returning: "returning",
-  resurrected: "resurrected",
-  dormant: "dormant",
-  stickiness: "stickiness",
-  lifecycle: "user",
-  groups: "user",
-};
-
 /**
- * This period's value, the previous period's and the change in percent. For distinct people the
- * previous value is the row's own `previous` (exact even when that period lies before the range);
- * otherwise it is the row before, when the report has it.
+ * The headline: the latest complete period against the one before, then the period in progress against
+ * the same elapsed part of the one before, in words. Only a change a reader should notice is coloured.
  */
-function headline(rows: readonly UsageRow[], metric: ChartMetric, aggregate: string): string {
-  const current = rows.at(-1);
-  if (!current) return "";
-  const field = HEADLINE_FIELD[metric];
-  const value = current[field];
-  if (typeof value !== "number") return "";
-  const before = field === "user" ? current.previous : rows.at(-2)?.[field];
-  const format = (n: number) => (field === "stickiness" ? `${Math.round(n * 100)} %` : n.toLocaleString("en"));
-  const label = METRIC_LABELS[metric === "lifecycle" ? "users" : metric];
-  const change =
-    typeof before !== "number"
-      ? ""
-      : before === 0
-        ? `<span>previous ${e(aggregate)}: ${format(before)}</span>`
-        : (() => {
-            const percent = ((value - before) / before) * 100;
-            const word = percent > 0 ? "up" : percent < 0 ? "down" : "same";
-            const sign = percent > 0 ? "+" : percent < 0 ? "−" : "±";
-            return `<span>previous ${e(aggregate)}: ${format(before)}</span> <span class="${word}">${sign}${Math.abs(percent).toFixed(1)} %</span>`;
-          })();
-  const partial = current.partial ? " (so far)" : "";
-  return `<p class="headline" id="headline"><span class="value">${format(value)}</span> <span>${e(label)} this ${e(aggregate)}, ${e(current.period)}${partial}</span> ${change}</p>`;
+function renderHeadline(headline: Headline): string {
+  const [first, ...rest] = headlineSentences(headline);
+  if (!first) return "";
+  const change = (c: Change | undefined) =>
+    c ? ` <span class="change ${c.notable ? c.direction : "flat"}">${e(c.text)}</span>` : "";
+  const value = headline.latest ? `<span class="value">${e(headline.latest.text)}</span> ` : "";
+  const main = headline.latest
+    ? `${value}<span>${e(first.text.slice(headline.latest.text.length + 1))}</span>${change(first.change)}`
+    : `<span class="sofar">${e(first.text)}${change(first.change)}</span>`;
+  const sofar = rest.map((s) => `<span class="sofar">${e(s.text)}${change(s.change)}</span>`).join(" ");
+  return `<p class="headline" id="headline">${main}${sofar ? ` ${sofar}` : ""}</p>`;
 }
 
+/** The usage page: works without JavaScript; the chart inline, the form, the table, downloads, embeds. */
 export function renderPage(model: PageModel): string {
   const r = model.result;
   const title = r?.title ?? (model.args.title || "Distinct people");
@@ -238,7 +217,7 @@ ${general}`;
     `${header}
 ${summary}
 ${form}
-${headline(r.rows, metric, r.aggregate)}
+${renderHeadline(r.headline)}
 <figure id="chart"><div class="wide">${r.svg.wide}</div><div class="narrow">${r.svg.narrow}</div></figure>
 ${missing}
 <section id="lifecycle">

@@ -256,10 +256,13 @@ describe("the page", () => {
     const doc = new JSDOM(await res.text()).window.document;
     expect(doc.querySelectorAll("#chart .wide svg circle")).toHaveLength(2);
     expect(doc.querySelectorAll("#chart .narrow svg circle")).toHaveLength(2);
-    // The headline: this week's distinct people against last week's, and the change.
+    // The headline compares like with like: the latest complete week with the one before, and the
+    // week in progress (Monday and Tuesday, Wednesday not over) with the same two days of the week before.
     expect(doc.querySelector("#headline")?.textContent?.replace(/\s+/g, " ")).toBe(
-      "1 distinct people this week, 2026-W48 (so far) previous week: 2 −50.0 %",
+      "2 distinct people in 2026-W47, the latest complete week; the week before (2026-W46): 0 So far in 2026-W48: 1 distinct people; over its first 2 days, 1 against 1 over the same days of 2026-W47 ±0.0 %",
     );
+    // No colour for a change nobody should notice.
+    expect(doc.querySelector("#headline .change")?.className).toBe("change flat");
     // The lifecycle chart: stacked bars, with its own accessible description.
     expect(doc.querySelector("#lifecycle .wide svg")?.getAttribute("role")).toBe("img");
     expect([...doc.querySelectorAll("#data thead th")].map((th) => th.textContent)).toEqual([

@@ -1,12 +1,4 @@
-import {
-  chartTitle,
-  formatReport,
-  formatTable,
-  type HomeUsageConfig,
-  HomeUsageError,
-  signEmbedToken,
-  verifyEmbedToken,
-} from "@home-usage/core";
+import { formatReport, formatTable, type HomeUsageConfig, HomeUsageError, verifyEmbedToken } from "@home-usage/core";
 import type { Request, RequestHandler, Response, Router } from "express";
 import {
   boundedInteger,
@@ -19,9 +11,10 @@ import {
 } from "./arguments.js";
 import { type Auth, describeReader, type Reader } from "./auth.js";
 import { sendData } from "./envelope.js";
-import { type FormError, formErrorOf, renderPage } from "./page.js";
+import { type FormError, formErrorOf, type PageModel, renderPage } from "./page.js";
+import { defined, pageResult } from "./page-model.js";
 import { publicBase } from "./public-url.js";
-import type { ChartLook, ReportService } from "./report-service.js";
+import type { ReportService } from "./report-service.js";
 import { abortOnClose, routeTable, sendImage } from "./route-table.js";
 
 const DATA_ARGS = ["start", "end", "aggregate"] as const;
@@ -40,10 +33,6 @@ const PEOPLE_COLUMNS = ["user", "logins", "days", "firstSeen", "lastSeen", "acco
 const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppressed"] as const;
 /** What may stand beside a signed embed token: how the chart looks, never what it shows. */
 const EMBED_ARGS = ["theme", "background", "scale", "width", "height"] as const;
-/** How long a signed embed URL made by the page stays valid. */
-const PAGE_EMBED_DAYS = 365;
-/** The chart drawn for phones, beside the wide one; CSS shows one of them. */
-const NARROW = { width: 360, height: 320 };
 
 export interface UsageRoutesOptions {
   config: HomeUsageConfig;
@@ -182,84 +171,20 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       title: optionalText(args.title, "title", 200),
       metric: optionalText(args.metric, "metric", 40),
     };
-    const base = publicBase(req, config);
     const reader = res.locals.reader as Reader | undefined;
     const signedIn = auth.required && reader?.via === "session";
     const who = signedIn && reader ? describeReader(reader) : undefined;
     res.set("Cache-Control", "no-store");
-    let result: Parameters<typeof renderPage>[0]["result"];
+    let result: PageModel["result"];
     let error: FormError | undefined;
     try {
-      const look = { ...chartLook(given), theme: "auto" as const };
-      const signal = abortOnClose(res);
-      const wide = await service.chart(given, look, signal);
-      const narrow = await service.chart(given, { ...look, ...NARROW }, signal);
-      const lifecycle = { ...look, metric: "lifecycle" as const, title: undefined };
-      const lifecycleWide = await service.chart(given, lifecycle, signal);
-      const lifecycleNarrow = await service.chart(given, { ...lifecycle, ...NARROW }, signal);
-      const teamsLook = { ...look, metric: "groups" as const, title: undefined };
-      const teams = await teamsOf(given, teamsLook, signal);
-      const { query } = wide;
-      const data = { start: given.start, end: given.end, aggregate: given.aggregate };
-      const link = (path: string, values: Record<string, string | undefined>) => {
-        const search = new URLSearchParams(defined(values)).toString();
-        return `${base}${path}${search ? `?${search}` : ""}`;
-      };
-      const now = clock();
-      const expires = new Date(now.getTime() + PAGE_EMBED_DAYS * 86_400_000);
-      const token = config.embedSecret
-        ? signEmbedToken(defined(given), { secret: config.embedSecret, expires })
-        : undefined;
-      const image = (format: "svg" | "png", extra: Record<string, string> = {}) =>
-        token
-          ? link(`/usage/login/embed/${token}.${format}`, extra)
-          : link(`/usage/login/plot.${format}`, { ...given, ...extra });
-      const cohort = query.aggregate === "day" || query.aggregate === "week" ? "week" : "month";
-      const retentionArgs = { cohort, ...(given.end ? { end: given.end } : {}) };
-      const heat = { theme: "auto" as const, background: look.background };
-      const retentionWide = await service.retentionChart(retentionArgs, heat, signal);
-      const retentionNarrow = await service.retentionChart(retentionArgs, { ...heat, width: 390 }, signal);
-      const retentionToken = config.embedSecret
-        ? signEmbedToken({ chart: "retention", ...retentionArgs }, { secret: config.embedSecret, expires })
-        : undefined;
-      result = {
-        aggregate: query.aggregate,
-        metric: look.metric,
-        title: given.title ?? chartTitle(query.aggregate, look.metric),
-        range: wide.range,
-        rows: wide.report.rows,
-        missing: wide.report.missing,
-        svg: { wide: wide.svg, narrow: narrow.svg },
-        lifecycle: { wide: lifecycleWide.svg, narrow: lifecycleNarrow.svg },
-        teams: { ...teams, csv: link("/usage/login/groups", { ...data, content_type: "csv" }) },
-        links: {
-          csv: link("/usage/login/raw", { ...data, content_type: "csv" }),
-          json: link("/usage/login/raw", { ...data, content_type: "json" }),
-          svg: link("/usage/login/plot.svg", given),
-          png: link("/usage/login/plot.png", { ...given, scale: "2" }),
-        },
-        embed: {
-          svg: image("svg"),
-          png: image("png", { scale: "2" }),
-          dark: image("svg", { theme: "dark" }),
-          light: image("svg", { theme: "light" }),
-          signed: Boolean(token),
-          expires: token ? expires.toISOString().slice(0, 10) : undefined,
-        },
-        retention: {
-          cohort,
-          svg: { wide: retentionWide.svg, narrow: retentionNarrow.svg },
-          links: {
-            csv: link("/usage/login/retention", { ...retentionArgs, content_type: "csv" }),
-            json: link("/usage/login/retention", retentionArgs),
-            svg: link("/usage/login/retention/plot.svg", retentionArgs),
-            png: link("/usage/login/retention/plot.png", { ...retentionArgs, scale: "2" }),
-            embed: retentionToken
-              ? link(`/usage/login/retention/embed/${retentionToken}.svg`, {})
-              : link("/usage/login/retention/plot.svg", retentionArgs),
-          },
-        },
-      };
+      result = await pageResult(given, {
+        config,
+        service,
+        clock,
+        base: publicBase(req, config),
+        signal: abortOnClose(res),
+      });
     } catch (caught) {
       if (!(caught instanceof HomeUsageError && caught.code === "E_USAGE")) throw caught;
       error = formErrorOf(caught.message);
@@ -268,29 +193,9 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
     res.type("text/html; charset=utf-8").send(renderPage({ args: given, result, error, signedIn, who }));
   });
 
-  /**
-   * The page's Teams section: its charts and rows, or why a range too long for a groups report has
-   * none (the rest of the page stands).
-   */
-  async function teamsOf(given: Record<string, string | undefined>, look: ChartLook, signal: AbortSignal) {
-    try {
-      const wide = await service.chart(given, look, signal);
-      const narrow = await service.chart(given, { ...look, ...NARROW }, signal);
-      const { report } = await service.groups(given, signal);
-      return { wide: wide.svg, narrow: narrow.svg, rows: report.rows, minGroupSize: report.minGroupSize };
-    } catch (caught) {
-      if (!(caught instanceof HomeUsageError && caught.code === "E_USAGE")) throw caught;
-      return { wide: "", narrow: "", rows: [], minGroupSize: config.minGroupSize, error: caught.message };
-    }
-  }
-
   return router;
 }
 
 /** The request's arguments that are text, to carry into the next page's URL. */
 const stringArgs = (args: Record<string, unknown>): Record<string, string | undefined> =>
   Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
-
-/** The entries that have a value. */
-const defined = (values: Record<string, string | undefined>): Record<string, string> =>
-  Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => Boolean(entry[1])));

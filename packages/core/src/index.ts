@@ -87,6 +87,17 @@ export {
   OTHER_GROUPS,
   readGroups,
 } from "./report/group-report.js";
+export {
+  type Change,
+  changeOf,
+  type Figure,
+  type Headline,
+  type HeadlineSentence,
+  headlineOf,
+  headlineSentences,
+  headlineText,
+  sameElapsedRange,
+} from "./report/headline.js";
 export { listPeople, type PersonRow } from "./report/people-list.js";
 export {
   formatReport,
@@ -124,6 +135,15 @@ export {
   type UsageRow,
 } from "./report/usage-report.js";
 export { createUsageService, type OpenedRetention, type UsageService } from "./report/usage-service.js";
+export {
+  FIELD_DECIMALS,
+  formatMetric,
+  METRIC_TERMS,
+  type MetricField,
+  type MetricTerm,
+  type MetricUnit,
+  termOf,
+} from "./report/vocabulary.js";
 export {
   createRollupStore,
   type DayDocument,

@@ -8,7 +8,9 @@ import {
   formatReport,
   formatTable,
   HomeUsageError,
+  headlineText,
   MAX_TITLE_LENGTH,
+  type MetricField,
   parseCohort,
   parseDuration,
   parseMetric,
@@ -29,14 +31,39 @@ export interface RangeOptions extends GlobalOptions {
 }
 
 /** The same query the API answers, for the terminal, in the rollup's time zone. */
-async function query(options: RangeOptions) {
+async function query(options: RangeOptions & { metric?: string }, withHeadline = false) {
   const config = await readConfig(options);
   const now = config.now ?? new Date();
-  const { query: usage, report: result } = await withDatabase(config, (client) =>
-    createUsageService({ client, config }).report(options, now),
-  );
-  return { usage, result, config, now };
+  const {
+    query: usage,
+    report: result,
+    headline,
+  } = await withDatabase(config, async (client) => {
+    const service = createUsageService({ client, config });
+    const opened = await service.open(options, now);
+    const report = await service.read(opened, now);
+    // The headline of `report`'s table: of the metric asked for, or of the distinct people.
+    const field = options.metric && HEADLINE_FIELD[parseMetric(options.metric, "--metric")];
+    const headline = withHeadline ? await service.headline(opened, report, field || "user", now) : undefined;
+    return { query: opened.query, report, headline };
+  });
+  return { usage, result, config, now, headline };
 }
+
+/** The field a metric's headline speaks of: the lifecycle's is the people who came. */
+const HEADLINE_FIELD: Record<ChartMetric, MetricField> = {
+  users: "user",
+  logins: "logins",
+  active7: "active7",
+  active28: "active28",
+  new: "new",
+  returning: "returning",
+  resurrected: "resurrected",
+  dormant: "dormant",
+  stickiness: "stickiness",
+  lifecycle: "user",
+  groups: "user",
+};
 
 /** The row fields that show a metric: the lifecycle is four of them. */
 const METRIC_COLUMNS: Record<ChartMetric, (keyof UsageRow)[]> = {
@@ -83,15 +110,15 @@ export async function report(
   const metric = options.metric === undefined ? undefined : parseMetric(options.metric, "--metric");
   if (metric === "groups")
     throw new HomeUsageError("E_USAGE", "--metric: groups is a report of its own: use --by group");
-  const { result } = await query(options);
+  const { result, headline } = await query(options, options.format === "table");
   if (!result.asOf && options.format === "table") {
     throw new HomeUsageError("E_STATE", "the rollup is empty: run home-usage aggregate first");
   }
   const columns = metric && ["timestamp" as const, "period" as const, ...METRIC_COLUMNS[metric], "partial" as const];
   process.stdout.write(formatReport(result.rows, options.format === "table" ? "text" : options.format, columns));
-  if (result.missing.length && options.format === "table") {
-    process.stderr.write(`no processed days, so no row, for: ${result.missing.join(", ")}\n`);
-  }
+  if (options.format !== "table") return;
+  if (result.missing.length) process.stderr.write(`no processed days, so no row, for: ${result.missing.join(", ")}\n`);
+  for (const line of headline ? headlineText(headline) : []) process.stderr.write(`${line}\n`);
 }
 
 /** Everybody known to the rollup or with an account, with their logins in the range. */

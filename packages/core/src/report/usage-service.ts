@@ -4,11 +4,13 @@ import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
 import { type GroupReport, readGroups } from "./group-report.js";
+import { type Headline, headlineOf, sameElapsedRange } from "./headline.js";
 import { listPeople, type PersonRow } from "./people-list.js";
 import { parseRetentionArguments, type RetentionArguments, type RetentionQuery } from "./retention-arguments.js";
 import { type RetentionReport, readRetention } from "./retention-report.js";
 import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
 import { readUsage, rollupZone, type UsageQuery, type UsageReport } from "./usage-report.js";
+import type { MetricField } from "./vocabulary.js";
 
 /**
  * What the API and the CLI's `report`, `plot` and `users` share: read the rollup's settings, take its
@@ -86,6 +88,30 @@ export function createUsageService(options: {
       const zone = rollupZone(settings, config);
       const query = parseRetentionArguments(args, { zone, now });
       return { query, report: await readRetention(store, settings, query, { now, zone }) };
+    },
+
+    /**
+     * The headline of a report: its latest complete period against the one before, and the period in
+     * progress against the same elapsed part of the one before (one more small read, of that part).
+     */
+    async headline(
+      opened: Opened,
+      report: UsageReport,
+      field: MetricField,
+      now: Date,
+      signal?: AbortSignal,
+    ): Promise<Headline> {
+      const { query, zone } = opened;
+      const current = report.rows.at(-1);
+      const ranges = current?.partial
+        ? sameElapsedRange(current, query.aggregate, { zone, now, end: query.end })
+        : undefined;
+      const rowOf = async (range: { start: string; end: string }) => {
+        const cut = parseUsageArguments({ ...range, aggregate: query.aggregate }, { zone, now });
+        return (await read({ ...opened, query: cut }, now, signal)).rows[0];
+      };
+      const elapsed = ranges && { current: await rowOf(ranges.current), previous: await rowOf(ranges.previous) };
+      return headlineOf(report.rows, field, query.aggregate, elapsed);
     },
 
     /** The report of a query `open` gave, per core4 group. */

@@ -117,7 +117,9 @@ describe("people in parts", { timeout: 240_000 }, () => {
       updated: at,
     });
     await store.writePeople([period(25_000)], () => false);
-    expect((await store.period("2026-W46"))?.users.map((u: { user: string }) => u.user)).toEqual(period(25_000).users.map((u) => u.user));
+    expect((await store.period("2026-W46"))?.users.map((u: { user: string }) => u.user)).toEqual(
+      period(25_000).users.map((u) => u.user),
+    );
 
     await store.writePeople([period(5_000)], () => true);
     const ids = (
