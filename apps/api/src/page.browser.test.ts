@@ -454,7 +454,7 @@ async function expectChartMatches(page: Page, rows: Row[]): Promise<void> {
   const fromTable = rows
     .map(
       ([period, , people, logins]) =>
-        `${period}|${people} distinct user${people === "1" ? "" : "s"}|${logins} login${logins === "1" ? "" : "s"}`,
+        `${period}|${people} distinct ${people === "1" ? "person" : "people"}|${logins} login${logins === "1" ? "" : "s"}`,
     )
     .sort();
   expect(fromDots).toEqual(fromTable);

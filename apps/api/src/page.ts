@@ -7,6 +7,7 @@ import {
   headlineSentences,
   type Period,
   periodKeys,
+  termOf,
   type UsageRow,
 } from "@home-usage/core";
 import { DateTime } from "luxon";
@@ -134,6 +135,8 @@ tfoot td { font-weight: 600; }
 textarea { width: 100%; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .8rem; }
 .embed label { margin-bottom: .75rem; }
 code { overflow-wrap: anywhere; }
+dl.terms { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .75rem; margin: .5rem 0; color: var(--muted); font-size: .9rem; }
+dl.terms dt { font-weight: 600; } dl.terms dd { margin: 0; }
 `;
 
 function layout(title: string, body: string, root: string): string {
@@ -168,7 +171,18 @@ function renderHeadline(headline: Headline): string {
     ? `${value}<span>${e(first.text.slice(headline.latest.text.length + 1))}</span>${change(first.change)}`
     : `<span class="sofar">${e(first.text)}${change(first.change)}</span>`;
   const sofar = rest.map((s) => `<span class="sofar">${e(s.text)}${change(s.change)}</span>`).join(" ");
-  return `<p class="headline" id="headline">${main}${sofar ? ` ${sofar}` : ""}</p>`;
+  const term = termOf(headline.field);
+  const definition = `<p class="hint" id="definition"><strong>${e(term.label)}</strong>: ${e(term.description)}</p>`;
+  return `<p class="headline" id="headline">${main}${sofar ? ` ${sofar}` : ""}</p>\n${definition}`;
+}
+
+/** What the lifecycle's four kinds of people are, in the README's words. */
+function lifecycleTerms(): string {
+  const items = (["new", "returning", "resurrected", "dormant"] as const)
+    .map((field) => termOf(field))
+    .map((t) => `<dt>${e(t.label)}</dt><dd>${e(t.description)}</dd>`)
+    .join("");
+  return `<dl class="terms">${items}</dl>`;
 }
 
 /** The usage page: works without JavaScript; the chart inline, the form, the table, downloads, embeds. */
@@ -223,6 +237,7 @@ ${missing}
 <section id="lifecycle">
 <h2>Who came: new, returning, resurrected; who stayed away: dormant</h2>
 <figure><div class="wide">${r.lifecycle.wide}</div><div class="narrow">${r.lifecycle.narrow}</div></figure>
+${lifecycleTerms()}
 </section>
 <section id="teams">
 <h2>Teams: distinct people per core4 group</h2>
@@ -250,6 +265,33 @@ ${renderTable(r.rows, r.aggregate)}
 ${snippets.map(([label, text]) => `<label>${e(label)} <textarea rows="${Math.min(5, text.split("\n").length + 1)}" readonly>${e(text)}</textarea></label>`).join("\n")}
 </section>`,
     "../",
+  );
+}
+
+/** What a browser is told when its request failed: what is wrong, and when to try again. */
+export function renderErrorPage(status: number, message: string, retryAfterSeconds?: number): string {
+  const heading =
+    status === 503
+      ? "Not available right now"
+      : status === 404
+        ? "Not found"
+        : status === 401 || status === 403
+          ? "Not allowed"
+          : status >= 500
+            ? "Something went wrong"
+            : "This request cannot be answered";
+  const retry = retryAfterSeconds
+    ? `Try again in ${retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.round(retryAfterSeconds / 60)} minutes`}: reload this page.`
+    : status >= 500
+      ? "Try again later; if it persists, tell the operator."
+      : "Check the address, then try again.";
+  return layout(
+    heading,
+    `<header><h1>${e(heading)}</h1></header>
+<p class="lead" role="alert">${e(`${message.charAt(0).toUpperCase()}${message.slice(1).replace(/\.$/, "")}`)}.</p>
+<p>${e(retry)}</p>
+<p class="hint">HTTP ${status} · <a href="/usage/login">the usage page</a></p>`,
+    "/",
   );
 }
 

@@ -409,9 +409,14 @@ describe("embed URLs", () => {
       `${body}.${signature?.slice(1)}A`,
       token({}, new Date(new Date(NOW).getTime() - 1000)),
     ]) {
-      const res = await get(`/usage/login/embed/${bad}.svg`);
+      const res = await get(`/usage/login/embed/${bad}.svg`, { headers: { accept: "application/json" } });
       expect(res.status).toBe(403);
       expect((await res.json()).error.type).toBe("forbidden");
+      // A wiki's <img> gets the same status as a picture that says why.
+      const image = await get(`/usage/login/embed/${bad}.svg`, { headers: { accept: "image/*,*/*;q=0.8" } });
+      expect(image.status).toBe(403);
+      expect(image.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
+      expect(await image.text()).toContain("Chart unavailable");
     }
   });
 });
@@ -427,7 +432,7 @@ describe("access", () => {
       "/usage/login/retention/plot.svg",
       "/openapi.json",
     ]) {
-      const missing = await fetch(`${secured.base}${path}`);
+      const missing = await fetch(`${secured.base}${path}`, { headers: { accept: "application/json" } });
       expect(missing.status, path).toBe(401);
       expect(missing.headers.get("www-authenticate")).toContain("Bearer");
       expect(await missing.json()).toMatchObject({ code: 401, error: { type: "unauthorized" } });
@@ -614,7 +619,7 @@ describe("freshness", () => {
 });
 
 describe("a database that does not answer", () => {
-  it("gives 503 envelopes, on /healthz and on the data", async () => {
+  it("gives 503 envelopes to scripts, a page to browsers, and an image on chart URLs, each with Retry-After", async () => {
     const { MongoClient } = await import("mongodb");
     const gone = new MongoClient("mongodb://127.0.0.1:9/", { serverSelectionTimeoutMS: 300 });
     const config = await loadConfig({ env: { ...databaseEnv(t), HOME_USAGE_NOW: NOW } });
@@ -622,7 +627,7 @@ describe("a database that does not answer", () => {
     await new Promise((resolve) => server.once("listening", resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      for (const path of ["/healthz", "/usage/login/raw", "/usage/login/plot.svg"]) {
+      for (const path of ["/healthz", "/usage/login/raw"]) {
         const res = await fetch(`${base}${path}`);
         expect(res.status, path).toBe(503);
         const body = await res.json();
@@ -630,6 +635,39 @@ describe("a database that does not answer", () => {
         expect(JSON.stringify(body)).not.toMatch(/\n\s+at |127\.0\.0\.1|ECONNREFUSED/);
         if (path === "/healthz") expect(body.message).toBe("database unavailable");
       }
+      if (!(await fetch(`${base}/usage/login/raw`)).headers.get("retry-after")) throw new Error("no Retry-After");
+      // A browser gets a page that says what is wrong and when to try again.
+      const browser = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
+      const page = await fetch(`${base}/usage/login`, { headers: browser });
+      expect(page.status).toBe(503);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(page.headers.get("retry-after")).toBe("30");
+      const text = new JSDOM(await page.text()).window.document.body.textContent?.replace(/\s+/g, " ");
+      expect(text).toContain("The database did not answer");
+      expect(text).toContain("Try again in 30 seconds");
+      // Chart URLs answer with a picture of the error, same status and Retry-After, whoever asks.
+      for (const path of ["/usage/login/plot.svg", "/usage/login/plot", "/usage/login/retention/plot.svg"]) {
+        const res = await fetch(`${base}${path}?width=400&height=300`, { headers: browser });
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get("content-type"), path).toMatch(/^image\/svg\+xml/);
+        expect(res.headers.get("retry-after"), path).toBe("30");
+        const svg = new JSDOM(await res.text(), { contentType: "image/svg+xml" }).window.document;
+        expect(svg.querySelector("parsererror")).toBeNull();
+        expect(svg.documentElement.getAttribute("width")).toBe("400");
+        expect(svg.documentElement.textContent).toContain("Try again in 30 seconds.");
+      }
+      const png = await fetch(`${base}/usage/login/plot.png`);
+      expect(png.status).toBe(503);
+      expect(png.headers.get("content-type")).toBe("image/png");
+      expect(png.headers.get("retry-after")).toBe("30");
+      expect(
+        Buffer.from(await png.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe("PNG");
+      // A script asking for JSON keeps the envelope.
+      const json = await fetch(`${base}/usage/login`, { headers: { accept: "application/json" } });
+      expect(json.headers.get("content-type")).toMatch(/^application\/json/);
     } finally {
       await new Promise((r) => server.close(r));
       await gone.close();

@@ -374,6 +374,13 @@ describe("home-usage report, plot and embed-url", () => {
     const svg = await readFile(out, "utf8");
     expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain(">June<");
+    // Run through pnpm from a subfolder: a relative --out lands where the user stood (INIT_CWD).
+    const here = await run(["plot", "--start", "2026-06-01", "--out", "here.svg"], {
+      ...envFor("report"),
+      INIT_CWD: dir,
+    });
+    expect(here.stdout).toBe(`wrote ${join(dir, "here.svg")}: 5 weeks\n`);
+    expect((await readFile(join(dir, "here.svg"), "utf8")).startsWith("<svg")).toBe(true);
     const bad = await run(["plot", "--out", join(dir, "usage.gif")], envFor("report"));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(`home-usage: --out: ${join(dir, "usage.gif")} must end in .svg or .png\n`);

@@ -46,8 +46,8 @@ describe("--help", () => {
     const plot = flat(help(cli, "plot"));
     expect(plot).toContain("(--out is required)");
     expect(plot).toContain("--out <file> required:");
-    expect(plot).toContain("width in pixels, 200 to 2000");
-    expect(plot).toContain("height in pixels, 150 to 1200");
+    expect(plot).toContain("width in pixels, 320 to 2000");
+    expect(plot).toContain("height in pixels, 260 to 1200");
   });
 
   it("reads the same as before (update with vitest -u when meant)", () => {

@@ -1,4 +1,4 @@
-import { type ErrorCode, HomeUsageError, settingOptions } from "@home-usage/core";
+import { CHART_SIZE, type ErrorCode, HomeUsageError, settingOptions } from "@home-usage/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { aggregate } from "./commands/aggregate.js";
 import { demoData } from "./commands/demo-data.js";
@@ -171,8 +171,16 @@ range(
     .description("write the chart of distinct people per period as an SVG or PNG file (--out is required)"),
 )
   .option("--title <text>", "title drawn on the chart (default: what is drawn, per period)")
-  .option("--width <px>", "width in pixels, 200 to 2000 (default 800)", integer(200, 2000))
-  .option("--height <px>", "height in pixels, 150 to 1200 (default 400)", integer(150, 1200))
+  .option(
+    "--width <px>",
+    `width in pixels, ${CHART_SIZE.width.min} to ${CHART_SIZE.width.max} (default ${CHART_SIZE.width.default})`,
+    integer(CHART_SIZE.width.min, CHART_SIZE.width.max),
+  )
+  .option(
+    "--height <px>",
+    `height in pixels, ${CHART_SIZE.height.min} to ${CHART_SIZE.height.max} (default ${CHART_SIZE.height.default})`,
+    integer(CHART_SIZE.height.min, CHART_SIZE.height.max),
+  )
   .option(
     "--metric <name>",
     "users (default), logins, active7, active28, new, returning, resurrected, dormant, stickiness, lifecycle or groups",

@@ -23,6 +23,7 @@ export {
 } from "./accounts/password-hash.js";
 export {
   CHART_METRICS,
+  CHART_SIZE,
   CHART_THEMES,
   type ChartMetric,
   type ChartOptions,
@@ -34,6 +35,7 @@ export {
   renderChart,
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
+export { type ErrorChartOptions, renderErrorChart } from "./chart/error-chart.js";
 export { type RetentionChartOptions, renderRetentionChart, retentionTitle } from "./chart/retention-chart.js";
 export { type Collections, collections } from "./collections.js";
 export { boundedQuery, connectDatabase, formatNamespace, isOutOfTime, lostDatabase, redactUri } from "./database.js";

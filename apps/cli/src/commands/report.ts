@@ -1,5 +1,5 @@
 import { rename, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import {
   CHART_THEMES,
   type ChartMetric,
@@ -153,12 +153,13 @@ export async function plot(options: PlotOptions) {
   }
   if (options.scale !== undefined && format !== "png") throw new HomeUsageError("E_USAGE", "--scale: only for .png");
   // Checked before the query, so a typo in the path costs nothing and names the directory as given.
-  const directory = dirname(options.out);
+  const out = whereTheUserStood(options.out);
+  const directory = dirname(out);
   const found = await stat(directory).catch(() => null);
   if (!found?.isDirectory()) {
     throw new HomeUsageError(
       "E_USAGE",
-      `--out: the directory ${directory} ${found ? "is not a directory" : "does not exist"}; create it, or give another --out`,
+      `--out: the directory ${dirname(options.out)} ${found ? "is not a directory" : "does not exist"}; create it, or give another --out`,
     );
   }
   const { usage, result, config, now } = await query(options);
@@ -192,10 +193,18 @@ export async function plot(options: PlotOptions) {
   });
   const bytes = format === "png" ? await renderPng(svg, { scale: options.scale === "2" ? 2 : 1 }) : svg;
   // Written beside the target and renamed over it, so a wiki never serves half a file.
-  const partial = `${options.out}.${process.pid}.tmp`;
+  const partial = `${out}.${process.pid}.tmp`;
   await writeFile(partial, bytes);
-  await rename(partial, options.out);
-  process.stdout.write(`wrote ${options.out}: ${result.rows.length} ${usage.aggregate}s\n`);
+  await rename(partial, out);
+  process.stdout.write(`wrote ${out}: ${result.rows.length} ${usage.aggregate}s\n`);
+}
+
+/**
+ * A relative path as the user meant it: from the folder they stood in. `pnpm home-usage` runs from the
+ * repository's root and says where the user was in INIT_CWD.
+ */
+export function whereTheUserStood(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.env.INIT_CWD || process.cwd(), path);
 }
 
 export async function embedUrl(
