@@ -283,8 +283,17 @@ export function openApiDocument() {
         responses: { "200": { description: "HTML", content: { "text/html": {} } }, ...errors },
       }),
       "/usage/login/raw": both({
-        summary: "Unique users per period as data.",
-        parameters: [...common, contentType],
+        summary: "Distinct people per period as data.",
+        parameters: [
+          ...common,
+          contentType,
+          {
+            name: "metric",
+            in: "query",
+            schema: { type: "string", enum: metric.schema.enum.filter((m) => m !== "groups").concat("user") },
+            description: "Only this metric's columns (timestamp, period, its fields, partial), as report --metric.",
+          },
+        ],
         responses: {
           "200": {
             description: "The rows; JSON in the envelope, other formats bare.",

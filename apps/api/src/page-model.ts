@@ -1,15 +1,15 @@
 import {
-  type ChartMetric,
   chartTitle,
   type Headline,
   type HomeUsageConfig,
   HomeUsageError,
+  headlineField,
   headlineOf,
   type MetricField,
   sameElapsedRange,
   signEmbedToken,
 } from "@home-usage/core";
-import { chartLook } from "./arguments.js";
+import { chartLook, optionalText } from "./arguments.js";
 import type { PageModel } from "./page.js";
 import type { ChartLook, ReportAnswer, ReportService } from "./report-service.js";
 
@@ -18,23 +18,19 @@ const PAGE_EMBED_DAYS = 365;
 /** The chart drawn for phones, beside the wide one; CSS shows one of them. */
 const NARROW = { width: 360, height: 320 };
 
-/** The row field a metric's headline speaks of; the lifecycle's and the groups' is the people who came. */
-const HEADLINE_FIELD: Record<ChartMetric, MetricField> = {
-  users: "user",
-  logins: "logins",
-  active7: "active7",
-  active28: "active28",
-  new: "new",
-  returning: "returning",
-  resurrected: "resurrected",
-  dormant: "dormant",
-  stickiness: "stickiness",
-  lifecycle: "user",
-  groups: "user",
-};
-
 /** The page's arguments as the form gave them. */
 export type PageArguments = Record<"start" | "end" | "aggregate" | "title" | "metric", string | undefined>;
+
+/** The page's arguments, each a bounded text or absent. */
+export function pageArguments(args: Record<string, unknown>): PageArguments {
+  return {
+    start: optionalText(args.start, "start", 100),
+    end: optionalText(args.end, "end", 100),
+    aggregate: optionalText(args.aggregate, "aggregate", 20),
+    title: optionalText(args.title, "title", 200),
+    metric: optionalText(args.metric, "metric", 40),
+  };
+}
 
 export interface PageContext {
   config: HomeUsageConfig;
@@ -67,7 +63,7 @@ export async function pageResult(given: PageArguments, context: PageContext): Pr
     range: wide.range,
     rows: wide.report.rows,
     missing: wide.report.missing,
-    headline: await headline(wide, HEADLINE_FIELD[look.metric], service, signal, context.clock()),
+    headline: await headline(wide, headlineField(look.metric), service, signal, context.clock()),
     svg: { wide: wide.svg, narrow: narrow.svg },
     lifecycle: { wide: lifecycleWide.svg, narrow: lifecycleNarrow.svg },
     teams: { ...teams, csv: link("/usage/login/groups", { ...data, content_type: "csv" }) },

@@ -124,6 +124,14 @@ figcaption { color: var(--muted); margin: .5rem 0; }
   #chart .narrow, #lifecycle .narrow, #retention .narrow, #teams .narrow { display: block; }
 }
 .scroll { overflow-x: auto; }
+.phone { display: none; }
+label.wide-field { grid-column: span 2; }
+@media (max-width: 599px) {
+  /* On a phone the period takes the room of the status column, which its label then carries. */
+  #data .status { display: none; }
+  #data .phone { display: inline; }
+  #data th:not(:first-child) { width: 4.5rem; }
+}
 .headline { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; align-items: baseline; margin: .5rem 0 1rem; }
 .headline .value { font-size: 2rem; font-weight: 600; }
 .headline .up { color: var(--up, #1a7f37); } .headline .down { color: var(--error); } .headline .flat, .headline .sofar { color: var(--muted); }
@@ -134,6 +142,7 @@ th:first-child, td:first-child { text-align: left; }
 tfoot td { font-weight: 600; }
 textarea { width: 100%; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .8rem; }
 .embed label { margin-bottom: .75rem; }
+.embed textarea { field-sizing: content; white-space: pre-wrap; overflow-wrap: anywhere; }
 code { overflow-wrap: anywhere; }
 dl.terms { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .75rem; margin: .5rem 0; color: var(--muted); font-size: .9rem; }
 dl.terms dt { font-weight: 600; } dl.terms dd { margin: 0; }
@@ -192,7 +201,7 @@ export function renderPage(model: PageModel): string {
   const field = (name: FormField, label: string, control: string) => {
     const error = model.error?.field === name ? model.error.message : undefined;
     const described = error ? ` aria-invalid="true" aria-describedby="${name}-error"` : "";
-    return `<label>${e(label)} ${control.replace("<CONTROL>", described)}${error ? `<span class="error" id="${name}-error">${e(error)}</span>` : ""}</label>`;
+    return `<label${name === "title" ? ' class="wide-field"' : ""}>${e(label)} ${control.replace("<CONTROL>", described)}${error ? `<span class="error" id="${name}-error">${e(error)}</span>` : ""}</label>`;
   };
   const aggregate = r?.aggregate ?? (AGGREGATES as string[]).find((a) => a === model.args.aggregate) ?? "week";
   const metric = r?.metric ?? CHART_METRICS.find((m) => m === model.args.metric) ?? "users";
@@ -262,7 +271,7 @@ ${renderTable(r.rows, r.aggregate)}
         ? `Signed image URLs, valid until ${e(r.embed.expires ?? "")}, that need no token:`
         : "Image URLs (set HOME_USAGE_EMBED_SECRET on the server for signed URLs that work where the API needs a token):"
     }</p>
-${snippets.map(([label, text]) => `<label>${e(label)} <textarea rows="${Math.min(5, text.split("\n").length + 1)}" readonly>${e(text)}</textarea></label>`).join("\n")}
+${snippets.map(([label, text]) => `<label>${e(label)} <textarea rows="${Math.min(8, text.split("\n").length + Math.ceil(text.length / 70))}" readonly>${e(text)}</textarea></label>`).join("\n")}
 </section>`,
     "../",
   );
@@ -328,7 +337,7 @@ function renderTable(rows: readonly UsageRow[], aggregate: Period): string {
   const body = rows
     .map(
       (row) =>
-        `<tr data-period="${e(row.period)}"><td>${e(humanPeriod(row, aggregate))}</td><td>${row.user.toLocaleString("en-US")}</td><td>${row.logins.toLocaleString("en-US")}</td><td>${row.partial ? "incomplete" : "complete"}</td></tr>`,
+        `<tr data-period="${e(row.period)}"><td>${e(humanPeriod(row, aggregate))}${row.partial ? '<span class="phone"> (incomplete)</span>' : ""}</td><td>${row.user.toLocaleString("en-US")}</td><td>${row.logins.toLocaleString("en-US")}</td><td class="status">${row.partial ? "incomplete" : "complete"}</td></tr>`,
     )
     .join("\n");
   const logins = rows.reduce((sum, row) => sum + row.logins, 0);
@@ -337,7 +346,7 @@ function renderTable(rows: readonly UsageRow[], aggregate: Period): string {
     ? `<tfoot><tr><td>total</td><td title="distinct people do not add up across periods">—</td><td>${logins.toLocaleString("en-US")}</td><td></td></tr></tfoot>`
     : "";
   return `<table>
-<thead><tr><th scope="col">${e(aggregate)}</th><th scope="col">distinct people</th><th scope="col">logins</th><th scope="col">status</th></tr></thead>
+<thead><tr><th scope="col">${e(aggregate)}</th><th scope="col">distinct people</th><th scope="col">logins</th><th scope="col" class="status">status</th></tr></thead>
 <tbody>
 ${body || `<tr><td colspan="4">No processed days in this range: run <code>home-usage aggregate</code>.</td></tr>`}
 </tbody>

@@ -64,6 +64,17 @@ const postJson = (path: string, body: unknown) =>
   get(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("GET/POST /usage/login/raw", () => {
+  it("takes metric as report --metric does: only that metric's columns", async () => {
+    const body = await (await get(`/usage/login/raw?${RANGE}&aggregate=w&metric=user`)).json();
+    expect(body.data).toEqual([
+      { timestamp: "2026-11-16T00:00:00.000Z", period: "2026-W47", user: 2, partial: false },
+      { timestamp: "2026-11-23T00:00:00.000Z", period: "2026-W48", user: 1, partial: true },
+    ]);
+    const text = await (await get(`/usage/login/raw?${RANGE}&aggregate=w&metric=lifecycle&content_type=csv`)).text();
+    expect(text.split("\n")[0]).toBe("timestamp,period,new,returning,resurrected,dormant,partial");
+    expect((await get(`/usage/login/raw?${RANGE}&metric=groups`)).status).toBe(400);
+  });
+
   it("answers JSON in the envelope the original page reads", async () => {
     const res = await get(`/usage/login/raw?${RANGE}&aggregate=w`);
     expect(res.status).toBe(200);
@@ -121,7 +132,7 @@ describe("GET/POST /usage/login/raw", () => {
     [
       "csv",
       "text/csv",
-      "timestamp,period,user,logins,partial,previous,new,returning,resurrected,dormant,dailyAverage,stickiness,days,unprocessedDays\n2026-11-16T00:00:00.000Z,2026-W47,2,4,false,0,2,0,0,0,0.4286,0.2143,7,0\n",
+      "timestamp,period,user,logins,partial,previous,new,returning,resurrected,dormant,dailyAverage,stickiness,days,unprocessedDays\n2026-11-16T00:00:00.000Z,2026-W47,2,4,false,0,2,0,0,0,0.43,0.2143,7,0\n",
     ],
     ["text", "text/plain", "2026-11-16T00:00:00.000Z  2026-W47     2       4  no"],
     ["markdown", "text/markdown", "|timestamp|period|user|logins|partial|previous|new|"],
@@ -273,7 +284,7 @@ describe("the page", () => {
     ]);
     expect(
       [...doc.querySelectorAll("#data tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent).join(" | ")),
-    ).toEqual(["16–22 Nov 2026 (W47) | 2 | 4 | complete", "23–29 Nov 2026 (W48) | 1 | 1 | incomplete"]);
+    ).toEqual(["16–22 Nov 2026 (W47) | 2 | 4 | complete", "23–29 Nov 2026 (W48) (incomplete) | 1 | 1 | incomplete"]);
     expect(doc.querySelector("#data tfoot")?.textContent).toContain("5");
     expect(doc.querySelector(".lead")?.textContent).toMatch(
       /^From 2026-11-16 to 2026-11-24 \(UTC\), per week; data as of \d{4}-\d\d-\d\d \d\d:\d\d\.$/,

@@ -71,7 +71,7 @@ describe("home-usage aggregate", () => {
     const result = await run(["aggregate", "--start", "2026-06-01"], envFor("basic"));
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^aggregated 30 days \(2026-06-01 to 2026-06-30\): \d+ records read, \d+ logins \(\d+ successful login, \d+ set last_login, \d+ login user\), \d+ distinct users/,
+      /^aggregated 30 days \(2026-06-01 to 2026-06-30\): \d+ records read, \d+ logins \(\d+ successful login, \d+ set last_login, \d+ login user\), \d+ distinct people/,
     );
     expect(result.stdout.trim().split("\n")).toHaveLength(1);
     // The demo log here has no index on created: said once, with the command, and nothing created.
@@ -362,6 +362,14 @@ describe("home-usage report, plot and embed-url", () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 
+  it("plot run through pnpm from a subfolder writes a relative --out where the user stood (INIT_CWD)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "home-usage-plot-"));
+    const env = { ...envFor("report"), INIT_CWD: dir };
+    const here = await run(["plot", "--start", "2026-06-01", "--out", "here.svg"], env);
+    expect(here.stdout).toBe(`wrote ${join(dir, "here.svg")}: 5 weeks\n`);
+    expect((await readFile(join(dir, "here.svg"), "utf8")).startsWith("<svg")).toBe(true);
+  });
+
   it("plot writes an SVG file, and refuses an output that is not .svg or .png", async () => {
     const dir = await mkdtemp(join(tmpdir(), "home-usage-plot-"));
     const out = join(dir, "usage.svg");
@@ -374,13 +382,6 @@ describe("home-usage report, plot and embed-url", () => {
     const svg = await readFile(out, "utf8");
     expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain(">June<");
-    // Run through pnpm from a subfolder: a relative --out lands where the user stood (INIT_CWD).
-    const here = await run(["plot", "--start", "2026-06-01", "--out", "here.svg"], {
-      ...envFor("report"),
-      INIT_CWD: dir,
-    });
-    expect(here.stdout).toBe(`wrote ${join(dir, "here.svg")}: 5 weeks\n`);
-    expect((await readFile(join(dir, "here.svg"), "utf8")).startsWith("<svg")).toBe(true);
     const bad = await run(["plot", "--out", join(dir, "usage.gif")], envFor("report"));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(`home-usage: --out: ${join(dir, "usage.gif")} must end in .svg or .png\n`);

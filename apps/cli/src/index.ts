@@ -76,7 +76,7 @@ program
 
 program
   .command("status")
-  .description("show the cookie, the last run, the lock and the rollup")
+  .description("show the checkpoint, the last run, the lock and the rollup")
   .option("--json", "print JSON")
   .addHelpText("after", examples(["home-usage status", "home-usage status --json"]))
   .action((_options, command: Command) => status(command.optsWithGlobals()));
@@ -104,7 +104,7 @@ const range = (command: Command) =>
   command
     .option(
       "--start <date>",
-      "inclusive start: YYYY-MM-DD, an ISO date-time, today or yesterday (default: 90 days before end)",
+      "inclusive start: YYYY-MM-DD, an ISO date-time, today or yesterday (default: the start of the period holding the day 90 days before end)",
     )
     .option("--end <date>", "end, exclusive: the first instant not counted (default: now)")
     .option("--aggregate <period>", "d, w, m, q or y (or day, week, ...; default w)");
@@ -201,7 +201,9 @@ range(
   .action((_options, command: Command) => plot(command.optsWithGlobals()));
 
 range(
-  program.command("embed-url").description("print signed chart URLs (SVG and PNG) that need no API token (for wikis)"),
+  program
+    .command("embed-url")
+    .description("print a signed chart URL (SVG, or PNG with --png) that needs no API token (for wikis)"),
 )
   .option("--title <text>", "title drawn on the chart (at most 200 characters)")
   .option("--metric <name>", "what to draw, as plot --metric")

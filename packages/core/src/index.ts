@@ -140,10 +140,13 @@ export { createUsageService, type OpenedRetention, type UsageService } from "./r
 export {
   FIELD_DECIMALS,
   formatMetric,
+  headlineField,
+  METRIC_FIELDS,
   METRIC_TERMS,
   type MetricField,
   type MetricTerm,
   type MetricUnit,
+  metricColumns,
   termOf,
 } from "./report/vocabulary.js";
 export {

@@ -2,15 +2,15 @@ import { rename, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import {
   CHART_THEMES,
-  type ChartMetric,
   type ChartTheme,
   createUsageService,
   formatReport,
   formatTable,
   HomeUsageError,
+  headlineField,
   headlineText,
   MAX_TITLE_LENGTH,
-  type MetricField,
+  metricColumns,
   parseCohort,
   parseDuration,
   parseMetric,
@@ -19,7 +19,6 @@ import {
   renderChart,
   renderPng,
   signEmbedToken,
-  type UsageRow,
 } from "@home-usage/core";
 import { type GlobalOptions, readConfig, withDatabase } from "../context.js";
 import { periodsArgument } from "./retention.js";
@@ -43,42 +42,12 @@ async function query(options: RangeOptions & { metric?: string }, withHeadline =
     const opened = await service.open(options, now);
     const report = await service.read(opened, now);
     // The headline of `report`'s table: of the metric asked for, or of the distinct people.
-    const field = options.metric && HEADLINE_FIELD[parseMetric(options.metric, "--metric")];
+    const field = options.metric && headlineField(parseMetric(options.metric, "--metric"));
     const headline = withHeadline ? await service.headline(opened, report, field || "user", now) : undefined;
     return { query: opened.query, report, headline };
   });
   return { usage, result, config, now, headline };
 }
-
-/** The field a metric's headline speaks of: the lifecycle's is the people who came. */
-const HEADLINE_FIELD: Record<ChartMetric, MetricField> = {
-  users: "user",
-  logins: "logins",
-  active7: "active7",
-  active28: "active28",
-  new: "new",
-  returning: "returning",
-  resurrected: "resurrected",
-  dormant: "dormant",
-  stickiness: "stickiness",
-  lifecycle: "user",
-  groups: "user",
-};
-
-/** The row fields that show a metric: the lifecycle is four of them. */
-const METRIC_COLUMNS: Record<ChartMetric, (keyof UsageRow)[]> = {
-  users: ["user"],
-  logins: ["logins"],
-  active7: ["active7"],
-  active28: ["active28"],
-  new: ["new"],
-  returning: ["returning"],
-  resurrected: ["resurrected"],
-  dormant: ["dormant"],
-  stickiness: ["stickiness"],
-  lifecycle: ["new", "returning", "resurrected", "dormant"],
-  groups: ["user"],
-};
 
 const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppressed"] as const;
 
@@ -114,7 +83,7 @@ export async function report(
   if (!result.asOf && options.format === "table") {
     throw new HomeUsageError("E_STATE", "the rollup is empty: run home-usage aggregate first");
   }
-  const columns = metric && ["timestamp" as const, "period" as const, ...METRIC_COLUMNS[metric], "partial" as const];
+  const columns = metric && metricColumns(metric);
   process.stdout.write(formatReport(result.rows, options.format === "table" ? "text" : options.format, columns));
   if (options.format !== "table") return;
   if (result.missing.length) process.stderr.write(`no processed days, so no row, for: ${result.missing.join(", ")}\n`);

@@ -28,7 +28,11 @@ const METRICS = {
 export type ChartMetric = keyof typeof METRICS;
 export const CHART_METRICS = Object.keys(METRICS) as ChartMetric[];
 // A Map, so that a user's word such as `constructor` finds nothing.
-const METRIC_NAMES = new Map<string, ChartMetric>(CHART_METRICS.map((m) => [m, m]));
+// `user` too: the report's column for distinct people.
+const METRIC_NAMES = new Map<string, ChartMetric>([
+  ...CHART_METRICS.map((m): [string, ChartMetric] => [m, m]),
+  ["user", "users"],
+]);
 
 /** Reads `metric=`; an `E_USAGE` error naming the allowed values otherwise. */
 export function parseMetric(input: string | undefined, name = "metric"): ChartMetric {

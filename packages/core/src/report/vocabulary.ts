@@ -1,3 +1,4 @@
+import type { ChartMetric } from "../chart/chart.js";
 import type { UsageRow } from "./usage-report.js";
 
 /** What a number is: people and logins are counts, stickiness a share, the rest counts of people. */
@@ -90,7 +91,7 @@ export function termOf(field: MetricField): MetricTerm {
 }
 
 /** The decimals each number field is written with in every format that writes text. */
-export const FIELD_DECIMALS: Partial<Record<keyof UsageRow, number>> = { dailyAverage: 1, stickiness: 2 };
+export const FIELD_DECIMALS: Partial<Record<keyof UsageRow, number>> = { dailyAverage: 2, stickiness: 4 };
 
 /** A metric's value as a reader sees it: counts with thousands separators, a ratio as a percentage. */
 export function formatMetric(field: MetricField, value: number): string {
@@ -98,3 +99,30 @@ export function formatMetric(field: MetricField, value: number): string {
   const decimals = FIELD_DECIMALS[field] ?? 0;
   return value.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
+
+/** The row fields that show a metric: the lifecycle is four of them. */
+export const METRIC_FIELDS: Record<ChartMetric, readonly MetricField[]> = {
+  users: ["user"],
+  logins: ["logins"],
+  active7: ["active7"],
+  active28: ["active28"],
+  new: ["new"],
+  returning: ["returning"],
+  resurrected: ["resurrected"],
+  dormant: ["dormant"],
+  stickiness: ["stickiness"],
+  lifecycle: ["new", "returning", "resurrected", "dormant"],
+  groups: ["user"],
+};
+
+/** The field a metric's headline speaks of: the lifecycle's is the people who came. */
+export const headlineField = (metric: ChartMetric): MetricField =>
+  metric === "lifecycle" ? "user" : (METRIC_FIELDS[metric][0] as MetricField);
+
+/** A report's columns for one metric: the period, the metric's fields, and whether the period is partial. */
+export const metricColumns = (metric: ChartMetric): (keyof UsageRow)[] => [
+  "timestamp",
+  "period",
+  ...METRIC_FIELDS[metric],
+  "partial",
+];
