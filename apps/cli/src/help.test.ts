@@ -24,8 +24,6 @@ const flat = (text: string) => text.replace(/\s+/g, " ");
 describe("--help", () => {
   it.each([
     ["home-usage", cli, [], "cli"],
-    ["home-usage aggregate", cli, ["aggregate"], "cli"],
-    ["home-usage report", cli, ["report"], "cli"],
     ["home-usage-api", api, [], "api"],
   ] as const)(
     "of %s names the environment variable of every setting it takes, and ends with examples",
@@ -37,6 +35,17 @@ describe("--help", () => {
         expect(flat(text)).toContain(`env ${s.env}`);
       }
       expect(text).toMatch(/\nExamples:\n( {2}\$ .+\n){2,3}\s*$/);
+    },
+  );
+
+  it.each(["aggregate", "report", "plot", "status", "users", "retention", "embed-url", "demo-data"])(
+    "of home-usage %s shows its own options and points to home-usage --help for the shared ones",
+    (command) => {
+      const text = flat(help(cli, command));
+      expect(text).toContain("home-usage --help");
+      expect(text).not.toContain("env MONGODB_URI");
+      // No job-only option under a reading command.
+      if (command !== "aggregate") expect(text).not.toContain("--checkpoint-ms");
     },
   );
 

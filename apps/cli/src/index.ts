@@ -37,21 +37,27 @@ const program = new Command()
   .showHelpAfterError(false)
   .exitOverride()
   .configureOutput({ outputError: () => {} })
-  // Each command's help lists the settings too, with the environment variable each reads.
-  .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+  // A command's help lists its own options; the shared settings are in `home-usage --help`, once.
+  .configureHelp({ showGlobalOptions: false, sortSubcommands: false });
 for (const { flag, help } of settingOptions("cli")) program.option(flag, help);
 program.addHelpText(
   "after",
-  examples([
-    "MONGODB_URI=mongodb://core4-db:27017 home-usage aggregate        # from the checkpoint through today",
-    "home-usage status",
-    "home-usage report --aggregate m --format csv",
-  ]),
+  examples(
+    [
+      "MONGODB_URI=mongodb://core4-db:27017 home-usage aggregate        # from the checkpoint through today",
+      "home-usage status",
+      "home-usage report --aggregate m --format csv",
+    ],
+    false,
+  ),
 );
 
-/** The examples that end a command's help. */
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
+/** The examples that end a command's help, after a pointer to the shared options (a command's help has only its own). */
+function examples(lines: string[], shared = true): string {
+  const pointer = shared
+    ? "\nShared options (the database, collections, time zone, --config, --log-format, ...): home-usage --help\n"
+    : "";
+  return `${pointer}\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 }
 
 program
