@@ -367,7 +367,10 @@ describe("home-usage report, plot and embed-url", () => {
     const env = { ...envFor("report"), INIT_CWD: dir };
     const here = await run(["plot", "--start", "2026-06-01", "--out", "here.svg"], env);
     expect(here.stdout).toBe(`wrote ${join(dir, "here.svg")}: 5 weeks\n`);
-    expect((await readFile(join(dir, "here.svg"), "utf8")).startsWith("<svg")).toBe(true);
+    const svg = await readFile(join(dir, "here.svg"), "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    // Its subtitle says the range as the API's does: to today's date, no time, when it runs to now.
+    expect(svg).toMatch(/2026-06-01 – \d{4}-\d{2}-\d{2} · /);
   });
 
   it("plot writes an SVG file, and refuses an output that is not .svg or .png", async () => {

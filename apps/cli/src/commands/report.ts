@@ -148,9 +148,13 @@ export async function plot(options: PlotOptions) {
     theme: format === "png" && theme === "auto" ? "light" : theme,
     range: {
       start: usage.start.toFormat("yyyy-MM-dd"),
-      end: end.equals(end.startOf("day"))
-        ? end.minus({ days: 1 }).toFormat("yyyy-MM-dd")
-        : end.toFormat("yyyy-MM-dd HH:mm"),
+      // As the API's subtitle: the day alone when the range runs to now, a time only for an --end given with one.
+      end:
+        options.end === undefined
+          ? end.toFormat("yyyy-MM-dd")
+          : end.equals(end.startOf("day"))
+            ? end.minus({ days: 1 }).toFormat("yyyy-MM-dd")
+            : end.toFormat("yyyy-MM-dd HH:mm"),
       zone: result.timezone,
       // When the job last wrote; Swedish writes dates as ISO 8601 does.
       asOf: new Intl.DateTimeFormat("sv-SE", {
