@@ -708,6 +708,24 @@ describe("home-usage-api, the process", () => {
     );
   });
 
+  it("on a port already taken, names another to try, as db:start does", async () => {
+    const { createServer: listen } = await import("node:net");
+    const taken = listen().listen(0, "127.0.0.1");
+    await new Promise((resolve) => taken.once("listening", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const child = spawn(process.execPath, [bin, "--port", String(port)], { env: env() });
+      let stderr = "";
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      expect(await new Promise((resolve) => child.on("close", resolve))).toBe(1);
+      expect(stderr).toContain(`port ${port} is in use by another program: pick a free one, such as PORT=${port + 1}`);
+    } finally {
+      taken.close();
+    }
+  });
+
   it("serves, and stops cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [bin, "--port", "0", "--log-format", "json"], { env: env() });
     let stderr = "";
