@@ -490,6 +490,7 @@ describe("access", () => {
       "end",
       "aggregate",
       "content_type",
+      "metric",
     ]);
   });
 });
