@@ -17,10 +17,7 @@ const DATA = new Set(["apps/api/src/openapi.ts openApiDocument"]);
  * when one of them grows, and when one has become short enough (then it leaves the list), so the list
  * stays true.
  */
-const PENDING = new Map([
-  ["apps/api/src/usage-routes.ts usageRoutes", 233],
-  ["packages/core/src/chart/chart.ts renderChart", 134],
-]);
+const PENDING = new Map<string, number>([]);
 
 /** The shipped sources (no tests, no declarations) under `dir`. */
 function sources(dir: string): string[] {

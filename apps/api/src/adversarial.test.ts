@@ -32,7 +32,9 @@ beforeAll(async () => {
 
 afterAll(() => close());
 
-const get = (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
+// A JSON client: chart URLs answer anyone else's errors with an image of the error (server.test.ts).
+const get = (path: string, init?: RequestInit) =>
+  fetch(`${base}${path}`, { ...init, headers: { accept: "application/json", ...init?.headers } });
 const postJson = (path: string, body: unknown) =>
   get(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 // Bytes, not a string: fetch would label a string text/plain.
@@ -123,7 +125,7 @@ const cases: Case[] = [
   ],
   ["an object title", () => postJson("/usage/login/plot", { title: {} }), 400, /^title: must be a string/],
   ["a long title", () => get(`/usage/login/plot?title=${long}`), 400, /^title: must be at most 200 characters/],
-  ["a tiny width", () => get("/usage/login/plot?width=10"), 400, /^width: must be a whole number from 200 to 2000/],
+  ["a tiny width", () => get("/usage/login/plot?width=10"), 400, /^width: must be a whole number from 320 to 2000/],
   ["a word width", () => get("/usage/login/plot?width=wide"), 400, /^width: must be a whole number/],
   ["a fractional width", () => get("/usage/login/plot?width=300.5"), 400, /^width: must be a whole number/],
   [
@@ -136,7 +138,7 @@ const cases: Case[] = [
     "a huge height",
     () => get("/usage/login/plot.svg?height=99999"),
     400,
-    /^height: must be a whole number from 150 to 1200/,
+    /^height: must be a whole number from 260 to 1200/,
   ],
   ["an unknown format", () => get("/usage/login/raw?content_type=xml"), 400, /^content_type: must be one of json, csv/],
   ["a format on the chart", () => get("/usage/login/plot?content_type=csv"), 400, /^unknown argument "content_type"/],

@@ -1,4 +1,5 @@
 import {
+  CHART_SIZE,
   CHART_THEMES,
   HomeUsageError,
   MAX_TITLE_LENGTH,
@@ -55,8 +56,8 @@ export function oneOf<T extends string>(value: unknown, name: string, allowed: r
 export function chartLook(args: Record<string, unknown>) {
   return {
     title: optionalText(args.title, "title", MAX_TITLE_LENGTH),
-    width: boundedInteger(args.width, "width", 200, 2000),
-    height: boundedInteger(args.height, "height", 150, 1200),
+    width: boundedInteger(args.width, "width", CHART_SIZE.width.min, CHART_SIZE.width.max),
+    height: boundedInteger(args.height, "height", CHART_SIZE.height.min, CHART_SIZE.height.max),
     metric: parseMetric(optionalText(args.metric, "metric", 40)),
     theme: oneOf(args.theme, "theme", CHART_THEMES, "light"),
     background: oneOf(args.background, "background", ["solid", "transparent"] as const, "solid"),

@@ -67,7 +67,9 @@ describe("a server with one computation slot and one queue place", () => {
     const held = service.limiter.run(undefined, () => new Promise<void>((r) => (release = r)));
     const queued = fetch(`${base}/usage/login/raw?start=2026-11-02&aggregate=w`);
     await until(() => service.limiter.waiting === 1);
-    const refused = await fetch(`${base}/usage/login/plot.svg?start=2026-11-03&aggregate=m`);
+    const refused = await fetch(`${base}/usage/login/plot.svg?start=2026-11-03&aggregate=m`, {
+      headers: { accept: "application/json" },
+    });
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("5");
     expect((await refused.json()).message).toMatch(/^the server is busy/);

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { type ErrorCode, HomeUsageError, isOutOfTime } from "@home-usage/core";
+import { type ErrorCode, HomeUsageError, isOutOfTime, renderErrorChart, renderPng } from "@home-usage/core";
 import type { NextFunction, Request, Response } from "express";
 import { MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from "mongodb";
 import { BusyError } from "./limiter.js";
+import { renderErrorPage } from "./page.js";
 
 /** An HTTP failure that is neither the user's argument (E_USAGE) nor the database's: 414, 415, ... */
 export class HttpError extends Error {
@@ -59,10 +60,64 @@ export function sendError(res: Response, code: number, type: string, detail: str
       ? "no-store"
       : `${current.includes("private") ? "private, " : ""}max-age=10`,
   );
-  res
-    .status(code)
-    .type("application/json")
-    .send(JSON.stringify(errorEnvelope(requestId(res), code, type, detail)));
+  const json = () =>
+    res
+      .status(code)
+      .type("application/json")
+      .send(JSON.stringify(errorEnvelope(requestId(res), code, type, detail)));
+  const as = errorMedia(res.req);
+  if (as === "json") return json();
+  const retry = Number(res.get("Retry-After")) || undefined;
+  if (as === "html") {
+    res
+      .status(code)
+      .type("text/html; charset=utf-8")
+      .send(renderErrorPage(code, detail, retry));
+    return;
+  }
+  // A chart's URL answers with a picture of the error, so an embedding wiki shows why, not a broken image.
+  const query = res.req.query;
+  const svg = renderErrorChart({
+    message: detail,
+    retryAfterSeconds: retry,
+    width: dimension(query.width, 640),
+    height: dimension(query.height, 400),
+    theme: query.theme === "dark" ? "dark" : "light",
+  });
+  if (as === "svg") {
+    res.status(code).type("image/svg+xml; charset=utf-8").send(svg);
+    return;
+  }
+  renderPng(svg).then(
+    (png) => res.status(code).type("image/png").send(png),
+    () => json(),
+  );
+}
+
+/** Chart routes: `plot`, `plot.svg`, `plot.png`, and the signed embeds, of usage and retention. */
+const CHART_PATH = /\/(plot|embed\/[^/]+)(\.(svg|png))?$/;
+
+/**
+ * How an error is best shown to whoever asked: a chart's URL as an image (a wiki embeds it), a browser
+ * as a page, everyone else (scripts, `curl`, `content_type=json`, a chart's client that asks for
+ * `application/json`) as the JSON envelope.
+ */
+function errorMedia(req: Request): "json" | "html" | "svg" | "png" {
+  const chart = CHART_PATH.exec(req.path);
+  if (chart) {
+    const image = chart[3] === "png" ? "image/png" : "image/svg+xml";
+    // An image unless the client asks for JSON rather than an image (an <img> accepts image/* and */*).
+    if (req.accepts([image, "application/json"]) === "application/json") return "json";
+    return chart[3] === "png" ? "png" : "svg";
+  }
+  if (req.query.content_type !== undefined && req.query.content_type !== "html") return "json";
+  return req.accepts(["application/json", "text/html"]) === "text/html" ? "html" : "json";
+}
+
+/** A width or height from the query, when it is a sensible one; otherwise the default. */
+function dimension(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 100 && n <= 4000 ? n : fallback;
 }
 
 function errorEnvelope(id: string, code: number, type: string, detail: string): Envelope {
@@ -98,6 +153,9 @@ const STATUS: Partial<Record<ErrorCode, [number, string]>> = {
   E_DATABASE: [503, "unavailable"],
 };
 
+/** When to ask again after the database did not answer. */
+const DATABASE_RETRY_SECONDS = 30;
+
 /** The one place errors become HTTP statuses. Never a stack trace to the client. */
 export function errorHandler(log: (message: string) => void) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -131,6 +189,7 @@ export function errorHandler(log: (message: string) => void) {
     if (error instanceof HomeUsageError && STATUS[error.code]) {
       const [code, type] = STATUS[error.code] as [number, string];
       if (code === 401) res.set("WWW-Authenticate", 'Bearer realm="home-usage"');
+      if (code === 503) res.set("Retry-After", String(DATABASE_RETRY_SECONDS));
       sendError(res, code, type, error.message);
       return;
     }
@@ -140,6 +199,7 @@ export function errorHandler(log: (message: string) => void) {
       error instanceof MongoTopologyClosedError
     ) {
       log(`request ${requestId(res)}: the database did not answer: ${error.message.split("\n")[0]}`);
+      res.set("Retry-After", String(DATABASE_RETRY_SECONDS));
       sendError(res, 503, "unavailable", "the database did not answer; try again shortly");
       return;
     }

@@ -73,8 +73,13 @@ async function main() {
       `home-usage-api listening on http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port} (MongoDB ${redactUri(config.mongodbUri)}, rollup ${config.target.db}.${config.target.collection})`,
     );
   });
-  server.on("error", (error) => {
-    process.stderr.write(`home-usage-api: cannot listen on ${config.host}:${config.port}: ${error.message}\n`);
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    // As db:start does: name a port to try instead.
+    const hint =
+      error.code === "EADDRINUSE"
+        ? `; port ${config.port} is in use by another program: pick a free one, such as PORT=${config.port + 1} (or --port ${config.port + 1})`
+        : "";
+    process.stderr.write(`home-usage-api: cannot listen on ${config.host}:${config.port}: ${error.message}${hint}\n`);
     process.exit(1);
   });
 

@@ -1,4 +1,4 @@
-import { RETENTION_DEFINITION } from "@home-usage/core";
+import { CHART_SIZE, RETENTION_DEFINITION } from "@home-usage/core";
 
 /** The metrics' definitions, as the README gives them (each field's own line is in its description). */
 const METRICS_DEFINED = [
@@ -26,8 +26,26 @@ export function openApiDocument() {
     },
   ];
   const look = [
-    { name: "width", in: "query", schema: { type: "integer", minimum: 200, maximum: 2000, default: 800 } },
-    { name: "height", in: "query", schema: { type: "integer", minimum: 150, maximum: 1200, default: 400 } },
+    {
+      name: "width",
+      in: "query",
+      schema: {
+        type: "integer",
+        minimum: CHART_SIZE.width.min,
+        maximum: CHART_SIZE.width.max,
+        default: CHART_SIZE.width.default,
+      },
+    },
+    {
+      name: "height",
+      in: "query",
+      schema: {
+        type: "integer",
+        minimum: CHART_SIZE.height.min,
+        maximum: CHART_SIZE.height.max,
+        default: CHART_SIZE.height.default,
+      },
+    },
     {
       name: "theme",
       in: "query",
@@ -265,8 +283,17 @@ export function openApiDocument() {
         responses: { "200": { description: "HTML", content: { "text/html": {} } }, ...errors },
       }),
       "/usage/login/raw": both({
-        summary: "Unique users per period as data.",
-        parameters: [...common, contentType],
+        summary: "Distinct people per period as data.",
+        parameters: [
+          ...common,
+          contentType,
+          {
+            name: "metric",
+            in: "query",
+            schema: { type: "string", enum: metric.schema.enum.filter((m) => m !== "groups").concat("user") },
+            description: "Only this metric's columns (timestamp, period, its fields, partial), as report --metric.",
+          },
+        ],
         responses: {
           "200": {
             description: "The rows; JSON in the envelope, other formats bare.",

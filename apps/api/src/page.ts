@@ -1,9 +1,13 @@
 import {
   CHART_METRICS,
+  type Change,
   type ChartMetric,
   type GroupRow,
+  type Headline,
+  headlineSentences,
   type Period,
   periodKeys,
+  termOf,
   type UsageRow,
 } from "@home-usage/core";
 import { DateTime } from "luxon";
@@ -43,6 +47,8 @@ export interface PageModel {
     range: ReportRange;
     rows: UsageRow[];
     missing: string[];
+    /** What the page says first, in words. */
+    headline: Headline;
     /** The chart for wide screens and the one for phones; the page's CSS shows one. */
     svg: { wide: string; narrow: string };
     /** The lifecycle chart (new, returning, resurrected above zero, dormant below), wide and narrow. */
@@ -118,16 +124,28 @@ figcaption { color: var(--muted); margin: .5rem 0; }
   #chart .narrow, #lifecycle .narrow, #retention .narrow, #teams .narrow { display: block; }
 }
 .scroll { overflow-x: auto; }
+.phone { display: none; }
+label.wide-field { grid-column: span 2; }
+@media (max-width: 599px) {
+  /* On a phone the period takes the room of the status column, which its label then carries. */
+  #data .status { display: none; }
+  #data .phone { display: inline; }
+  #data th:not(:first-child) { width: 4.5rem; }
+}
 .headline { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; align-items: baseline; margin: .5rem 0 1rem; }
 .headline .value { font-size: 2rem; font-weight: 600; }
-.headline .up { color: var(--up, #1a7f37); } .headline .down { color: var(--error); }
+.headline .up { color: var(--up, #1a7f37); } .headline .down { color: var(--error); } .headline .flat, .headline .sofar { color: var(--muted); }
+.headline .sofar { flex-basis: 100%; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 tfoot td { font-weight: 600; }
 textarea { width: 100%; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .8rem; }
 .embed label { margin-bottom: .75rem; }
+.embed textarea { field-sizing: content; white-space: pre-wrap; overflow-wrap: anywhere; }
 code { overflow-wrap: anywhere; }
+dl.terms { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .75rem; margin: .5rem 0; color: var(--muted); font-size: .9rem; }
+dl.terms dt { font-weight: 600; } dl.terms dd { margin: 0; }
 `;
 
 function layout(title: string, body: string, root: string): string {
@@ -148,58 +166,42 @@ ${body}
 `;
 }
 
-/** The usage page: works without JavaScript; the chart inline, the form, the table, downloads, embeds. */
-/** The row field behind a metric; the lifecycle's headline is the people who came. */
-const HEADLINE_FIELD: Record<ChartMetric, keyof UsageRow> = {
-  users: "user",
-  logins: "logins",
-  active7: "active7",
-  active28: "active28",
-  new: "new",
-  returning: "returning",
-  resurrected: "resurrected",
-  dormant: "dormant",
-  stickiness: "stickiness",
-  lifecycle: "user",
-  groups: "user",
-};
-
 /**
- * This period's value, the previous period's and the change in percent. For distinct people the
- * previous value is the row's own `previous` (exact even when that period lies before the range);
- * otherwise it is the row before, when the report has it.
+ * The headline: the latest complete period against the one before, then the period in progress against
+ * the same elapsed part of the one before, in words. Only a change a reader should notice is coloured.
  */
-function headline(rows: readonly UsageRow[], metric: ChartMetric, aggregate: string): string {
-  const current = rows.at(-1);
-  if (!current) return "";
-  const field = HEADLINE_FIELD[metric];
-  const value = current[field];
-  if (typeof value !== "number") return "";
-  const before = field === "user" ? current.previous : rows.at(-2)?.[field];
-  const format = (n: number) => (field === "stickiness" ? `${Math.round(n * 100)} %` : n.toLocaleString("en"));
-  const label = METRIC_LABELS[metric === "lifecycle" ? "users" : metric];
-  const change =
-    typeof before !== "number"
-      ? ""
-      : before === 0
-        ? `<span>previous ${e(aggregate)}: ${format(before)}</span>`
-        : (() => {
-            const percent = ((value - before) / before) * 100;
-            const word = percent > 0 ? "up" : percent < 0 ? "down" : "same";
-            const sign = percent > 0 ? "+" : percent < 0 ? "−" : "±";
-            return `<span>previous ${e(aggregate)}: ${format(before)}</span> <span class="${word}">${sign}${Math.abs(percent).toFixed(1)} %</span>`;
-          })();
-  const partial = current.partial ? " (so far)" : "";
-  return `<p class="headline" id="headline"><span class="value">${format(value)}</span> <span>${e(label)} this ${e(aggregate)}, ${e(current.period)}${partial}</span> ${change}</p>`;
+function renderHeadline(headline: Headline): string {
+  const [first, ...rest] = headlineSentences(headline);
+  if (!first) return "";
+  const change = (c: Change | undefined) =>
+    c ? ` <span class="change ${c.notable ? c.direction : "flat"}">${e(c.text)}</span>` : "";
+  const value = headline.latest ? `<span class="value">${e(headline.latest.text)}</span> ` : "";
+  const main = headline.latest
+    ? `${value}<span>${e(first.text.slice(headline.latest.text.length + 1))}</span>${change(first.change)}`
+    : `<span class="sofar">${e(first.text)}${change(first.change)}</span>`;
+  const sofar = rest.map((s) => `<span class="sofar">${e(s.text)}${change(s.change)}</span>`).join(" ");
+  const term = termOf(headline.field);
+  const definition = `<p class="hint" id="definition"><strong>${e(term.label)}</strong>: ${e(term.description)}</p>`;
+  return `<p class="headline" id="headline">${main}${sofar ? ` ${sofar}` : ""}</p>\n${definition}`;
 }
 
+/** What the lifecycle's four kinds of people are, in the README's words. */
+function lifecycleTerms(): string {
+  const items = (["new", "returning", "resurrected", "dormant"] as const)
+    .map((field) => termOf(field))
+    .map((t) => `<dt>${e(t.label)}</dt><dd>${e(t.description)}</dd>`)
+    .join("");
+  return `<dl class="terms">${items}</dl>`;
+}
+
+/** The usage page: works without JavaScript; the chart inline, the form, the table, downloads, embeds. */
 export function renderPage(model: PageModel): string {
   const r = model.result;
   const title = r?.title ?? (model.args.title || "Distinct people");
   const field = (name: FormField, label: string, control: string) => {
     const error = model.error?.field === name ? model.error.message : undefined;
     const described = error ? ` aria-invalid="true" aria-describedby="${name}-error"` : "";
-    return `<label>${e(label)} ${control.replace("<CONTROL>", described)}${error ? `<span class="error" id="${name}-error">${e(error)}</span>` : ""}</label>`;
+    return `<label${name === "title" ? ' class="wide-field"' : ""}>${e(label)} ${control.replace("<CONTROL>", described)}${error ? `<span class="error" id="${name}-error">${e(error)}</span>` : ""}</label>`;
   };
   const aggregate = r?.aggregate ?? (AGGREGATES as string[]).find((a) => a === model.args.aggregate) ?? "week";
   const metric = r?.metric ?? CHART_METRICS.find((m) => m === model.args.metric) ?? "users";
@@ -238,12 +240,13 @@ ${general}`;
     `${header}
 ${summary}
 ${form}
-${headline(r.rows, metric, r.aggregate)}
+${renderHeadline(r.headline)}
 <figure id="chart"><div class="wide">${r.svg.wide}</div><div class="narrow">${r.svg.narrow}</div></figure>
 ${missing}
 <section id="lifecycle">
 <h2>Who came: new, returning, resurrected; who stayed away: dormant</h2>
 <figure><div class="wide">${r.lifecycle.wide}</div><div class="narrow">${r.lifecycle.narrow}</div></figure>
+${lifecycleTerms()}
 </section>
 <section id="teams">
 <h2>Teams: distinct people per core4 group</h2>
@@ -268,9 +271,36 @@ ${renderTable(r.rows, r.aggregate)}
         ? `Signed image URLs, valid until ${e(r.embed.expires ?? "")}, that need no token:`
         : "Image URLs (set HOME_USAGE_EMBED_SECRET on the server for signed URLs that work where the API needs a token):"
     }</p>
-${snippets.map(([label, text]) => `<label>${e(label)} <textarea rows="${Math.min(5, text.split("\n").length + 1)}" readonly>${e(text)}</textarea></label>`).join("\n")}
+${snippets.map(([label, text]) => `<label>${e(label)} <textarea rows="${Math.min(8, text.split("\n").length + Math.ceil(text.length / 70))}" readonly>${e(text)}</textarea></label>`).join("\n")}
 </section>`,
     "../",
+  );
+}
+
+/** What a browser is told when its request failed: what is wrong, and when to try again. */
+export function renderErrorPage(status: number, message: string, retryAfterSeconds?: number): string {
+  const heading =
+    status === 503
+      ? "Not available right now"
+      : status === 404
+        ? "Not found"
+        : status === 401 || status === 403
+          ? "Not allowed"
+          : status >= 500
+            ? "Something went wrong"
+            : "This request cannot be answered";
+  const retry = retryAfterSeconds
+    ? `Try again in ${retryAfterSeconds < 90 ? `${retryAfterSeconds} seconds` : `${Math.round(retryAfterSeconds / 60)} minutes`}: reload this page.`
+    : status >= 500
+      ? "Try again later; if it persists, tell the operator."
+      : "Check the address, then try again.";
+  return layout(
+    heading,
+    `<header><h1>${e(heading)}</h1></header>
+<p class="lead" role="alert">${e(`${message.charAt(0).toUpperCase()}${message.slice(1).replace(/\.$/, "")}`)}.</p>
+<p>${e(retry)}</p>
+<p class="hint">HTTP ${status} · <a href="/usage/login">the usage page</a></p>`,
+    "/",
   );
 }
 
@@ -307,7 +337,7 @@ function renderTable(rows: readonly UsageRow[], aggregate: Period): string {
   const body = rows
     .map(
       (row) =>
-        `<tr data-period="${e(row.period)}"><td>${e(humanPeriod(row, aggregate))}</td><td>${row.user.toLocaleString("en-US")}</td><td>${row.logins.toLocaleString("en-US")}</td><td>${row.partial ? "incomplete" : "complete"}</td></tr>`,
+        `<tr data-period="${e(row.period)}"><td>${e(humanPeriod(row, aggregate))}${row.partial ? '<span class="phone"> (incomplete)</span>' : ""}</td><td>${row.user.toLocaleString("en-US")}</td><td>${row.logins.toLocaleString("en-US")}</td><td class="status">${row.partial ? "incomplete" : "complete"}</td></tr>`,
     )
     .join("\n");
   const logins = rows.reduce((sum, row) => sum + row.logins, 0);
@@ -316,7 +346,7 @@ function renderTable(rows: readonly UsageRow[], aggregate: Period): string {
     ? `<tfoot><tr><td>total</td><td title="distinct people do not add up across periods">—</td><td>${logins.toLocaleString("en-US")}</td><td></td></tr></tfoot>`
     : "";
   return `<table>
-<thead><tr><th scope="col">${e(aggregate)}</th><th scope="col">distinct people</th><th scope="col">logins</th><th scope="col">status</th></tr></thead>
+<thead><tr><th scope="col">${e(aggregate)}</th><th scope="col">distinct people</th><th scope="col">logins</th><th scope="col" class="status">status</th></tr></thead>
 <tbody>
 ${body || `<tr><td colspan="4">No processed days in this range: run <code>home-usage aggregate</code>.</td></tr>`}
 </tbody>

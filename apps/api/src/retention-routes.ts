@@ -1,4 +1,5 @@
 import {
+  CHART_SIZE,
   CHART_THEMES,
   formatRetention,
   type HomeUsageConfig,
@@ -38,8 +39,8 @@ export interface RetentionRoutesOptions {
 export function retentionLook(args: Record<string, unknown>): RetentionLook {
   return {
     title: optionalText(args.title, "title", MAX_TITLE_LENGTH),
-    width: boundedInteger(args.width, "width", 200, 2000),
-    height: boundedInteger(args.height, "height", 150, 1200),
+    width: boundedInteger(args.width, "width", CHART_SIZE.width.min, CHART_SIZE.width.max),
+    height: boundedInteger(args.height, "height", CHART_SIZE.height.min, CHART_SIZE.height.max),
     theme: oneOf(args.theme, "theme", CHART_THEMES, "light"),
     background: oneOf(args.background, "background", ["solid", "transparent"] as const, "solid"),
   };

@@ -64,6 +64,17 @@ const postJson = (path: string, body: unknown) =>
   get(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("GET/POST /usage/login/raw", () => {
+  it("takes metric as report --metric does: only that metric's columns", async () => {
+    const body = await (await get(`/usage/login/raw?${RANGE}&aggregate=w&metric=user`)).json();
+    expect(body.data).toEqual([
+      { timestamp: "2026-11-16T00:00:00.000Z", period: "2026-W47", user: 2, partial: false },
+      { timestamp: "2026-11-23T00:00:00.000Z", period: "2026-W48", user: 1, partial: true },
+    ]);
+    const text = await (await get(`/usage/login/raw?${RANGE}&aggregate=w&metric=lifecycle&content_type=csv`)).text();
+    expect(text.split("\n")[0]).toBe("timestamp,period,new,returning,resurrected,dormant,partial");
+    expect((await get(`/usage/login/raw?${RANGE}&metric=groups`)).status).toBe(400);
+  });
+
   it("answers JSON in the envelope the original page reads", async () => {
     const res = await get(`/usage/login/raw?${RANGE}&aggregate=w`);
     expect(res.status).toBe(200);
@@ -121,7 +132,7 @@ describe("GET/POST /usage/login/raw", () => {
     [
       "csv",
       "text/csv",
-      "timestamp,period,user,logins,partial,previous,new,returning,resurrected,dormant,dailyAverage,stickiness,days,unprocessedDays\n2026-11-16T00:00:00.000Z,2026-W47,2,4,false,0,2,0,0,0,0.4286,0.2143,7,0\n",
+      "timestamp,period,user,logins,partial,previous,new,returning,resurrected,dormant,dailyAverage,stickiness,days,unprocessedDays\n2026-11-16T00:00:00.000Z,2026-W47,2,4,false,0,2,0,0,0,0.43,0.2143,7,0\n",
     ],
     ["text", "text/plain", "2026-11-16T00:00:00.000Z  2026-W47     2       4  no"],
     ["markdown", "text/markdown", "|timestamp|period|user|logins|partial|previous|new|"],
@@ -256,10 +267,13 @@ describe("the page", () => {
     const doc = new JSDOM(await res.text()).window.document;
     expect(doc.querySelectorAll("#chart .wide svg circle")).toHaveLength(2);
     expect(doc.querySelectorAll("#chart .narrow svg circle")).toHaveLength(2);
-    // The headline: this week's distinct people against last week's, and the change.
+    // The headline compares like with like: the latest complete week with the one before, and the
+    // week in progress (Monday and Tuesday, Wednesday not over) with the same two days of the week before.
     expect(doc.querySelector("#headline")?.textContent?.replace(/\s+/g, " ")).toBe(
-      "1 distinct people this week, 2026-W48 (so far) previous week: 2 −50.0 %",
+      "2 distinct people in 2026-W47, the latest complete week; the week before (2026-W46): 0 So far in 2026-W48: 1 distinct people; over its first 2 days, 1 against 1 over the same days of 2026-W47 ±0.0 %",
     );
+    // No colour for a change nobody should notice.
+    expect(doc.querySelector("#headline .change")?.className).toBe("change flat");
     // The lifecycle chart: stacked bars, with its own accessible description.
     expect(doc.querySelector("#lifecycle .wide svg")?.getAttribute("role")).toBe("img");
     expect([...doc.querySelectorAll("#data thead th")].map((th) => th.textContent)).toEqual([
@@ -270,7 +284,7 @@ describe("the page", () => {
     ]);
     expect(
       [...doc.querySelectorAll("#data tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent).join(" | ")),
-    ).toEqual(["16–22 Nov 2026 (W47) | 2 | 4 | complete", "23–29 Nov 2026 (W48) | 1 | 1 | incomplete"]);
+    ).toEqual(["16–22 Nov 2026 (W47) | 2 | 4 | complete", "23–29 Nov 2026 (W48) (incomplete) | 1 | 1 | incomplete"]);
     expect(doc.querySelector("#data tfoot")?.textContent).toContain("5");
     expect(doc.querySelector(".lead")?.textContent).toMatch(
       /^From 2026-11-16 to 2026-11-24 \(UTC\), per week; data as of \d{4}-\d\d-\d\d \d\d:\d\d\.$/,
@@ -406,9 +420,14 @@ describe("embed URLs", () => {
       `${body}.${signature?.slice(1)}A`,
       token({}, new Date(new Date(NOW).getTime() - 1000)),
     ]) {
-      const res = await get(`/usage/login/embed/${bad}.svg`);
+      const res = await get(`/usage/login/embed/${bad}.svg`, { headers: { accept: "application/json" } });
       expect(res.status).toBe(403);
       expect((await res.json()).error.type).toBe("forbidden");
+      // A wiki's <img> gets the same status as a picture that says why.
+      const image = await get(`/usage/login/embed/${bad}.svg`, { headers: { accept: "image/*,*/*;q=0.8" } });
+      expect(image.status).toBe(403);
+      expect(image.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
+      expect(await image.text()).toContain("Chart unavailable");
     }
   });
 });
@@ -424,7 +443,7 @@ describe("access", () => {
       "/usage/login/retention/plot.svg",
       "/openapi.json",
     ]) {
-      const missing = await fetch(`${secured.base}${path}`);
+      const missing = await fetch(`${secured.base}${path}`, { headers: { accept: "application/json" } });
       expect(missing.status, path).toBe(401);
       expect(missing.headers.get("www-authenticate")).toContain("Bearer");
       expect(await missing.json()).toMatchObject({ code: 401, error: { type: "unauthorized" } });
@@ -471,6 +490,7 @@ describe("access", () => {
       "end",
       "aggregate",
       "content_type",
+      "metric",
     ]);
   });
 });
@@ -611,7 +631,7 @@ describe("freshness", () => {
 });
 
 describe("a database that does not answer", () => {
-  it("gives 503 envelopes, on /healthz and on the data", async () => {
+  it("gives 503 envelopes to scripts, a page to browsers, and an image on chart URLs, each with Retry-After", async () => {
     const { MongoClient } = await import("mongodb");
     const gone = new MongoClient("mongodb://127.0.0.1:9/", { serverSelectionTimeoutMS: 300 });
     const config = await loadConfig({ env: { ...databaseEnv(t), HOME_USAGE_NOW: NOW } });
@@ -619,7 +639,7 @@ describe("a database that does not answer", () => {
     await new Promise((resolve) => server.once("listening", resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      for (const path of ["/healthz", "/usage/login/raw", "/usage/login/plot.svg"]) {
+      for (const path of ["/healthz", "/usage/login/raw"]) {
         const res = await fetch(`${base}${path}`);
         expect(res.status, path).toBe(503);
         const body = await res.json();
@@ -627,6 +647,39 @@ describe("a database that does not answer", () => {
         expect(JSON.stringify(body)).not.toMatch(/\n\s+at |127\.0\.0\.1|ECONNREFUSED/);
         if (path === "/healthz") expect(body.message).toBe("database unavailable");
       }
+      if (!(await fetch(`${base}/usage/login/raw`)).headers.get("retry-after")) throw new Error("no Retry-After");
+      // A browser gets a page that says what is wrong and when to try again.
+      const browser = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
+      const page = await fetch(`${base}/usage/login`, { headers: browser });
+      expect(page.status).toBe(503);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(page.headers.get("retry-after")).toBe("30");
+      const text = new JSDOM(await page.text()).window.document.body.textContent?.replace(/\s+/g, " ");
+      expect(text).toContain("The database did not answer");
+      expect(text).toContain("Try again in 30 seconds");
+      // Chart URLs answer with a picture of the error, same status and Retry-After, whoever asks.
+      for (const path of ["/usage/login/plot.svg", "/usage/login/plot", "/usage/login/retention/plot.svg"]) {
+        const res = await fetch(`${base}${path}?width=400&height=300`, { headers: browser });
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get("content-type"), path).toMatch(/^image\/svg\+xml/);
+        expect(res.headers.get("retry-after"), path).toBe("30");
+        const svg = new JSDOM(await res.text(), { contentType: "image/svg+xml" }).window.document;
+        expect(svg.querySelector("parsererror")).toBeNull();
+        expect(svg.documentElement.getAttribute("width")).toBe("400");
+        expect(svg.documentElement.textContent).toContain("Try again in 30 seconds.");
+      }
+      const png = await fetch(`${base}/usage/login/plot.png`);
+      expect(png.status).toBe(503);
+      expect(png.headers.get("content-type")).toBe("image/png");
+      expect(png.headers.get("retry-after")).toBe("30");
+      expect(
+        Buffer.from(await png.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe("PNG");
+      // A script asking for JSON keeps the envelope.
+      const json = await fetch(`${base}/usage/login`, { headers: { accept: "application/json" } });
+      expect(json.headers.get("content-type")).toMatch(/^application\/json/);
     } finally {
       await new Promise((r) => server.close(r));
       await gone.close();
@@ -654,6 +707,24 @@ describe("home-usage-api, the process", () => {
     expect(stderr.trim()).toBe(
       "home-usage-api: refusing to listen on 0.0.0.0 without HOME_USAGE_API_TOKENS; set tokens, or pass --insecure",
     );
+  });
+
+  it("on a port already taken, names another to try, as db:start does", async () => {
+    const { createServer: listen } = await import("node:net");
+    const taken = listen().listen(0, "127.0.0.1");
+    await new Promise((resolve) => taken.once("listening", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const child = spawn(process.execPath, [bin, "--port", String(port)], { env: env() });
+      let stderr = "";
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      expect(await new Promise((resolve) => child.on("close", resolve))).toBe(1);
+      expect(stderr).toContain(`port ${port} is in use by another program: pick a free one, such as PORT=${port + 1}`);
+    } finally {
+      taken.close();
+    }
   });
 
   it("serves, and stops cleanly on SIGTERM", async () => {

@@ -1,10 +1,10 @@
 import {
-  chartTitle,
   formatReport,
   formatTable,
   type HomeUsageConfig,
   HomeUsageError,
-  signEmbedToken,
+  metricColumns,
+  parseMetric,
   verifyEmbedToken,
 } from "@home-usage/core";
 import type { Request, RequestHandler, Response, Router } from "express";
@@ -19,13 +19,16 @@ import {
 } from "./arguments.js";
 import { type Auth, describeReader, type Reader } from "./auth.js";
 import { sendData } from "./envelope.js";
-import { type FormError, formErrorOf, renderPage } from "./page.js";
+import { type FormError, formErrorOf, type PageModel, renderPage } from "./page.js";
+import { defined, pageArguments, pageResult } from "./page-model.js";
 import { publicBase } from "./public-url.js";
-import type { ChartLook, ReportService } from "./report-service.js";
+import type { ReportService } from "./report-service.js";
 import { abortOnClose, routeTable, sendImage } from "./route-table.js";
 
 const DATA_ARGS = ["start", "end", "aggregate"] as const;
 const RAW_ARGS = [...DATA_ARGS, "content_type"] as const;
+/** `/raw` also takes `metric`, as `report --metric` does: its columns only. */
+const RAW_METRIC_ARGS = [...RAW_ARGS, "metric"] as const;
 const LOOK_ARGS = ["title", "width", "height", "metric", "theme", "background"] as const;
 const CHART_ARGS = [...DATA_ARGS, ...LOOK_ARGS] as const;
 const PNG_ARGS = [...CHART_ARGS, "scale"] as const;
@@ -40,10 +43,6 @@ const PEOPLE_COLUMNS = ["user", "logins", "days", "firstSeen", "lastSeen", "acco
 const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppressed"] as const;
 /** What may stand beside a signed embed token: how the chart looks, never what it shows. */
 const EMBED_ARGS = ["theme", "background", "scale", "width", "height"] as const;
-/** How long a signed embed URL made by the page stays valid. */
-const PAGE_EMBED_DAYS = 365;
-/** The chart drawn for phones, beside the wide one; CSS shows one of them. */
-const NARROW = { width: 360, height: 320 };
 
 export interface UsageRoutesOptions {
   config: HomeUsageConfig;
@@ -57,42 +56,13 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
   const { router, route } = routeTable();
   const cacheScope = auth.required ? "private" : "public";
 
-  // The page at `/usage/login/` would post its form to `/usage/login/login`: one address for it. And what
-  // answers here may depend on Accept (JSON, CSV, HTML, markdown, text), which a shared cache must know.
-  router.use("/usage/login", (req, res, next) => {
-    res.vary("Accept");
-    if (req.path !== "/" || !req.originalUrl.split("?")[0]?.endsWith("/") || !["GET", "HEAD"].includes(req.method)) {
-      return next();
-    }
-    const search = req.originalUrl.indexOf("?");
-    res.redirect(308, `../login${search >= 0 ? req.originalUrl.slice(search) : ""}`);
-  });
+  router.use("/usage/login", oneAddressForThePage);
 
-  route("/usage/login/raw", auth.data, async (req, res) => {
-    const args = requestArguments(req, RAW_ARGS);
-    const format = reportFormat(req, args.content_type);
-    const { query, report } = await service.report(args, abortOnClose(res));
-    if (format === "json") return sendData(res, report.rows);
-    if (format === "csv") {
-      const name = `home-usage-${query.aggregate}-${query.start.toFormat("yyyy-MM-dd")}-${query.end.toFormat("yyyy-MM-dd")}.csv`;
-      res.set("Content-Disposition", `attachment; filename=${name}`);
-    }
-    res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatReport(report.rows, format));
-  });
-
+  route("/usage/login/raw", auth.data, (req, res) => sendTable(req, res, service, "raw"));
   // Counts only, never names; groups of 1 to k−1 people are suppressed in every format.
-  route("/usage/login/groups", auth.data, async (req, res) => {
-    const args = requestArguments(req, RAW_ARGS);
-    const format = reportFormat(req, args.content_type);
-    const { query, report } = await service.groups(args, abortOnClose(res));
-    if (format === "json") return sendData(res, report.rows);
-    if (format === "csv") {
-      const name = `home-usage-groups-${query.aggregate}-${query.start.toFormat("yyyy-MM-dd")}-${query.end.toFormat("yyyy-MM-dd")}.csv`;
-      res.set("Content-Disposition", `attachment; filename=${name}`);
-    }
-    res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatTable(report.rows, GROUP_COLUMNS, format));
-  });
+  route("/usage/login/groups", auth.data, (req, res) => sendTable(req, res, service, "groups"));
 
+  // Names are personal data: this route needs a token whenever tokens are configured, and is never cached.
   // Names are personal data: this route needs a token whenever tokens are configured, and is never cached.
   route("/usage/login/users", auth.data, async (req, res) => {
     const { limit: givenLimit, offset: givenOffset, ...args } = requestArguments(req, PEOPLE_ARGS);
@@ -147,119 +117,28 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
     sendImage(req, res, { type: "image/png", body: drawn.png, etag: drawn.etag, scope: cacheScope });
   });
 
-  const embed = (format: "svg" | "png") => async (req: Request, res: Response) => {
-    if (!config.embedSecret) {
-      throw new HomeUsageError("E_FORBIDDEN", "embed URLs are off: the server has no HOME_USAGE_EMBED_SECRET");
-    }
-    const look = requestArguments(req, EMBED_ARGS);
-    const signed = verifyEmbedToken(String(req.params.token), { secret: config.embedSecret, now: clock() });
-    if (signed.chart === "retention") {
-      throw new HomeUsageError(
-        "E_FORBIDDEN",
-        "this embed token is for the retention chart: use /usage/login/retention/embed/",
-      );
-    }
-    const args: Record<string, unknown> = { ...signed, ...look };
-    const signal = abortOnClose(res);
-    if (format === "png") {
-      const drawn = await service.png(args, chartLook(args), pngScale(args.scale), signal);
-      return sendImage(req, res, { type: "image/png", body: drawn.png, etag: drawn.etag, scope: cacheScope });
-    }
-    if (args.scale !== undefined) throw new HomeUsageError("E_USAGE", "scale: only PNG charts take a scale");
-    const drawn = await service.chart(args, chartLook(args), signal);
-    sendImage(req, res, { type: "image/svg+xml; charset=utf-8", body: drawn.svg, etag: drawn.etag, scope: cacheScope });
-  };
+  const embed = (format: "svg" | "png") => (req: Request, res: Response) =>
+    sendEmbed(req, res, format, { config, service, clock, cacheScope });
   const open: RequestHandler = (_req, _res, next) => next();
   route("/usage/login/embed/:token.svg", open, embed("svg"));
   route("/usage/login/embed/:token.png", open, embed("png"));
 
   route("/usage/login", auth.page, async (req, res) => {
-    const args = requestArguments(req, PAGE_ARGS);
-    const given = {
-      start: optionalText(args.start, "start", 100),
-      end: optionalText(args.end, "end", 100),
-      aggregate: optionalText(args.aggregate, "aggregate", 20),
-      title: optionalText(args.title, "title", 200),
-      metric: optionalText(args.metric, "metric", 40),
-    };
-    const base = publicBase(req, config);
+    const given = pageArguments(requestArguments(req, PAGE_ARGS));
     const reader = res.locals.reader as Reader | undefined;
     const signedIn = auth.required && reader?.via === "session";
     const who = signedIn && reader ? describeReader(reader) : undefined;
     res.set("Cache-Control", "no-store");
-    let result: Parameters<typeof renderPage>[0]["result"];
+    let result: PageModel["result"];
     let error: FormError | undefined;
     try {
-      const look = { ...chartLook(given), theme: "auto" as const };
-      const signal = abortOnClose(res);
-      const wide = await service.chart(given, look, signal);
-      const narrow = await service.chart(given, { ...look, ...NARROW }, signal);
-      const lifecycle = { ...look, metric: "lifecycle" as const, title: undefined };
-      const lifecycleWide = await service.chart(given, lifecycle, signal);
-      const lifecycleNarrow = await service.chart(given, { ...lifecycle, ...NARROW }, signal);
-      const teamsLook = { ...look, metric: "groups" as const, title: undefined };
-      const teams = await teamsOf(given, teamsLook, signal);
-      const { query } = wide;
-      const data = { start: given.start, end: given.end, aggregate: given.aggregate };
-      const link = (path: string, values: Record<string, string | undefined>) => {
-        const search = new URLSearchParams(defined(values)).toString();
-        return `${base}${path}${search ? `?${search}` : ""}`;
-      };
-      const now = clock();
-      const expires = new Date(now.getTime() + PAGE_EMBED_DAYS * 86_400_000);
-      const token = config.embedSecret
-        ? signEmbedToken(defined(given), { secret: config.embedSecret, expires })
-        : undefined;
-      const image = (format: "svg" | "png", extra: Record<string, string> = {}) =>
-        token
-          ? link(`/usage/login/embed/${token}.${format}`, extra)
-          : link(`/usage/login/plot.${format}`, { ...given, ...extra });
-      const cohort = query.aggregate === "day" || query.aggregate === "week" ? "week" : "month";
-      const retentionArgs = { cohort, ...(given.end ? { end: given.end } : {}) };
-      const heat = { theme: "auto" as const, background: look.background };
-      const retentionWide = await service.retentionChart(retentionArgs, heat, signal);
-      const retentionNarrow = await service.retentionChart(retentionArgs, { ...heat, width: 390 }, signal);
-      const retentionToken = config.embedSecret
-        ? signEmbedToken({ chart: "retention", ...retentionArgs }, { secret: config.embedSecret, expires })
-        : undefined;
-      result = {
-        aggregate: query.aggregate,
-        metric: look.metric,
-        title: given.title ?? chartTitle(query.aggregate, look.metric),
-        range: wide.range,
-        rows: wide.report.rows,
-        missing: wide.report.missing,
-        svg: { wide: wide.svg, narrow: narrow.svg },
-        lifecycle: { wide: lifecycleWide.svg, narrow: lifecycleNarrow.svg },
-        teams: { ...teams, csv: link("/usage/login/groups", { ...data, content_type: "csv" }) },
-        links: {
-          csv: link("/usage/login/raw", { ...data, content_type: "csv" }),
-          json: link("/usage/login/raw", { ...data, content_type: "json" }),
-          svg: link("/usage/login/plot.svg", given),
-          png: link("/usage/login/plot.png", { ...given, scale: "2" }),
-        },
-        embed: {
-          svg: image("svg"),
-          png: image("png", { scale: "2" }),
-          dark: image("svg", { theme: "dark" }),
-          light: image("svg", { theme: "light" }),
-          signed: Boolean(token),
-          expires: token ? expires.toISOString().slice(0, 10) : undefined,
-        },
-        retention: {
-          cohort,
-          svg: { wide: retentionWide.svg, narrow: retentionNarrow.svg },
-          links: {
-            csv: link("/usage/login/retention", { ...retentionArgs, content_type: "csv" }),
-            json: link("/usage/login/retention", retentionArgs),
-            svg: link("/usage/login/retention/plot.svg", retentionArgs),
-            png: link("/usage/login/retention/plot.png", { ...retentionArgs, scale: "2" }),
-            embed: retentionToken
-              ? link(`/usage/login/retention/embed/${retentionToken}.svg`, {})
-              : link("/usage/login/retention/plot.svg", retentionArgs),
-          },
-        },
-      };
+      result = await pageResult(given, {
+        config,
+        service,
+        clock,
+        base: publicBase(req, config),
+        signal: abortOnClose(res),
+      });
     } catch (caught) {
       if (!(caught instanceof HomeUsageError && caught.code === "E_USAGE")) throw caught;
       error = formErrorOf(caught.message);
@@ -268,22 +147,6 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
     res.type("text/html; charset=utf-8").send(renderPage({ args: given, result, error, signedIn, who }));
   });
 
-  /**
-   * The page's Teams section: its charts and rows, or why a range too long for a groups report has
-   * none (the rest of the page stands).
-   */
-  async function teamsOf(given: Record<string, string | undefined>, look: ChartLook, signal: AbortSignal) {
-    try {
-      const wide = await service.chart(given, look, signal);
-      const narrow = await service.chart(given, { ...look, ...NARROW }, signal);
-      const { report } = await service.groups(given, signal);
-      return { wide: wide.svg, narrow: narrow.svg, rows: report.rows, minGroupSize: report.minGroupSize };
-    } catch (caught) {
-      if (!(caught instanceof HomeUsageError && caught.code === "E_USAGE")) throw caught;
-      return { wide: "", narrow: "", rows: [], minGroupSize: config.minGroupSize, error: caught.message };
-    }
-  }
-
   return router;
 }
 
@@ -291,6 +154,71 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
 const stringArgs = (args: Record<string, unknown>): Record<string, string | undefined> =>
   Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
 
-/** The entries that have a value. */
-const defined = (values: Record<string, string | undefined>): Record<string, string> =>
-  Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => Boolean(entry[1])));
+/** The chart of a signed embed URL: what it shows comes from the token, how it looks may be added. */
+async function sendEmbed(
+  req: Request,
+  res: Response,
+  format: "svg" | "png",
+  { config, service, clock, cacheScope }: Omit<UsageRoutesOptions, "auth"> & { cacheScope: "private" | "public" },
+) {
+  if (!config.embedSecret) {
+    throw new HomeUsageError("E_FORBIDDEN", "embed URLs are off: the server has no HOME_USAGE_EMBED_SECRET");
+  }
+  const look = requestArguments(req, EMBED_ARGS);
+  const signed = verifyEmbedToken(String(req.params.token), { secret: config.embedSecret, now: clock() });
+  if (signed.chart === "retention") {
+    throw new HomeUsageError(
+      "E_FORBIDDEN",
+      "this embed token is for the retention chart: use /usage/login/retention/embed/",
+    );
+  }
+  const args: Record<string, unknown> = { ...signed, ...look };
+  const signal = abortOnClose(res);
+  if (format === "png") {
+    const drawn = await service.png(args, chartLook(args), pngScale(args.scale), signal);
+    return sendImage(req, res, { type: "image/png", body: drawn.png, etag: drawn.etag, scope: cacheScope });
+  }
+  if (args.scale !== undefined) throw new HomeUsageError("E_USAGE", "scale: only PNG charts take a scale");
+  const drawn = await service.chart(args, chartLook(args), signal);
+  sendImage(req, res, { type: "image/svg+xml; charset=utf-8", body: drawn.svg, etag: drawn.etag, scope: cacheScope });
+}
+
+/** `/raw` and `/groups`: the report's rows in the format asked for; CSV as a named download. */
+async function sendTable(req: Request, res: Response, service: ReportService, kind: "raw" | "groups") {
+  const args = requestArguments(req, kind === "raw" ? RAW_METRIC_ARGS : RAW_ARGS);
+  const format = reportFormat(req, args.content_type);
+  const metric = args.metric === undefined ? undefined : parseMetric(optionalText(args.metric, "metric", 40));
+  if (metric === "groups")
+    throw new HomeUsageError("E_USAGE", "metric: groups is a report of its own: use /usage/login/groups");
+  const { query, report } =
+    kind === "raw" ? await service.report(args, abortOnClose(res)) : await service.groups(args, abortOnClose(res));
+  const columns = metric && metricColumns(metric);
+  if (format === "json") {
+    const pick = (row: object) =>
+      Object.fromEntries(Object.entries(row).filter(([k]) => !columns || columns.includes(k as never)));
+    return sendData(res, columns ? report.rows.map(pick) : report.rows);
+  }
+  if (format === "csv") {
+    const prefix = kind === "raw" ? "home-usage" : "home-usage-groups";
+    const name = `${prefix}-${query.aggregate}-${query.start.toFormat("yyyy-MM-dd")}-${query.end.toFormat("yyyy-MM-dd")}.csv`;
+    res.set("Content-Disposition", `attachment; filename=${name}`);
+  }
+  const text =
+    "minGroupSize" in report
+      ? formatTable(report.rows, GROUP_COLUMNS, format)
+      : formatReport(report.rows, format, columns);
+  res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(text);
+}
+
+/**
+ * The page at `/usage/login/` would post its form to `/usage/login/login`: one address for it. And what
+ * answers here may depend on Accept (JSON, CSV, HTML, markdown, text), which a shared cache must know.
+ */
+const oneAddressForThePage: RequestHandler = (req, res, next) => {
+  res.vary("Accept");
+  if (req.path !== "/" || !req.originalUrl.split("?")[0]?.endsWith("/") || !["GET", "HEAD"].includes(req.method)) {
+    return next();
+  }
+  const search = req.originalUrl.indexOf("?");
+  res.redirect(308, `../login${search >= 0 ? req.originalUrl.slice(search) : ""}`);
+};

@@ -71,7 +71,7 @@ describe("home-usage aggregate", () => {
     const result = await run(["aggregate", "--start", "2026-06-01"], envFor("basic"));
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^aggregated 30 days \(2026-06-01 to 2026-06-30\): \d+ records read, \d+ logins \(\d+ successful login, \d+ set last_login, \d+ login user\), \d+ distinct users/,
+      /^aggregated 30 days \(2026-06-01 to 2026-06-30\): \d+ records read, \d+ logins \(\d+ successful login, \d+ set last_login, \d+ login user\), \d+ distinct people/,
     );
     expect(result.stdout.trim().split("\n")).toHaveLength(1);
     // The demo log here has no index on created: said once, with the command, and nothing created.
@@ -360,6 +360,17 @@ describe("home-usage report, plot and embed-url", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("plot run through pnpm from a subfolder writes a relative --out where the user stood (INIT_CWD)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "home-usage-plot-"));
+    const env = { ...envFor("report"), INIT_CWD: dir };
+    const here = await run(["plot", "--start", "2026-06-01", "--out", "here.svg"], env);
+    expect(here.stdout).toBe(`wrote ${join(dir, "here.svg")}: 5 weeks\n`);
+    const svg = await readFile(join(dir, "here.svg"), "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    // Its subtitle says the range as the API's does: to today's date, no time, when it runs to now.
+    expect(svg).toMatch(/2026-06-01 – \d{4}-\d{2}-\d{2} · /);
   });
 
   it("plot writes an SVG file, and refuses an output that is not .svg or .png", async () => {

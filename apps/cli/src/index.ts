@@ -1,4 +1,4 @@
-import { type ErrorCode, HomeUsageError, settingOptions } from "@home-usage/core";
+import { CHART_SIZE, type ErrorCode, HomeUsageError, settingOptions } from "@home-usage/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { aggregate } from "./commands/aggregate.js";
 import { demoData } from "./commands/demo-data.js";
@@ -39,21 +39,27 @@ const program = new Command()
   .showHelpAfterError(false)
   .exitOverride()
   .configureOutput({ outputError: () => {} })
-  // Each command's help lists the settings too, with the environment variable each reads.
-  .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+  // A command's help lists its own options; the shared settings are in `home-usage --help`, once.
+  .configureHelp({ showGlobalOptions: false, sortSubcommands: false });
 for (const { flag, help } of settingOptions("cli")) program.option(flag, help);
 program.addHelpText(
   "after",
-  examples([
-    "MONGODB_URI=mongodb://core4-db:27017 home-usage aggregate        # from the checkpoint through today",
-    "home-usage status",
-    "home-usage report --aggregate m --format csv",
-  ]),
+  examples(
+    [
+      "MONGODB_URI=mongodb://core4-db:27017 home-usage aggregate        # from the checkpoint through today",
+      "home-usage status",
+      "home-usage report --aggregate m --format csv",
+    ],
+    false,
+  ),
 );
 
-/** The examples that end a command's help. */
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
+/** The examples that end a command's help, after a pointer to the shared options (a command's help has only its own). */
+function examples(lines: string[], shared = true): string {
+  const pointer = shared
+    ? "\nShared options (the database, collections, time zone, --config, --log-format, ...): home-usage --help\n"
+    : "";
+  return `${pointer}\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 }
 
 program
@@ -105,7 +111,7 @@ program
 
 program
   .command("status")
-  .description("show the cookie, the last run, the lock and the rollup")
+  .description("show the checkpoint, the last run, the lock and the rollup")
   .option("--json", "print JSON")
   .addHelpText("after", examples(["home-usage status", "home-usage status --json"]))
   .action((_options, command: Command) => status(command.optsWithGlobals()));
@@ -148,7 +154,7 @@ const range = (command: Command) =>
   command
     .option(
       "--start <date>",
-      "inclusive start: YYYY-MM-DD, an ISO date-time, today or yesterday (default: 90 days before end)",
+      "inclusive start: YYYY-MM-DD, an ISO date-time, today or yesterday (default: the start of the period holding the day 90 days before end)",
     )
     .option("--end <date>", "end, exclusive: the first instant not counted (default: now)")
     .option("--aggregate <period>", "d, w, m, q or y (or day, week, ...; default w)");
@@ -215,8 +221,16 @@ range(
     .description("write the chart of distinct people per period as an SVG or PNG file (--out is required)"),
 )
   .option("--title <text>", "title drawn on the chart (default: what is drawn, per period)")
-  .option("--width <px>", "width in pixels, 200 to 2000 (default 800)", integer(200, 2000))
-  .option("--height <px>", "height in pixels, 150 to 1200 (default 400)", integer(150, 1200))
+  .option(
+    "--width <px>",
+    `width in pixels, ${CHART_SIZE.width.min} to ${CHART_SIZE.width.max} (default ${CHART_SIZE.width.default})`,
+    integer(CHART_SIZE.width.min, CHART_SIZE.width.max),
+  )
+  .option(
+    "--height <px>",
+    `height in pixels, ${CHART_SIZE.height.min} to ${CHART_SIZE.height.max} (default ${CHART_SIZE.height.default})`,
+    integer(CHART_SIZE.height.min, CHART_SIZE.height.max),
+  )
   .option(
     "--metric <name>",
     "users (default), logins, active7, active28, new, returning, resurrected, dormant, stickiness, lifecycle or groups",
@@ -237,7 +251,9 @@ range(
   .action((_options, command: Command) => plot(command.optsWithGlobals()));
 
 range(
-  program.command("embed-url").description("print signed chart URLs (SVG and PNG) that need no API token (for wikis)"),
+  program
+    .command("embed-url")
+    .description("print a signed chart URL (SVG, or PNG with --png) that needs no API token (for wikis)"),
 )
   .option("--title <text>", "title drawn on the chart (at most 200 characters)")
   .option("--metric <name>", "what to draw, as plot --metric")

@@ -3,6 +3,7 @@ export { type Core4SignIn, createCore4SignIn } from "./accounts/core4-sign-in.js
 export { looksLikeJwt, verifyCore4Token } from "./accounts/core4-token.js";
 export {
   CHART_METRICS,
+  CHART_SIZE,
   CHART_THEMES,
   type ChartMetric,
   type ChartOptions,
@@ -13,6 +14,7 @@ export {
   renderChart,
 } from "./chart/chart.js";
 export { type PngOptions, renderPng } from "./chart/chart-png.js";
+export { renderErrorChart } from "./chart/error-chart.js";
 export { type RetentionChartOptions, renderRetentionChart } from "./chart/retention-chart.js";
 export { collections } from "./collections.js";
 export { connectDatabase, formatNamespace, isOutOfTime, redactUri } from "./database.js";
@@ -38,6 +40,14 @@ export {
 } from "./privacy/names-policy.js";
 export { identityOf, isPseudonym, pseudonym } from "./privacy/pseudonym.js";
 export type { GroupLine, GroupReport, GroupRow } from "./report/group-report.js";
+export {
+  type Change,
+  type Headline,
+  headlineOf,
+  headlineSentences,
+  headlineText,
+  sameElapsedRange,
+} from "./report/headline.js";
 export type { PersonRow } from "./report/people-list.js";
 export { formatReport, formatTable, printable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
 export {
@@ -56,6 +66,12 @@ export {
 export { parseUsageArguments, type UsageArguments } from "./report/usage-arguments.js";
 export type { UsageQuery, UsageReport, UsageRow } from "./report/usage-report.js";
 export { createUsageService } from "./report/usage-service.js";
+export {
+  headlineField,
+  type MetricField,
+  metricColumns,
+  termOf,
+} from "./report/vocabulary.js";
 export { clockOf, type HomeUsageConfig, loadConfig } from "./settings/config.js";
 export { SETTINGS, type SettingKey, settingOptions, settingsTable } from "./settings/settings.js";
 export { sharedRead } from "./shared-read.js";

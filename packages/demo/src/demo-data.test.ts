@@ -233,6 +233,7 @@ describe("writeDemoData", () => {
       people: new Set(logins.map(loginOf)).size,
       first: all[0]?.created,
       last: all.at(-1)?.created,
+      firstLogin: all.find(isLogin)?.created,
     });
     expect(batches).toEqual([all.length]);
     expect(await log.countDocuments()).toBe(all.length);

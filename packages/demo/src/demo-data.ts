@@ -45,6 +45,8 @@ export interface DemoDataSummary {
   people: number;
   first: Date;
   last: Date;
+  /** The first login record, admin's too: the day `home-usage aggregate` starts from on a fresh rollup. */
+  firstLogin: Date | null;
 }
 
 export interface DemoLogRecord {
@@ -156,6 +158,7 @@ export async function writeDemoData(
   let logins = 0;
   let first: Date | undefined;
   let last: Date | undefined;
+  let firstLogin: Date | null = null;
   let batch: DemoLogRecord[] = [];
   const flush = async () => {
     const result = await _insertBatch(collection, batch);
@@ -170,6 +173,7 @@ export async function writeDemoData(
     last = record.created;
     // Counted from the records themselves, the way home-usage's auto preset reads them.
     const person = demoLoginOf(record);
+    if (person !== null) firstLogin ??= record.created;
     if (person !== null && person !== _ADMIN) {
       logins++;
       people.add(person);
@@ -188,6 +192,7 @@ export async function writeDemoData(
     // An empty log (no logins, no noise) still covers its days.
     first: first ?? firstDay,
     last: last ?? new Date(valid.end.getTime() + _DAY_MS - 1000),
+    firstLogin,
   };
 }
 

@@ -116,7 +116,7 @@ function report(result: AggregationResult, options: AggregateOptions, source: st
       .join(", ");
     const why = skippedReasons(result.skippedBy);
     process.stdout.write(
-      `aggregated ${plural(result.days, "day")} (${result.first} to ${result.last}): ${plural(result.records, "record")} read, ${plural(result.logins, "login")}${bySignal ? ` (${bySignal})` : ""}, ${plural(result.users, "distinct user")}, ${result.skipped} skipped${why ? ` (${why})` : ""}, ${result.excluded} excluded${result.forgotten ? `, ${plural(result.forgotten, "login")} of forgotten people left out` : ""}${result.refreshed ? `, ${plural(result.refreshed, "later day")} brought up to date` : ""}, ${seconds}s\n`,
+      `aggregated ${plural(result.days, "day")} (${result.first} to ${result.last}): ${plural(result.records, "record")} read, ${plural(result.logins, "login")}${bySignal ? ` (${bySignal})` : ""}, ${result.users.toLocaleString("en-US")} distinct ${result.users === 1 ? "person" : "people"}, ${result.skipped} skipped${why ? ` (${why})` : ""}, ${result.excluded} excluded${result.forgotten ? `, ${plural(result.forgotten, "login")} of forgotten people left out` : ""}${result.refreshed ? `, ${plural(result.refreshed, "later day")} brought up to date` : ""}, ${seconds}s\n`,
     );
   }
 }

@@ -45,6 +45,6 @@ export async function demoData(options: DemoDataCommandOptions): Promise<void> {
     return { ...result, roles };
   });
   process.stdout.write(
-    `demo data in ${target}: ${summary.inserted} records written (${summary.alreadyPresent} already there), ${summary.logins} logins of ${summary.people} people, ${summary.first.toISOString().slice(0, 10)} to ${summary.last.toISOString().slice(0, 10)}; ${summary.roles.accounts} accounts (${summary.roles.disabled} disabled) and ${summary.roles.groups} groups in ${formatNamespace(config.roles)}\n`,
+    `demo data in ${target}: ${summary.inserted} records written (${summary.alreadyPresent} already there), ${summary.logins} logins of ${summary.people} people; log records from ${summary.first.toISOString().slice(0, 10)} to ${summary.last.toISOString().slice(0, 10)}, the first login on ${summary.firstLogin?.toISOString().slice(0, 10) ?? "none"} (where aggregate starts; it runs through today); ${summary.roles.accounts} accounts (${summary.roles.disabled} disabled) and ${summary.roles.groups} groups in ${formatNamespace(config.roles)}\n`,
   );
 }

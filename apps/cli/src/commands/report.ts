@@ -1,15 +1,17 @@
 import { rename, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import {
   CHART_THEMES,
-  type ChartMetric,
   type ChartTheme,
   clockOf,
   createUsageService,
   formatReport,
   formatTable,
   HomeUsageError,
+  headlineField,
+  headlineText,
   MAX_TITLE_LENGTH,
+  metricColumns,
   namesPolicy,
   parseCohort,
   parseDuration,
@@ -20,7 +22,6 @@ import {
   renderChart,
   renderPng,
   signEmbedToken,
-  type UsageRow,
 } from "@home-usage/core";
 import { type GlobalOptions, readConfig, withDatabase } from "../context.js";
 import { periodsArgument } from "./retention.js";
@@ -32,29 +33,24 @@ export interface RangeOptions extends GlobalOptions {
 }
 
 /** The same query the API answers, for the terminal, in the rollup's time zone. */
-async function query(options: RangeOptions) {
+async function query(options: RangeOptions & { metric?: string }, withHeadline = false) {
   const config = await readConfig(options);
   const now = clockOf(config)();
-  const { query: usage, report: result } = await withDatabase(config, (client) =>
-    createUsageService({ client, config }).report(options, now),
-  );
-  return { usage, result, config, now };
+  const {
+    query: usage,
+    report: result,
+    headline,
+  } = await withDatabase(config, async (client) => {
+    const service = createUsageService({ client, config });
+    const opened = await service.open(options, now);
+    const report = await service.read(opened, now);
+    // The headline of `report`'s table: of the metric asked for, or of the distinct people.
+    const field = options.metric && headlineField(parseMetric(options.metric, "--metric"));
+    const headline = withHeadline ? await service.headline(opened, report, field || "user", now) : undefined;
+    return { query: opened.query, report, headline };
+  });
+  return { usage, result, config, now, headline };
 }
-
-/** The row fields that show a metric: the lifecycle is four of them. */
-const METRIC_COLUMNS: Record<ChartMetric, (keyof UsageRow)[]> = {
-  users: ["user"],
-  logins: ["logins"],
-  active7: ["active7"],
-  active28: ["active28"],
-  new: ["new"],
-  returning: ["returning"],
-  resurrected: ["resurrected"],
-  dormant: ["dormant"],
-  stickiness: ["stickiness"],
-  lifecycle: ["new", "returning", "resurrected", "dormant"],
-  groups: ["user"],
-};
 
 const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppressed"] as const;
 
@@ -86,15 +82,15 @@ export async function report(
   const metric = options.metric === undefined ? undefined : parseMetric(options.metric, "--metric");
   if (metric === "groups")
     throw new HomeUsageError("E_USAGE", "--metric: groups is a report of its own: use --by group");
-  const { result } = await query(options);
+  const { result, headline } = await query(options, options.format === "table");
   if (!result.asOf && options.format === "table") {
     throw new HomeUsageError("E_STATE", "the rollup is empty: run home-usage aggregate first");
   }
-  const columns = metric && ["timestamp" as const, "period" as const, ...METRIC_COLUMNS[metric], "partial" as const];
+  const columns = metric && metricColumns(metric);
   process.stdout.write(formatReport(result.rows, options.format === "table" ? "text" : options.format, columns));
-  if (result.missing.length && options.format === "table") {
-    process.stderr.write(`no processed days, so no row, for: ${result.missing.join(", ")}\n`);
-  }
+  if (options.format !== "table") return;
+  if (result.missing.length) process.stderr.write(`no processed days, so no row, for: ${result.missing.join(", ")}\n`);
+  for (const line of headline ? headlineText(headline) : []) process.stderr.write(`${line}\n`);
 }
 
 /** Everybody known to the rollup or with an account, with their logins in the range. */
@@ -130,12 +126,13 @@ export async function plot(options: PlotOptions) {
   }
   if (options.scale !== undefined && format !== "png") throw new HomeUsageError("E_USAGE", "--scale: only for .png");
   // Checked before the query, so a typo in the path costs nothing and names the directory as given.
-  const directory = dirname(options.out);
+  const out = whereTheUserStood(options.out);
+  const directory = dirname(out);
   const found = await stat(directory).catch(() => null);
   if (!found?.isDirectory()) {
     throw new HomeUsageError(
       "E_USAGE",
-      `--out: the directory ${directory} ${found ? "is not a directory" : "does not exist"}; create it, or give another --out`,
+      `--out: the directory ${dirname(options.out)} ${found ? "is not a directory" : "does not exist"}; create it, or give another --out`,
     );
   }
   const { usage, result, config, now } = await query(options);
@@ -155,9 +152,13 @@ export async function plot(options: PlotOptions) {
     theme: format === "png" && theme === "auto" ? "light" : theme,
     range: {
       start: usage.start.toFormat("yyyy-MM-dd"),
-      end: end.equals(end.startOf("day"))
-        ? end.minus({ days: 1 }).toFormat("yyyy-MM-dd")
-        : end.toFormat("yyyy-MM-dd HH:mm"),
+      // As the API's subtitle: the day alone when the range runs to now, a time only for an --end given with one.
+      end:
+        options.end === undefined
+          ? end.toFormat("yyyy-MM-dd")
+          : end.equals(end.startOf("day"))
+            ? end.minus({ days: 1 }).toFormat("yyyy-MM-dd")
+            : end.toFormat("yyyy-MM-dd HH:mm"),
       zone: result.timezone,
       // When the job last wrote; Swedish writes dates as ISO 8601 does.
       asOf: new Intl.DateTimeFormat("sv-SE", {
@@ -169,10 +170,18 @@ export async function plot(options: PlotOptions) {
   });
   const bytes = format === "png" ? await renderPng(svg, { scale: options.scale === "2" ? 2 : 1 }) : svg;
   // Written beside the target and renamed over it, so a wiki never serves half a file.
-  const partial = `${options.out}.${process.pid}.tmp`;
+  const partial = `${out}.${process.pid}.tmp`;
   await writeFile(partial, bytes);
-  await rename(partial, options.out);
-  process.stdout.write(`wrote ${options.out}: ${result.rows.length} ${usage.aggregate}s\n`);
+  await rename(partial, out);
+  process.stdout.write(`wrote ${out}: ${result.rows.length} ${usage.aggregate}s\n`);
+}
+
+/**
+ * A relative path as the user meant it: from the folder they stood in. `pnpm home-usage` runs from the
+ * repository's root and says where the user was in INIT_CWD.
+ */
+export function whereTheUserStood(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.env.INIT_CWD || process.cwd(), path);
 }
 
 export async function embedUrl(

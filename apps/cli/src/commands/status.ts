@@ -16,12 +16,12 @@ export async function status(options: StatusOptions): Promise<void> {
   const run = s.lastRun;
   const lines = [
     `job:        ${s.job} (${s.source} -> ${s.target}, time zone ${s.timezone})`,
-    `offset:     ${s.offset ?? "none (the next run starts from the configured start)"}`,
+    `checkpoint: ${s.offset ?? "none (the next run starts from the configured start)"}`,
     `last run:   ${
       run
         ? `${s.lastRunLost ? "ended without finishing (no run holds the lock: its process was stopped, or it lost the database)" : run.outcome}, started ${run.started.toISOString()}${run.finished ? `, finished ${run.finished.toISOString()}` : ""}, ${run.first} to ${run.last}: ${run.days} days, ${run.records} records, ${run.logins} logins${
             run.signals?.length ? ` (${run.signals.map((x) => `${x.logins} ${printable(x.signal)}`).join(", ")})` : ""
-          }, ${run.users} users, ${run.skipped} skipped${skippedReasons(run.skippedBy) ? ` (${skippedReasons(run.skippedBy)})` : ""}${run.error ? ` (${printable(run.error)})` : ""}`
+          }, ${run.users} people, ${run.skipped} skipped${skippedReasons(run.skippedBy) ? ` (${skippedReasons(run.skippedBy)})` : ""}${run.error ? ` (${printable(run.error)})` : ""}`
         : "never"
     }`,
     `lock:       ${s.lockProblem ? "damaged (see below)" : s.lock ? `held by pid ${s.lock.pid} on ${s.lock.host} since ${s.lock.acquired.toISOString()}, lease until ${s.lock.expires.toISOString()}` : "free"}`,

@@ -83,18 +83,18 @@ describe("renderChart", () => {
     expect(root.getAttribute("viewBox")).toBe("0 0 800 400");
   });
 
-  it("gives every dot one tooltip with the period, its distinct users and its logins", async () => {
+  it("gives every dot one tooltip with the period, its distinct people and its logins", async () => {
     const doc = parse(await renderChart(weeks, { aggregate: "week" }));
     const circles = [...doc.querySelectorAll("circle")];
     expect(circles).toHaveLength(weeks.length);
     for (const circle of circles) expect(circle.getElementsByTagName("title")).toHaveLength(1);
     expect(doc.querySelectorAll("circle > title")).toHaveLength(weeks.length);
-    expect(texts(doc, "circle > title")).toContain("2026-W48\n123 distinct users\n369 logins");
+    expect(texts(doc, "circle > title")).toContain("2026-W48\n123 distinct people\n369 logins");
   });
 
   it("labels the y axis with distinct users from 0, in whole numbers", async () => {
     const doc = parse(await renderChart(series("day", "2026-11-01", [0, 1, 3, 2]), { aggregate: "day" }));
-    expect(doc.documentElement.textContent).toContain("distinct users");
+    expect(doc.documentElement.textContent).toContain("distinct people");
     expect(texts(doc, 'g[aria-label="y-axis tick label"] text')).toEqual(["0", "1", "2", "3"]);
   });
 
@@ -104,8 +104,8 @@ describe("renderChart", () => {
     const fillOf = (circle: Element) => circle.getAttribute("fill") ?? circle.parentElement?.getAttribute("fill");
     const hollow = [...doc.querySelectorAll("circle")].filter((c) => fillOf(c) === "#ffffff");
     expect(hollow.map((c) => c.textContent)).toEqual([
-      "2026-W41\n120 distinct users\n360 logins\n(incomplete)",
-      "2026-W48\n123 distinct users\n369 logins\n(incomplete)",
+      "2026-W41\n120 distinct people\n360 logins\n(incomplete)",
+      "2026-W48\n123 distinct people\n369 logins\n(incomplete)",
     ]);
     expect(doc.querySelectorAll("circle")).toHaveLength(rows.length);
     expect(doc.querySelectorAll("[stroke-dasharray]")).toHaveLength(1);
@@ -212,8 +212,8 @@ describe("renderChart", () => {
   });
 
   it("says no data, at the same size and with the title, when there are no rows", async () => {
-    const doc = parse(await renderChart([], { aggregate: "month", title: "Monthly", width: 500, height: 200 }));
-    expect(doc.documentElement.getAttribute("viewBox")).toBe("0 0 500 200");
+    const doc = parse(await renderChart([], { aggregate: "month", title: "Monthly", width: 500, height: 300 }));
+    expect(doc.documentElement.getAttribute("viewBox")).toBe("0 0 500 300");
     expect(texts(doc, "text")).toEqual(["Monthly", "no data"]);
     expect(doc.querySelectorAll("circle")).toHaveLength(0);
   });
@@ -222,7 +222,7 @@ describe("renderChart", () => {
     const rows = series("month", "2026-11-01", [42], () => true);
     const doc = parse(await renderChart(rows, { aggregate: "month", width: 800 }));
     const circle = doc.querySelector("circle");
-    expect(circle?.textContent).toBe("2026-11\n42 distinct users\n126 logins\n(incomplete)");
+    expect(circle?.textContent).toBe("2026-11\n42 distinct people\n126 logins\n(incomplete)");
     // Halfway between the 52px left and 28px right margins.
     expect(Number(circle?.getAttribute("cx"))).toBeCloseTo((52 + 800 - 28) / 2, 0);
     expect(xTickLabels(doc)).toEqual(["2026-11"]);
@@ -319,8 +319,44 @@ describe("renderChart", () => {
     expect(allText(wide)).toContain("↑ people");
     expect(allText(wide)).toContain("■ dormant");
     const narrow = parse(await renderChart(lifecycle, { aggregate: "week", metric: "lifecycle", width: 360 }));
-    expect(allText(narrow)).not.toContain("↑ people");
+    // On a phone the legend takes two rows and the axis label a row of its own above them.
+    const rowOf = (text: string) =>
+      [...narrow.querySelectorAll("text")]
+        .find((t) => t.textContent === text)
+        ?.closest("g")
+        ?.getAttribute("transform");
+    expect(allText(narrow)).toContain("↑ people");
     for (const key of ["new", "returning", "resurrected", "dormant"]) expect(allText(narrow)).toContain(`■ ${key}`);
+    expect(new Set(["↑ people", "■ new", "■ dormant"].map(rowOf)).size).toBe(3);
+  });
+
+  it("says what every mark is: the period before's grey line and incomplete periods, in every chart kind", async () => {
+    const rows = [
+      { timestamp: "2026-11-09T00:00:00.000Z", period: "2026-W46", user: 40, logins: 90, partial: false, previous: 38 },
+      { timestamp: "2026-11-16T00:00:00.000Z", period: "2026-W47", user: 42, logins: 99, partial: false, previous: 40 },
+      { timestamp: "2026-11-23T00:00:00.000Z", period: "2026-W48", user: 12, logins: 20, partial: true, previous: 42 },
+    ];
+    const line = parse(await renderChart(rows, { aggregate: "week", width: 800 }));
+    expect(texts(line, "text")).toEqual(expect.arrayContaining(["— week before", "○ incomplete period"]));
+    const cycle = lifecycle.map((r, i) => ({ ...r, partial: i === lifecycle.length - 1 }));
+    const bars = parse(await renderChart(cycle, { aggregate: "week", metric: "lifecycle", width: 800 }));
+    expect(texts(bars, "text")).toContain("▭ incomplete period");
+    // The incomplete week's bars are outlined and faded.
+    expect(bars.querySelectorAll("g.hu-outline rect")).toHaveLength(1);
+    expect([...bars.querySelectorAll("g.hu-new rect")].map((r) => r.getAttribute("fill-opacity"))).toEqual([
+      "0.9",
+      "0.9",
+      "0.35",
+    ]);
+    // Dormant people are drawn below zero, and the axis says so with a sign.
+    const ticks = texts(bars, 'g[aria-label="y-axis tick label"] text');
+    expect(ticks.some((t) => /^−\d/.test(t))).toBe(true);
+    expect(ticks.filter((t) => /^\d/.test(t) && t !== "0").every((t) => Number(t) > 0)).toBe(true);
+  });
+
+  it("draws nothing smaller than it can keep legible: 320 × 260", async () => {
+    const doc = parse(await renderChart(lifecycle, { aggregate: "week", width: 100, height: 100 }));
+    expect(doc.documentElement.getAttribute("viewBox")).toBe("0 0 320 260");
   });
 
   it("stacks new, returning and resurrected above zero and dormant below for metric lifecycle", async () => {

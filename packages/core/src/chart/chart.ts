@@ -28,7 +28,11 @@ const METRICS = {
 export type ChartMetric = keyof typeof METRICS;
 export const CHART_METRICS = Object.keys(METRICS) as ChartMetric[];
 // A Map, so that a user's word such as `constructor` finds nothing.
-const METRIC_NAMES = new Map<string, ChartMetric>(CHART_METRICS.map((m) => [m, m]));
+// `user` too: the report's column for distinct people.
+const METRIC_NAMES = new Map<string, ChartMetric>([
+  ...CHART_METRICS.map((m): [string, ChartMetric] => [m, m]),
+  ["user", "users"],
+]);
 
 /** Reads `metric=`; an `E_USAGE` error naming the allowed values otherwise. */
 export function parseMetric(input: string | undefined, name = "metric"): ChartMetric {
@@ -58,9 +62,9 @@ export interface ChartOptions {
   title?: string;
   /** The range, zone and time the report stands for: the subtitle and the description say them. */
   range?: { start: string; end: string; zone: string; asOf: string };
-  /** @default 800, bounded 200..2000 by the caller */
+  /** @default 800, bounded by CHART_SIZE */
   width?: number;
-  /** @default 400, bounded 150..1200 by the caller */
+  /** @default 400, bounded by CHART_SIZE */
   height?: number;
   /** `auto` follows the viewer's `prefers-color-scheme` inside the SVG. @default "light" */
   theme?: ChartTheme;
@@ -147,18 +151,112 @@ export function chartTitle(aggregate: Period, metric: ChartMetric = "users"): st
   return `${METRICS[metric].title} per ${aggregate}`;
 }
 
+/** The sizes a chart may be drawn at, in px: below the minimum its title, axes and legend no longer fit. */
+export const CHART_SIZE = {
+  width: { min: 320, max: 2000, default: 800 },
+  height: { min: 260, max: 1200, default: 400 },
+} as const;
+
+/** One entry of a chart's legend: a symbol and words, in the mark's colour. */
+interface LegendItem {
+  text: string;
+  fill: string;
+  className: string;
+}
+
+/** What a chart's parts are laid out from: its size, data, header and legend. */
+interface Frame {
+  width: number;
+  height: number;
+  metric: ChartMetric;
+  theme: ChartTheme;
+  colours: Palette;
+  title: string;
+  titleLines: string[];
+  subtitleLines: string[];
+  groupPoints?: GroupPoint[];
+  points: Point[];
+  /** The legend's rows, the first nearest the frame. */
+  legend: LegendItem[][];
+  /** The axis label's row: beside the legend's first, or above all of them when it does not fit there. */
+  labelRow: number;
+  margins: { marginLeft: number; marginRight: number; marginBottom: number; marginTop: number };
+  plotWidth: number;
+  plotHeight: number;
+}
+
 /**
  * Renders a report as a standalone SVG document (no XML declaration, so it inlines into HTML): the metric
- * per period, with a title, a subtitle, calendar ticks, and `role="img"`, `<title>` and `<desc>` for
- * screen readers.
+ * per period, with a title, a subtitle, calendar ticks, a legend for every kind of mark, and
+ * `role="img"`, `<title>` and `<desc>` for screen readers.
  */
 export async function renderChart(
   rows: readonly ChartRow[] | readonly GroupLine[],
   options: ChartOptions,
 ): Promise<string> {
   const { Plot, document } = await loadRenderer();
-  const width = clampSize(options.width, 800, 200, 2000);
-  const height = clampSize(options.height, 400, 150, 1200);
+  const frame = frameOf(rows, options);
+  const { width, height, metric, theme, colours, title, points, groupPoints, margins } = frame;
+  const marks = headerMarks(Plot, frame);
+  const description = groupPoints
+    ? `${describe([], metric, options, title).replace(/ No data\.$/, "")} ${describeGroups(groupPoints, options.aggregate)}`
+    : describe(points, metric, options, title);
+  // The accessible name and description are the <title> and <desc> elements `serialize` adds: the HTML
+  // serialiser would leave a `<` in an aria-label attribute unescaped, which XML forbids.
+  const plotOptions = { document, width, height, ...margins };
+  const look = { width, height, theme, options, title, description };
+  if (points.length === 0) {
+    marks.push(
+      Plot.text(["no data"], { frameAnchor: "middle", fontSize: 14, fill: colours.muted, className: "hu-muted" }),
+    );
+    return serialize(Plot.plot({ ...plotOptions, marks }), look);
+  }
+  const lifecycle = metric === "lifecycle";
+  const extent = lifecycle ? lifecycleExtent(points) : valueExtent(points);
+  const { domain: yDomain, ticks: yTicks } = numberScale(extent, frame.plotHeight, metric === "stickiness");
+  marks.push(...legendMarks(Plot, frame));
+  const first = points[0] as Point;
+  const last = points[points.length - 1] as Point;
+  // A single period has no extent of its own; its length either side centres it.
+  let domain: [Date, Date] =
+    points.length === 1 ? [new Date(2 * first.x.getTime() - first.x2.getTime()), first.x2] : [first.x, last.x];
+  if (lifecycle) {
+    domain = [first.x, last.x2];
+    marks.push(...lifecycleMarks(Plot, points, colours, frame.plotWidth));
+  } else if (groupPoints) {
+    const layout = { theme: theme === "dark" ? ("dark" as const) : ("light" as const), top: yDomain[1] };
+    marks.push(
+      ...groupMarks(Plot, groupPoints, {
+        ...layout,
+        plotHeight: frame.plotHeight,
+        room: labelRoom(groupPoints, width),
+      }),
+    );
+  } else {
+    marks.push(...lineMarks(Plot, points, colours, frame.plotWidth));
+  }
+  const x = {
+    type: "utc" as const,
+    domain,
+    inset: lifecycle ? 2 : 12,
+    ticks: calendarTicks(options.aggregate, [first.x, last.x], frame.plotWidth),
+    tickFormat: (d: Date) => labelOf(d, options.aggregate),
+    label: null,
+  };
+  const y = { domain: yDomain, ticks: yTicks, tickFormat: (n: number) => tickLabel(n, metric), label: null };
+  return serialize(Plot.plot({ ...plotOptions, x, y: { ...y, grid: true, insetTop: 4 }, marks }), look);
+}
+
+/** A y tick: signed below zero (dormant people are drawn down), a percentage for stickiness. */
+function tickLabel(n: number, metric: ChartMetric): string {
+  if (metric === "stickiness") return `${Math.round(n * 100)}%`;
+  return n < 0 ? `−${Math.abs(n).toLocaleString("en-US")}` : n.toLocaleString("en-US");
+}
+
+/** The chart's size, points, header lines, legend and margins. */
+function frameOf(rows: readonly ChartRow[] | readonly GroupLine[], options: ChartOptions): Frame {
+  const width = clampSize(options.width, CHART_SIZE.width.default, CHART_SIZE.width.min, CHART_SIZE.width.max);
+  const height = clampSize(options.height, CHART_SIZE.height.default, CHART_SIZE.height.min, CHART_SIZE.height.max);
   const metric = options.metric ?? "users";
   const theme = options.theme ?? "light";
   const colours = PALETTES[theme === "dark" ? "dark" : "light"];
@@ -168,21 +266,69 @@ export async function renderChart(
   const points = groupPoints
     ? periodPoints(groupPoints, options.aggregate)
     : toPoints(rows as readonly ChartRow[], metric, options.aggregate);
-
   // Title and subtitle wrap at the image's width; each line is counted so the frame starts below them.
   const titleLines = wrap(title, width - 24, TITLE_SIZE * 0.62, 2);
   const subtitleLines = subtitle ? wrapParts(subtitle.split(" · "), width - 24, FONT_SIZE * 0.6, 2) : [];
   const header = 10 + titleLines.length * TITLE_SIZE * 1.25 + subtitleLines.length * FONT_SIZE * 1.3;
   const room = groupPoints ? labelRoom(groupPoints, width) : 0;
+  const legend = legendRows(
+    points.length ? legendOf(points, metric, options.aggregate, colours, width) : [],
+    width - 24,
+  );
+  // The axis label shares the row nearest the frame when it fits beside the legend; otherwise it goes above.
+  const nearest = (legend[0] ?? []).reduce((sum, item) => sum + textWidth(item.text), 0);
+  const labelRow = nearest + textWidth(`↑ ${METRICS[metric].noun}`) > width - 24 ? legend.length : 0;
   const margins = {
     marginLeft: MARGIN.left,
     marginRight: Math.max(MARGIN.right, room),
     marginBottom: MARGIN.bottom,
-    marginTop: Math.round(header + MARGIN.top),
+    marginTop: Math.round(header + MARGIN.top + Math.max(legend.length - 1, labelRow) * LEGEND_ROW),
   };
   const plotWidth = width - margins.marginLeft - margins.marginRight;
   const plotHeight = Math.max(20, height - margins.marginTop - margins.marginBottom);
+  return {
+    width,
+    height,
+    metric,
+    theme,
+    colours,
+    title,
+    titleLines,
+    subtitleLines,
+    groupPoints,
+    points,
+    legend,
+    labelRow,
+    margins,
+    plotWidth,
+    plotHeight,
+  };
+}
 
+/** Room a legend entry or axis label takes at the chart's font size, with air after it. */
+const textWidth = (text: string) => (text.length + 3) * FONT_SIZE * 0.6;
+const LEGEND_ROW = 16;
+
+/** What each kind of mark is: the lifecycle's colours, the period before's grey line, incomplete periods. */
+function legendOf(points: readonly Point[], metric: ChartMetric, aggregate: Period, colours: Palette, width: number) {
+  const items: LegendItem[] = [];
+  const muted = { fill: colours.muted, className: "hu-muted" };
+  if (metric === "lifecycle") {
+    for (const key of LIFECYCLE) items.push({ text: `■ ${key}`, fill: colours[key], className: `hu-${key}` });
+  }
+  if (points.some((p) => p.previous !== undefined)) {
+    items.push({ text: `— ${aggregate} before`, fill: colours.previous, className: "hu-previous-key" });
+  }
+  if (metric !== "groups" && points.some((p) => p.partial)) {
+    const symbol = metric === "lifecycle" ? "▭" : "○";
+    items.push({ text: `${symbol} ${width >= 420 ? "incomplete period" : "incomplete"}`, ...muted });
+  }
+  return items;
+}
+
+/** The title and subtitle, pinned to the image's top-left corner; the y axis's label above the frame. */
+function headerMarks(Plot: typeof PlotModule, frame: Frame): PlotModule.Markish[] {
+  const { margins, titleLines, subtitleLines, colours, points, metric } = frame;
   const marks: PlotModule.Markish[] = [
     // Pinned to the top-left corner of the image, not of the frame, so the text lines up with the edge.
     Plot.text([titleLines.join("\n")], {
@@ -209,85 +355,54 @@ export async function renderChart(
       }),
     );
   }
-
-  const description = groupPoints
-    ? `${describe([], metric, options, title).replace(/ No data\.$/, "")} ${describeGroups(groupPoints, options.aggregate)}`
-    : describe(points, metric, options, title);
-  // The accessible name and description are the <title> and <desc> elements `serialize` adds: the HTML
-  // serialiser would leave a `<` in an aria-label attribute unescaped, which XML forbids.
-  const plotOptions = { document, width, height, ...margins };
-
-  if (points.length === 0) {
+  if (points.length) {
     marks.push(
-      Plot.text(["no data"], { frameAnchor: "middle", fontSize: 14, fill: colours.muted, className: "hu-muted" }),
+      Plot.text([`↑ ${METRICS[metric].noun}`], {
+        frameAnchor: "top-left",
+        dx: 3 - margins.marginLeft,
+        dy: -20 - frame.labelRow * LEGEND_ROW,
+        lineAnchor: "top",
+        textAnchor: "start",
+        className: "hu-ink",
+      }),
     );
-    return serialize(Plot.plot({ ...plotOptions, marks }), { width, height, theme, options, title, description });
   }
+  return marks;
+}
 
-  const lifecycle = metric === "lifecycle";
-  const extent = lifecycle ? lifecycleExtent(points) : valueExtent(points);
-  const { domain: yDomain, ticks: yTicks } = numberScale(extent, plotHeight, metric === "stickiness");
-  // The lifecycle's legend says what its bars count; where it would run into the axis label, the label
-  // gives way (on a phone-wide chart).
-  const legendWidth = LIFECYCLE.reduce((sum, key) => sum + (key.length + 3) * FONT_SIZE * 0.6, 0);
-  const labelWidth = (METRICS[metric].noun.length + 3) * FONT_SIZE * 0.6;
-  const crowded = metric === "lifecycle" && legendWidth + labelWidth > plotWidth + margins.marginLeft;
-  marks.push(
-    Plot.text(crowded ? [] : [`↑ ${METRICS[metric].noun}`], {
-      frameAnchor: "top-left",
-      dx: 3 - margins.marginLeft,
-      dy: -20,
-      lineAnchor: "top",
-      textAnchor: "start",
-      className: "hu-ink",
-    }),
-  );
-
-  const first = points[0] as Point;
-  const last = points[points.length - 1] as Point;
-  let domain: [Date, Date];
-  if (lifecycle) {
-    domain = [first.x, last.x2];
-    marks.push(...lifecycleMarks(Plot, points, colours, plotWidth));
-  } else if (groupPoints) {
-    domain = points.length === 1 ? [new Date(2 * first.x.getTime() - first.x2.getTime()), first.x2] : [first.x, last.x];
-    const layout = {
-      theme: theme === "dark" ? ("dark" as const) : ("light" as const),
-      plotHeight,
-      top: yDomain[1],
-      room,
-    };
-    marks.push(...groupMarks(Plot, groupPoints, layout));
-  } else {
-    // A single period has no extent of its own; its length either side centres it.
-    domain = points.length === 1 ? [new Date(2 * first.x.getTime() - first.x2.getTime()), first.x2] : [first.x, last.x];
-    marks.push(...lineMarks(Plot, points, colours, plotWidth));
+/** Legend entries in rows of at most `room` px, in order, the first row nearest the frame. */
+function legendRows(items: readonly LegendItem[], room: number): LegendItem[][] {
+  const rows: LegendItem[][] = [];
+  let used = Number.POSITIVE_INFINITY;
+  for (const item of items) {
+    if (used + textWidth(item.text) > room) {
+      rows.push([]);
+      used = 0;
+    }
+    rows.at(-1)?.push(item);
+    used += textWidth(item.text);
   }
+  return rows;
+}
 
-  return serialize(
-    Plot.plot({
-      ...plotOptions,
-      x: {
-        type: "utc",
-        domain,
-        inset: lifecycle ? 2 : 12,
-        ticks: calendarTicks(options.aggregate, [first.x, last.x], plotWidth),
-        tickFormat: (d: Date) => labelOf(d, options.aggregate),
-        label: null,
-      },
-      y: {
-        domain: yDomain,
-        ticks: yTicks,
-        tickFormat: (n: number) =>
-          metric === "stickiness" ? `${Math.round(n * 100)}%` : Math.abs(n).toLocaleString("en-US"),
-        label: null,
-        grid: true,
-        insetTop: 4,
-      },
-      marks,
-    }),
-    { width, height, theme, options, title, description },
-  );
+/** The legend, right-aligned above the frame, each entry in its mark's colour. */
+function legendMarks(Plot: typeof PlotModule, frame: Frame): PlotModule.Markish[] {
+  return frame.legend.flatMap((row, r) => {
+    let dx = 0;
+    return [...row].reverse().map((item) => {
+      const mark = Plot.text([item.text], {
+        frameAnchor: "top-right",
+        dx: -dx,
+        dy: -20 - r * LEGEND_ROW,
+        lineAnchor: "top",
+        textAnchor: "end",
+        fill: item.fill,
+        className: item.className,
+      });
+      dx += textWidth(item.text);
+      return mark;
+    });
+  });
 }
 
 function lineMarks(
@@ -352,14 +467,6 @@ function lineMarks(
         filter: (p: Point) => p.partial && p.value !== undefined,
         className: "hu-hollow",
       }),
-      Plot.text([plotWidth >= 330 ? "○ incomplete period" : "○ incomplete"], {
-        frameAnchor: "top-right",
-        dy: -20,
-        lineAnchor: "top",
-        textAnchor: "end",
-        fill: colours.muted,
-        className: "hu-muted",
-      }),
     );
   }
   return marks;
@@ -372,21 +479,22 @@ function lifecycleMarks(
   plotWidth: number,
 ): PlotModule.Markish[] {
   // Stacked by hand, one mark per kind, so each kind keeps a constant colour the dark theme can restyle.
-  const bars = LIFECYCLE.map((key) => ({
-    key,
-    rects: [] as { x1: Date; x2: Date; y1: number; y2: number; title: string }[],
-  }));
+  type Rect = { x1: Date; x2: Date; y1: number; y2: number; title: string; partial: boolean };
+  const bars = LIFECYCLE.map((key) => ({ key, rects: [] as Rect[] }));
+  const outlines: Rect[] = [];
   for (const p of points) {
     let top = 0;
     for (const bar of bars) {
       const n = p.lifecycle[bar.key] ?? 0;
-      if (bar.key === "dormant") {
-        bar.rects.push({ x1: p.x, x2: p.x2, y1: 0, y2: -n, title: p.title });
-      } else {
-        bar.rects.push({ x1: p.x, x2: p.x2, y1: top, y2: top + n, title: p.title });
+      const rect = { x1: p.x, x2: p.x2, title: p.title, partial: p.partial };
+      if (bar.key === "dormant") bar.rects.push({ ...rect, y1: 0, y2: -n });
+      else {
+        bar.rects.push({ ...rect, y1: top, y2: top + n });
         top += n;
       }
     }
+    if (p.partial)
+      outlines.push({ x1: p.x, x2: p.x2, y1: -(p.lifecycle.dormant ?? 0), y2: top, title: p.title, partial: true });
   }
   const gap = Math.min(2, plotWidth / points.length / 6);
   const marks: PlotModule.Markish[] = bars.map(({ key, rects }) =>
@@ -399,27 +507,26 @@ function lifecycleMarks(
       insetLeft: gap,
       insetRight: gap,
       title: "title",
-      fillOpacity: 0.9,
+      // An incomplete period, faded and outlined (the legend says so): its counts are not final.
+      fillOpacity: (r: Rect) => (r.partial ? 0.35 : 0.9),
       className: `hu-${key}`,
     }),
   );
-  marks.push(Plot.ruleY([0], { className: "hu-ink" }));
-  // A legend in the text's own colours, right-aligned above the frame.
-  let dx = 0;
-  for (const key of [...LIFECYCLE].reverse()) {
-    marks.push(
-      Plot.text([`■ ${key}`], {
-        frameAnchor: "top-right",
-        dx: -dx,
-        dy: -20,
-        lineAnchor: "top",
-        textAnchor: "end",
-        fill: colours[key],
-        className: `hu-${key}`,
-      }),
-    );
-    dx += (key.length + 3) * FONT_SIZE * 0.6;
-  }
+  marks.push(
+    Plot.rectY(outlines, {
+      x1: "x1",
+      x2: "x2",
+      y1: "y1",
+      y2: "y2",
+      fill: "none",
+      stroke: colours.muted,
+      strokeDasharray: "3,3",
+      insetLeft: gap,
+      insetRight: gap,
+      className: "hu-outline",
+    }),
+    Plot.ruleY([0], { className: "hu-ink" }),
+  );
   return marks;
 }
 
@@ -510,7 +617,8 @@ function toPoints(rows: readonly ChartRow[], metric: ChartMetric, aggregate: Per
       resurrected: finite(row.resurrected),
       dormant: finite(row.dormant),
     };
-    const lines = [label, plural(row.user, "distinct user"), plural(row.logins, "login")];
+    const people = `${row.user.toLocaleString("en-US")} distinct ${row.user === 1 ? "person" : "people"}`;
+    const lines = [label, people, plural(row.logins, "login")];
     if (metric === "lifecycle") {
       for (const key of LIFECYCLE) if (lifecycle[key] !== undefined) lines.push(`${lifecycle[key]} ${key}`);
     } else if (field !== "user" && field !== "logins") {
@@ -795,6 +903,8 @@ function chartStyle(theme: ChartTheme, transparent: boolean, darkRules = ""): st
   .hu-chart .hu-dot { stroke: ${d.series}; fill: ${d.series}; }
   .hu-chart .hu-hollow { stroke: ${d.series}; fill: ${d.background}; }
   .hu-chart .hu-previous { stroke: ${d.previous}; }
+  .hu-chart .hu-previous-key { fill: ${d.previous}; }
+  .hu-chart .hu-outline { stroke: ${d.muted}; }
   .hu-chart .hu-new { fill: ${d.new}; }
   .hu-chart .hu-returning { fill: ${d.returning}; }
   .hu-chart .hu-resurrected { fill: ${d.resurrected}; }

@@ -2,6 +2,7 @@ import type * as PlotModule from "@observablehq/plot";
 import type { CohortKind } from "../report/retention-arguments.js";
 import type { RetentionRow } from "../report/retention-report.js";
 import {
+  CHART_SIZE,
   type ChartTheme,
   clampSize,
   FONT_SIZE,
@@ -108,7 +109,7 @@ export async function renderRetentionChart(
 
 /** The heatmap's geometry: its size, margins, title and subtitle lines, cells and the numbers' font. */
 function layoutOf(rows: readonly RetentionRow[], options: RetentionChartOptions) {
-  const width = clampSize(options.width, 800, 200, 2000);
+  const width = clampSize(options.width, CHART_SIZE.width.default, CHART_SIZE.width.min, CHART_SIZE.width.max);
   const title = oneLine(options.title ?? "") || retentionTitle(options.cohort);
   const cohorts = cohortsOf(rows);
   const ks = Array.from({ length: options.periods + 1 }, (_, k) => k);
@@ -133,7 +134,7 @@ function layoutOf(rows: readonly RetentionRow[], options: RetentionChartOptions)
   const height =
     options.height === undefined
       ? Math.round(margins.marginTop + margins.marginBottom + Math.max(1, cohorts.length) * rowHeight)
-      : clampSize(options.height, 400, 150, 1200);
+      : clampSize(options.height, CHART_SIZE.height.default, CHART_SIZE.height.min, CHART_SIZE.height.max);
   const cellHeight = (height - margins.marginTop - margins.marginBottom) / Math.max(1, cohorts.length);
   // "100%" at the usual size where it fits; else "100" as large as fits (the axis says they are %).
   const wide = (FONT_SIZE - 1) * (3 * DIGIT_EM + PERCENT_EM) + 4 <= cellWidth;

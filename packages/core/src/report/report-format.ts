@@ -1,5 +1,6 @@
 import { table as columnTable } from "arquero";
 import type { UsageRow } from "./usage-report.js";
+import { FIELD_DECIMALS } from "./vocabulary.js";
 
 export const REPORT_FORMATS = ["json", "csv", "html", "text", "markdown"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -34,7 +35,7 @@ export function formatReport(
   format: ReportFormat,
   columns?: readonly (keyof UsageRow)[],
 ): string {
-  return formatTable(rows, columns ?? columnsOf(rows), format);
+  return formatTable(rows, columns ?? columnsOf(rows), format, FIELD_DECIMALS);
 }
 
 /**
@@ -45,9 +46,15 @@ export function formatTable<Row extends object, Column extends keyof Row & strin
   rows: readonly Row[],
   columns: readonly Column[],
   format: ReportFormat,
+  decimals: Partial<Record<string, number>> = {},
 ): string {
+  // Every text format writes a field with the same decimals (26.0, never 26 beside 18.8571); JSON keeps numbers.
+  const fixed = (c: Column, v: unknown) => {
+    const d = decimals[c];
+    return d !== undefined && typeof v === "number" ? v.toFixed(d) : v;
+  };
   const tableOf = (cell: (value: unknown) => unknown) =>
-    columnTable(Object.fromEntries(columns.map((c) => [c, rows.map((r) => cell(r[c] ?? null))])));
+    columnTable(Object.fromEntries(columns.map((c) => [c, rows.map((r) => cell(fixed(c, r[c] ?? null)))])));
   const table = tableOf((v) => v);
   const render = () => {
     switch (format) {
@@ -61,7 +68,7 @@ export function formatTable<Row extends object, Column extends keyof Row & strin
       case "html":
         return table.toHTML({ limit: Number.POSITIVE_INFINITY });
       case "text":
-        return formatText(rows, columns);
+        return formatText(rows, columns, fixed);
     }
   };
   return `${render().trimEnd()}\n`;
@@ -71,10 +78,11 @@ export function formatTable<Row extends object, Column extends keyof Row & strin
 function formatText<Row extends object, Column extends keyof Row & string>(
   rows: readonly Row[],
   columns: readonly Column[],
+  fixed: (c: Column, v: unknown) => unknown,
 ): string {
   const text = (v: unknown) =>
     typeof v === "boolean" ? (v ? "yes" : "no") : v === null || v === undefined ? "" : printable(String(v));
-  const cells = [[...columns] as string[], ...rows.map((r) => columns.map((c) => text(r[c])))];
+  const cells = [[...columns] as string[], ...rows.map((r) => columns.map((c) => text(fixed(c, r[c]))))];
   const widths = columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
   const numeric = columns.map((c) => rows.some((r) => typeof r[c] === "number"));
   return cells

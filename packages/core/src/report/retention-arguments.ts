@@ -1,6 +1,6 @@
 import type { DateTime } from "luxon";
 import { HomeUsageError } from "../errors.js";
-import { parseDate } from "../time/date-range.js";
+import { parseDate, readableDate } from "../time/date-range.js";
 import { periodOf } from "../time/periods.js";
 
 /** The kinds of period a cohort can be. */
@@ -93,7 +93,10 @@ export function parseRetentionArguments(
         cohort,
       ).start;
   if (end <= start) {
-    throw new HomeUsageError("E_USAGE", `end: ${end.toISO()} is not after start ${start.toISO()}`);
+    throw new HomeUsageError(
+      "E_USAGE",
+      `end: ${readableDate(end)} is not after start ${readableDate(start)}; swap them, or give a later end`,
+    );
   }
   if (end > start.plus({ years: MAX_YEARS })) {
     throw new HomeUsageError("E_USAGE", `end: the range may span at most ${MAX_YEARS} years`);

@@ -1,5 +1,5 @@
 import { HomeUsageError } from "../errors.js";
-import { parseDate } from "../time/date-range.js";
+import { parseDate, readableDate } from "../time/date-range.js";
 import { parsePeriod, startOfPeriod } from "../time/periods.js";
 import type { UsageQuery } from "./usage-report.js";
 
@@ -47,7 +47,10 @@ export function parseUsageArguments(args: UsageArguments, context: { zone: strin
     ? parseDate(startText, { ...options, name: "start" })
     : startOfPeriod(end.minus({ days: 90 }).startOf("day"), aggregate);
   if (end <= start) {
-    throw new HomeUsageError("E_USAGE", `end: ${end.toISO()} is not after start ${start.toISO()}`);
+    throw new HomeUsageError(
+      "E_USAGE",
+      `end: ${readableDate(end)} is not after start ${readableDate(start)}; swap them, or give a later end`,
+    );
   }
   if (end > start.plus({ years: MAX_YEARS })) {
     throw new HomeUsageError("E_USAGE", `end: the range may span at most ${MAX_YEARS} years`);

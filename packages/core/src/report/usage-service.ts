@@ -7,11 +7,13 @@ import type { PrivacyRecord, RollupSettings, RollupStore } from "../rollup/rollu
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
 import { type GroupReport, readGroups } from "./group-report.js";
+import { type Headline, headlineOf, sameElapsedRange } from "./headline.js";
 import { listPeople, type PersonRow } from "./people-list.js";
 import { parseRetentionArguments, type RetentionArguments, type RetentionQuery } from "./retention-arguments.js";
 import { type RetentionReport, readRetention } from "./retention-report.js";
 import { parseUsageArguments, type UsageArguments } from "./usage-arguments.js";
 import { readUsage, rollupZone, type UsageQuery, type UsageReport } from "./usage-report.js";
+import type { MetricField } from "./vocabulary.js";
 
 /**
  * What the API and the CLI's `report`, `plot` and `users` share: read the rollup's settings, take its
@@ -51,6 +53,15 @@ export function createUsageService(options: {
       identity,
     });
 
+  const openRetention = async (args: RetentionArguments, now: Date, signal?: AbortSignal): Promise<OpenedRetention> => {
+    const settings = options.settingsTtlMs ? await sharedSettings(signal) : await storeFor(signal).settings();
+    const zone = rollupZone(settings, config);
+    return { settings, zone, query: parseRetentionArguments(args, { zone, now }) };
+  };
+
+  const readRetentionOf = (opened: OpenedRetention, now: Date, signal?: AbortSignal): Promise<RetentionReport> =>
+    readRetention(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity });
+
   return {
     /**
      * The rollup's settings, the zone to read it in, and the arguments read in that zone: what a
@@ -72,15 +83,10 @@ export function createUsageService(options: {
     },
 
     /** The rollup's settings, its zone, and the retention arguments read in that zone. */
-    async openRetention(args: RetentionArguments, now: Date, signal?: AbortSignal): Promise<OpenedRetention> {
-      const settings = options.settingsTtlMs ? await sharedSettings(signal) : await storeFor(signal).settings();
-      const zone = rollupZone(settings, config);
-      return { settings, zone, query: parseRetentionArguments(args, { zone, now }) };
-    },
+    openRetention,
 
     /** The retention of a query `openRetention` gave; `signal` stops the reads. */
-    readRetention: (opened: OpenedRetention, now: Date, signal?: AbortSignal): Promise<RetentionReport> =>
-      readRetention(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity }),
+    readRetention: readRetentionOf,
 
     /** First-time cohorts and how many of each came back in each later period. */
     async retention(
@@ -88,12 +94,16 @@ export function createUsageService(options: {
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: RetentionQuery; report: RetentionReport }> {
-      const store = storeFor(signal);
-      const settings = await store.settings();
-      const zone = rollupZone(settings, config);
-      const query = parseRetentionArguments(args, { zone, now });
-      return { query, report: await readRetention(store, settings, query, { now, zone, identity }) };
+      const opened = await openRetention(args, now, signal);
+      return { query: opened.query, report: await readRetentionOf(opened, now, signal) };
     },
+
+    /**
+     * The headline of a report: its latest complete period against the one before, and the period in
+     * progress against the same elapsed part of the one before (one more small read, of that part).
+     */
+    headline: (opened: Opened, report: UsageReport, field: MetricField, now: Date, signal?: AbortSignal) =>
+      headlineOfReport(opened, report, field, now, (cut) => read(cut, now, signal)),
 
     /** The report of a query `open` gave, per core4 group. */
     readGroups: readGroupsOf,
@@ -123,15 +133,9 @@ export function createUsageService(options: {
       refuseHiddenNames(names, "E_FORBIDDEN");
       const store = storeFor(signal);
       const { settings, zone, query } = await open(store, args, now, signal);
+      const reading = { zone, now, exclude: loginExclusions(config), maxTimeMS, signal, identity };
       const [people, privacy] = await Promise.all([
-        listPeople(store, settings, roles, query, {
-          zone,
-          now,
-          exclude: loginExclusions(config),
-          maxTimeMS,
-          signal,
-          identity,
-        }),
+        listPeople(store, settings, roles, query, reading),
         store.privacy(),
       ]);
       return { query, zone, rows: asShown(people, privacy, names, config.pseudonymSecret) };
@@ -175,4 +179,28 @@ function asShown(
   const rows = people.filter((row) => !forgotten(row.user)).map((row) => ({ ...row, user: names.display(row.user) }));
   if (names.mode !== "show") rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
   return rows;
+}
+
+/**
+ * The headline of a report: its latest complete period against the one before, and the period in
+ * progress against the same elapsed part of the one before (one more small read, of that part).
+ */
+async function headlineOfReport(
+  opened: Opened,
+  report: UsageReport,
+  field: MetricField,
+  now: Date,
+  read: (opened: Opened) => Promise<UsageReport>,
+): Promise<Headline> {
+  const { query, zone } = opened;
+  const current = report.rows.at(-1);
+  const ranges = current?.partial
+    ? sameElapsedRange(current, query.aggregate, { zone, now, end: query.end })
+    : undefined;
+  const rowOf = async (range: { start: string; end: string }) => {
+    const cut = parseUsageArguments({ ...range, aggregate: query.aggregate }, { zone, now });
+    return (await read({ ...opened, query: cut })).rows[0];
+  };
+  const elapsed = ranges && { current: await rowOf(ranges.current), previous: await rowOf(ranges.previous) };
+  return headlineOf(report.rows, field, query.aggregate, elapsed);
 }

@@ -43,8 +43,12 @@ describe("toDayRange", () => {
 
   it("refuses an end before the start, and an end after today", () => {
     expect(() => toDayRange(parseDate("2026-11-10", opts), parseDate("2026-11-09", opts), names)).toThrow(
-      "--end: 2026-11-09 is before the start --start 2026-11-10",
+      "--end: 2026-11-09 is before the start --start 2026-11-10; swap them",
     );
+    // Without --end the job reads through today: a start after it is said plainly.
+    expect(() =>
+      toDayRange(parseDate("2026-12-10", opts), parseDate("2026-11-28", opts), { ...names, endName: "today" }),
+    ).toThrow("--start: 2026-12-10 is after today (2026-11-28); there is nothing to read yet");
     expect(() => toDayRange(parseDate("2026-11-10", opts), parseDate("2026-11-29", opts), names)).toThrow(
       "--end: 2026-11-29 is after today (2026-11-28)",
     );

@@ -40,6 +40,11 @@ export function countDays(range: DayRange): number {
   return Math.round(range.last.diff(range.first, "days").days) + 1;
 }
 
+/** A date as a person reads it in a message: the day alone at midnight, else the day and the time. */
+export function readableDate(date: DateTime): string {
+  return date.equals(date.startOf("day")) ? (date.toISODate() as string) : date.toFormat("yyyy-MM-dd HH:mm");
+}
+
 /**
  * Checks and normalises a range of whole local days: both ends become the midnight of their day,
  * the end may not precede the start nor lie after today.
@@ -58,10 +63,16 @@ export function toDayRange(
       `${options.endName}: ${last.toISODate()} is after today (${today.toISODate()})`,
     );
   }
+  if (last < first && options.endName === "today") {
+    throw new HomeUsageError(
+      "E_USAGE",
+      `${options.startName}: ${first.toISODate()} is after today (${today.toISODate()}); there is nothing to read yet`,
+    );
+  }
   if (last < first) {
     throw new HomeUsageError(
       "E_USAGE",
-      `${options.endName}: ${last.toISODate()} is before the start ${options.startName} ${first.toISODate()}`,
+      `${options.endName}: ${last.toISODate()} is before the start ${options.startName} ${first.toISODate()}; swap them`,
     );
   }
   return { first, last };
