@@ -111,7 +111,7 @@ describe("the release tarballs", () => {
     const people = new Set(inRange.map(([user]) => user)).size;
     expect(aggregate.stdout).toMatch(
       new RegExp(
-        `^aggregated 9 days \\(2026-11-16 to 2026-11-24\\): .*${inRange.length} logins.*${people} distinct users`,
+        `^aggregated 9 days \\(2026-11-16 to 2026-11-24\\): .*${inRange.length} logins.*${people} distinct people`,
       ),
     );
 

@@ -92,7 +92,7 @@ describe("renderChart", () => {
     expect(texts(doc, "circle > title")).toContain("2026-W48\n123 distinct people\n369 logins");
   });
 
-  it("labels the y axis with distinct users from 0, in whole numbers", async () => {
+  it("labels the y axis with distinct people from 0, in whole numbers", async () => {
     const doc = parse(await renderChart(series("day", "2026-11-01", [0, 1, 3, 2]), { aggregate: "day" }));
     expect(doc.documentElement.textContent).toContain("distinct people");
     expect(texts(doc, 'g[aria-label="y-axis tick label"] text')).toEqual(["0", "1", "2", "3"]);
