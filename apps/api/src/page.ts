@@ -1,3 +1,4 @@
+import type { ReportRange } from "@home-usage/core";
 import {
   CHART_METRICS,
   type Change,
@@ -11,7 +12,6 @@ import {
   type UsageRow,
 } from "@home-usage/core";
 import { DateTime } from "luxon";
-import type { ReportRange } from "./report-service.js";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: string): string {

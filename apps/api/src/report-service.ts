@@ -7,6 +7,8 @@ import {
   type GroupReport,
   type HomeUsageConfig,
   type PersonRow,
+  pngTheme,
+  type ReportRange,
   type RetentionArguments,
   type RetentionChartOptions,
   type RetentionQuery,
@@ -14,12 +16,12 @@ import {
   renderChart,
   renderPng,
   renderRetentionChart,
+  reportRange,
   sharedRead,
   type UsageArguments,
   type UsageQuery,
   type UsageReport,
 } from "@home-usage/core";
-import { DateTime } from "luxon";
 import type { MongoClient } from "mongodb";
 import type { Rasterise, RenderChart, RenderRetentionChart } from "./chart-renderer.js";
 import { createLimiter, type Limiter } from "./limiter.js";
@@ -59,17 +61,6 @@ export interface ChartLook {
   metric: ChartMetric;
   theme: ChartTheme;
   background: "solid" | "transparent";
-}
-
-/** The range and freshness of a report as people read them, for subtitles and the page. */
-export interface ReportRange {
-  /** The first day. */
-  start: string;
-  /** The last day (the exclusive end's day before, at midnight), or the end's date and time. */
-  end: string;
-  zone: string;
-  /** When the job last wrote the rollup. */
-  asOf: string;
 }
 
 export interface ReportAnswer {
@@ -191,17 +182,12 @@ const usageKey = (query: UsageQuery, now: Date) => [
   minute(now.getTime()),
 ];
 
-/** When the job last wrote, as people read it in the rollup's zone. */
-function asOfText(written: Date | undefined | null, zone: string): string {
-  return written ? DateTime.fromJSDate(written).setZone(zone).toFormat("yyyy-MM-dd HH:mm") : "the job has not run yet";
-}
-
 async function countReport(parts: Parts, args: UsageArguments, signal: AbortSignal): Promise<ReportAnswer> {
   const { usage, cache, limiter } = parts;
   const now = parts.clock();
   // Periods are cut in the rollup's own zone (a zone set to another one is refused there).
   const opened = await usage.open(args, now, signal);
-  const { zone, query } = opened;
+  const { query } = opened;
   const rollupVersion = await parts.version(signal);
   const result = await cache.get(
     ["report", rollupVersion.key, ...usageKey(query, now)],
@@ -211,12 +197,7 @@ async function countReport(parts: Parts, args: UsageArguments, signal: AbortSign
   return {
     query,
     report: result,
-    range: {
-      start: readable(query.start),
-      end: args.end === undefined || args.end === "" ? query.end.toFormat("yyyy-MM-dd") : lastDay(query.end),
-      zone,
-      asOf: asOfText(result.asOf ?? rollupVersion.asOf, zone),
-    },
+    range: reportRange(query, result, { endGiven: Boolean(args.end), written: rollupVersion.asOf }),
   };
 }
 
@@ -242,7 +223,7 @@ async function countRetention(parts: Parts, args: RetentionArguments, signal: Ab
   const { usage, cache, limiter } = parts;
   const now = parts.clock();
   const opened = await usage.openRetention(args, now, signal);
-  const { zone, query } = opened;
+  const { query } = opened;
   const rollupVersion = await parts.version(signal);
   const key = [
     "retention",
@@ -262,11 +243,16 @@ async function countRetention(parts: Parts, args: RetentionArguments, signal: Ab
   return {
     query,
     report: result,
+    // The cohorts shown, where there are any; else the range asked for.
     range: {
-      start: result.cohorts[0]?.cohort ?? readable(query.start),
-      end: result.cohorts.at(-1)?.cohort ?? lastDay(query.end),
-      zone,
-      asOf: asOfText(result.asOf ?? rollupVersion.asOf, zone),
+      ...reportRange(
+        query,
+        { asOf: result.asOf, timezone: opened.zone },
+        { endGiven: true, written: rollupVersion.asOf },
+      ),
+      ...(result.cohorts.length > 0
+        ? { start: result.cohorts[0]?.cohort as string, end: result.cohorts.at(-1)?.cohort as string }
+        : {}),
     },
   };
 }
@@ -323,10 +309,6 @@ async function withinBudget<T>(ms: number, signal: AbortSignal | undefined, work
   }
 }
 
-/** A PNG cannot follow the viewer's colour scheme: `auto` is drawn light. */
-const pngTheme = <T extends ChartTheme | undefined>(theme: T) =>
-  (theme === "auto" ? "light" : theme) as Exclude<T, "auto"> | "light";
-
 /** Same bytes, same tag: a strong ETag lets wikis and browsers revalidate cheaply. */
 function etagOf(data: string | Buffer): string {
   return `"${createHash("sha256").update(data).digest("base64url").slice(0, 27)}"`;
@@ -337,10 +319,3 @@ const reportSize = (report: UsageReport) => 256 + report.rows.length * 200 + rep
 
 const groupsSize = (report: GroupReport) =>
   256 + report.rows.length * 160 + report.lines.length * 120 + report.missing.length * 48;
-
-/** A range end as people read it: the day alone at midnight, else day and minute. */
-const readable = (dt: DateTime) => dt.toFormat(dt.equals(dt.startOf("day")) ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm");
-
-/** The last day an exclusive end covers: the day before a midnight, else the end itself. */
-const lastDay = (end: DateTime) =>
-  end.equals(end.startOf("day")) ? end.minus({ days: 1 }).toFormat("yyyy-MM-dd") : readable(end);

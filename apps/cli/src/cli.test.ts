@@ -373,6 +373,14 @@ describe("home-usage report, plot and embed-url", () => {
     expect(svg).toMatch(/2026-06-01 – \d{4}-\d{2}-\d{2} · /);
   });
 
+  it("plot on a rollup the job has not written yet says so in its subtitle, as the API's chart does", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "home-usage-plot-"));
+    const out = join(dir, "empty.svg");
+    const result = await run(["plot", "--out", out], envFor("never-run"));
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(out, "utf8")).toContain("as of the job has not run yet");
+  });
+
   it("plot writes an SVG file, and refuses an output that is not .svg or .png", async () => {
     const dir = await mkdtemp(join(tmpdir(), "home-usage-plot-"));
     const out = join(dir, "usage.svg");

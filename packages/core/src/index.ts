@@ -13,7 +13,7 @@ export {
   parseMetric,
   renderChart,
 } from "./chart/chart.js";
-export { type PngOptions, renderPng } from "./chart/chart-png.js";
+export { type PngOptions, pngTheme, renderPng } from "./chart/chart-png.js";
 export { renderErrorChart } from "./chart/error-chart.js";
 export { type RetentionChartOptions, renderRetentionChart } from "./chart/retention-chart.js";
 export { collections } from "./collections.js";
@@ -50,6 +50,7 @@ export {
 } from "./report/headline.js";
 export type { PersonRow } from "./report/people-list.js";
 export { formatReport, formatTable, printable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
+export { type ReportRange, reportRange } from "./report/report-range.js";
 export {
   parseCohort,
   parseRetentionArguments,

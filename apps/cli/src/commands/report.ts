@@ -18,9 +18,11 @@ import {
   parseMetric,
   parseRetentionArguments,
   parseUsageArguments,
+  pngTheme,
   refuseHiddenNames,
   renderChart,
   renderPng,
+  reportRange,
   signEmbedToken,
 } from "@home-usage/core";
 import { type GlobalOptions, readConfig, withDatabase } from "../context.js";
@@ -136,7 +138,6 @@ export async function plot(options: PlotOptions) {
     );
   }
   const { usage, result, config, now } = await query(options);
-  const end = usage.end;
   const rows =
     metric === "groups"
       ? (await withDatabase(config, (client) => createUsageService({ client, config }).groups(options, now))).report
@@ -148,25 +149,8 @@ export async function plot(options: PlotOptions) {
     title: options.title,
     width: options.width,
     height: options.height,
-    // A PNG cannot follow the viewer's colour scheme.
-    theme: format === "png" && theme === "auto" ? "light" : theme,
-    range: {
-      start: usage.start.toFormat("yyyy-MM-dd"),
-      // As the API's subtitle: the day alone when the range runs to now, a time only for an --end given with one.
-      end:
-        options.end === undefined
-          ? end.toFormat("yyyy-MM-dd")
-          : end.equals(end.startOf("day"))
-            ? end.minus({ days: 1 }).toFormat("yyyy-MM-dd")
-            : end.toFormat("yyyy-MM-dd HH:mm"),
-      zone: result.timezone,
-      // When the job last wrote; Swedish writes dates as ISO 8601 does.
-      asOf: new Intl.DateTimeFormat("sv-SE", {
-        timeZone: result.timezone,
-        dateStyle: "short",
-        timeStyle: "short",
-      }).format(result.asOf ?? now),
-    },
+    theme: format === "png" ? pngTheme(theme) : theme,
+    range: reportRange(usage, result, { endGiven: Boolean(options.end) }),
   });
   const bytes = format === "png" ? await renderPng(svg, { scale: options.scale === "2" ? 2 : 1 }) : svg;
   // Written beside the target and renamed over it, so a wiki never serves half a file.

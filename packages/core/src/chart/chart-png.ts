@@ -50,3 +50,7 @@ export async function renderPng(svg: string, options: PngOptions = {}): Promise<
   });
   return image.asPng();
 }
+
+/** A PNG cannot follow the viewer's colour scheme: `auto` is drawn light. */
+export const pngTheme = <T extends string | undefined>(theme: T) =>
+  (theme === "auto" ? "light" : theme) as Exclude<T, "auto"> | "light";
