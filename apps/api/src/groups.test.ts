@@ -187,6 +187,10 @@ describe("the groups chart", () => {
     for (const small of ["pair", "(none)", "(no account)"]) expect(text).not.toContain(small);
     // other is pair, (none) and (no account) together: 4 people in W47, none in W48.
     expect(svg).toMatch(/<desc>[^<]*Latest week, 2026-W48: division too few to show, team too few to show, other 0\./);
+    // W48 is in progress on the 25th: its points are hollow, and the legend says what that means.
+    expect(text).toContain("○ incomplete period");
+    expect(svg).toMatch(/<title>other, 2026-W48 \(incomplete\): 0<\/title>/);
+    expect(svg).not.toMatch(/2026-W47 \(incomplete\)/);
   });
 
   it("comes the same from a signed embed URL that carries metric=groups", async () => {

@@ -319,7 +319,7 @@ function legendOf(points: readonly Point[], metric: ChartMetric, aggregate: Peri
   if (points.some((p) => p.previous !== undefined)) {
     items.push({ text: `— ${aggregate} before`, fill: colours.previous, className: "hu-previous-key" });
   }
-  if (metric !== "groups" && points.some((p) => p.partial)) {
+  if (points.some((p) => p.partial)) {
     const symbol = metric === "lifecycle" ? "▭" : "○";
     items.push({ text: `${symbol} ${width >= 420 ? "incomplete period" : "incomplete"}`, ...muted });
   }
@@ -645,7 +645,13 @@ function toGroupPoints(lines: readonly GroupLine[]): GroupPoint[] {
   for (const line of lines) {
     const x = typeof line.group === "string" ? wallClockAsUtc(line.timestamp) : undefined;
     if (!x) continue;
-    points.push({ x, period: oneLine(line.period), group: oneLine(line.group), value: finite(line.user) ?? null });
+    points.push({
+      x,
+      period: oneLine(line.period),
+      group: oneLine(line.group),
+      value: finite(line.user) ?? null,
+      partial: line.partial === true,
+    });
   }
   return points;
 }
@@ -664,7 +670,7 @@ function periodPoints(points: readonly GroupPoint[], aggregate: Period): Point[]
       previous: undefined,
       lifecycle: { new: undefined, returning: undefined, resurrected: undefined, dormant: undefined },
       label: p.period,
-      partial: false,
+      partial: p.partial,
       title: p.period,
     };
     if (p.value !== null) point.value = Math.max(point.value ?? 0, p.value);

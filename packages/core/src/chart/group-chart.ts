@@ -7,6 +7,8 @@ export interface GroupPoint {
   period: string;
   group: string;
   value: number | null;
+  /** An incomplete period: its dot is drawn hollow. */
+  partial: boolean;
 }
 
 // Primer's categorical colours, each readable as text on its theme's background; `other` is grey.
@@ -66,8 +68,21 @@ export function groupMarks(
         r: 2.5,
         fill: stroke,
         title: (p: GroupPoint) => `${group}, ${p.period}: ${p.value ?? "fewer than the smallest group shown"}`,
-        filter: (p: GroupPoint) => p.value !== null,
+        filter: (p: GroupPoint) => p.value !== null && !p.partial,
         className: `${className}-dot`,
+      }),
+      // An incomplete period's point is hollow, as in the other line charts (the legend says so).
+      Plot.dot(line, {
+        x: "x",
+        y: (p: GroupPoint) => p.value ?? Number.NaN,
+        r: 3,
+        fill: "none",
+        stroke,
+        strokeWidth: 1.5,
+        title: (p: GroupPoint) =>
+          `${group}, ${p.period} (incomplete): ${p.value ?? "fewer than the smallest group shown"}`,
+        filter: (p: GroupPoint) => p.value !== null && p.partial,
+        className: `${className}-line`,
       }),
     );
     const last = line.filter((p) => p.value !== null).at(-1);

@@ -41,6 +41,8 @@ export interface GroupLine {
   period: string;
   group: string;
   user: number | null;
+  /** The range cuts the period, or some of its days are not processed yet (the period in progress). */
+  partial: boolean;
 }
 
 export interface GroupReport {
@@ -125,7 +127,7 @@ export async function readGroups(
   const rows: GroupRow[] = [];
   const missing: string[] = [];
   /** Per period shown: each group's people, for the chart. */
-  const shown: { span: PeriodSpan; members: Map<string, Set<string>> }[] = [];
+  const shown: { span: PeriodSpan; members: Map<string, Set<string>>; partial: boolean }[] = [];
   spans.forEach((span, i) => {
     const period = people[i];
     if (!period) {
@@ -154,7 +156,10 @@ export async function readGroups(
         suppressed,
       });
     }
-    shown.push({ span, members });
+    // As `/raw` says: cut by the range, or holding days after the last processed one.
+    const partial =
+      span.start < days.first || span.end > days.end || (processedEnd !== undefined && span.end > processedEnd);
+    shown.push({ span, members, partial });
   });
 
   return {
@@ -173,7 +178,7 @@ export async function readGroups(
  * and the people of every other group as one more line, `other`; a point of 1 to k−1 people is null.
  */
 function chartLines(
-  shown: readonly { span: PeriodSpan; members: Map<string, Set<string>> }[],
+  shown: readonly { span: PeriodSpan; members: Map<string, Set<string>>; partial: boolean }[],
   groups: readonly string[],
   hidden: (n: number) => boolean,
 ): GroupLine[] {
@@ -189,10 +194,10 @@ function chartLines(
     .slice(0, CHART_GROUPS);
   const rest = groups.filter((g) => !largest.includes(g) && size(g) > 0);
   const lines: GroupLine[] = [];
-  for (const { span, members } of shown) {
+  for (const { span, members, partial } of shown) {
     const timestamp = span.start.toISO() as string;
     const point = (group: string, n: number) =>
-      lines.push({ timestamp, period: span.label, group, user: hidden(n) ? null : n });
+      lines.push({ timestamp, period: span.label, group, user: hidden(n) ? null : n, partial });
     for (const group of largest) point(group, members.get(group)?.size ?? 0);
     if (rest.length) {
       const other = new Set<string>();
