@@ -128,6 +128,11 @@ describe("home-usage forget", () => {
     const listed = await run(["users", "--format", "csv"], withSecret());
     expect(listed.stdout).not.toContain("carla.meier");
     expect(listed.stdout).toContain("anna.schmidt");
+    // Without the secret her account could not be told from the others: the list is refused, not leaked.
+    const without = await run(["users", "--format", "csv"], env());
+    expect(without.code).toBe(2);
+    expect(without.stdout).toBe("");
+    expect(without.stderr).toMatch(/^home-usage: .*HOME_USAGE_PSEUDONYM_SECRET.*\n$/);
     const again = await run(["aggregate", "--start", "2026-11-17"], withSecret());
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("3 logins of forgotten people left out");

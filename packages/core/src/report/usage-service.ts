@@ -1,5 +1,6 @@
 import type { MongoClient } from "mongodb";
 import { collections } from "../collections.js";
+import { HomeUsageError } from "../errors.js";
 import { forgottenPeople } from "../privacy/forgotten-people.js";
 import { type NamesPolicy, namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
 import { identityOf, secretCheck } from "../privacy/pseudonym.js";
@@ -174,8 +175,14 @@ function asShown(
   names: NamesPolicy,
   secret: string | undefined,
 ): PersonRow[] {
-  const forgotten =
-    secret && privacy?.secretCheck === secretCheck(secret) ? forgottenPeople(privacy, secret) : () => false;
+  if (privacy && (!secret || privacy.secretCheck !== secretCheck(secret))) {
+    // Without the job's secret the forgotten could not be told from the rest, nor a name from its pseudonym.
+    throw new HomeUsageError(
+      "E_CONFLICT",
+      `the rollup keeps people forgotten or names expired with HOME_USAGE_PSEUDONYM_SECRET: set the same secret here as for the job to list people`,
+    );
+  }
+  const forgotten = privacy && secret ? forgottenPeople(privacy, secret) : () => false;
   const rows = people.filter((row) => !forgotten(row.user)).map((row) => ({ ...row, user: names.display(row.user) }));
   if (names.mode !== "show") rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
   return rows;
