@@ -6,8 +6,9 @@ import {
   type GroupRow,
   type Headline,
   headlineSentences,
+  nextPeriod,
   type Period,
-  periodKeys,
+  periodOfLabel,
   termOf,
   type UsageRow,
 } from "@home-usage/core";
@@ -427,18 +428,10 @@ export function collapseRanges(labels: readonly string[], aggregate: Period): st
   return out;
 }
 
+/** The label of the period after `label`'s, by core's calendar; undefined for a label of another kind. */
 function nextLabel(label: string, aggregate: Period): string | undefined {
-  const start =
-    aggregate === "week"
-      ? DateTime.fromFormat(label, "kkkk-'W'WW", { zone: "UTC" })
-      : aggregate === "quarter"
-        ? DateTime.fromObject(
-            { year: Number(label.slice(0, 4)), month: (Number(label.slice(6)) - 1) * 3 + 1 },
-            { zone: "UTC" },
-          )
-        : DateTime.fromISO(label, { zone: "UTC" });
-  if (!start.isValid) return undefined;
-  return periodKeys(start.plus({ [`${aggregate}s`]: 1 }))[aggregate];
+  const span = periodOfLabel(label, "UTC");
+  return span?.kind === aggregate ? nextPeriod(span).label : undefined;
 }
 
 /** The sign-in form's model: which credentials the server takes, and what went wrong with which field. */

@@ -77,4 +77,4 @@ export { clockOf, type HomeUsageConfig, loadConfig } from "./settings/config.js"
 export { SETTINGS, type SettingKey, settingOptions, settingsTable } from "./settings/settings.js";
 export { sharedRead } from "./shared-read.js";
 export { parseDate } from "./time/date-range.js";
-export { type Period, periodKeys } from "./time/periods.js";
+export { nextPeriod, type Period, periodOfLabel } from "./time/periods.js";
