@@ -1,25 +1,16 @@
 // The home-usage command as a process: exit codes, one-line errors, the lock between two processes,
 // and a run killed with SIGKILL part-way that a rerun completes exactly.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { verifyEmbedToken } from "@home-usage/core";
 import { writeDemoData } from "@home-usage/demo";
 import { beforeAll, describe, expect, it } from "vitest";
+import { startCli } from "../../../tools/test/cli.js";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
 const t = useTestDatabase("cli");
 const NOW = "2026-06-30T12:00:00Z";
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** The environment of a run against the test database; `name` picks its rollup and cookie collections. */
 function envFor(name: string, extra: Record<string, string> = {}) {
@@ -31,21 +22,7 @@ function envFor(name: string, extra: Record<string, string> = {}) {
   };
 }
 
-function start(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  const done = new Promise<Run>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
-}
+const start = startCli;
 
 const run = (args: string[], env: Record<string, string>) => start(args, env).done;
 

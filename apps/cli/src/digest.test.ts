@@ -1,7 +1,6 @@
 // `home-usage digest` as a process, against loopback stand-ins this file starts: an HTTP receiver for
 // the chat webhooks and an SMTP server (smtp-server, STARTTLS with a test certificate), the mail
 // read back with mailparser. The figures are checked against a plain count of the log written here.
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,10 +13,10 @@ import { simpleParser } from "mailparser";
 import { ObjectId } from "mongodb";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../../tools/test/cli.js";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 import { type Login, oracle } from "../../../tools/test/oracle.js";
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
 /** A self-signed certificate for localhost, for the SMTP server's STARTTLS (fixtures/README.md). */
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const t = useTestDatabase("cli_digest");
@@ -61,20 +60,7 @@ function envFor(name: string, extra: Record<string, string> = {}) {
   };
 }
 
-function run(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code, stdout, stderr })),
-  );
-}
+const run = runCli;
 
 const hook = (name: string) => `${hookBase}/${name}${HOOK}`;
 

@@ -1,13 +1,10 @@
 // HOME_USAGE_NAMES for `home-usage users`, as a process, in each mode and format. Pseudonyms are computed
 // here with node:crypto, not with home-usage's code.
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../../tools/test/cli.js";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
 const t = useTestDatabase("cli_privacy");
 const NOW = "2026-11-25T12:00:00Z";
 const SECRET = "pseudonym-secret-for-cli-tests-0";
@@ -29,20 +26,7 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-function run(args: string[], environment: Record<string, string>) {
-  const child = spawn(process.execPath, [cli, ...args], { env: environment, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code, stdout, stderr })),
-  );
-}
+const run = runCli;
 
 beforeAll(async () => {
   const logins = PEOPLE.flatMap((user, i) =>

@@ -1,17 +1,15 @@
 // `home-usage report --by group` and the activity preset, as processes, over the demo's log and groups.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { verifyEmbedToken } from "@home-usage/core";
 import { writeDemoData, writeDemoRoles } from "@home-usage/demo";
 import { DateTime } from "luxon";
 import type { Document } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../../tools/test/cli.js";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
 const t = useTestDatabase("cli_groups");
 const NOW = "2026-06-30T12:00:00Z";
 const RANGE = ["--start", "2026-06-01", "--end", "2026-06-29", "--aggregate", "w"];
@@ -26,20 +24,7 @@ function envFor(name: string, extra: Record<string, string> = {}) {
   };
 }
 
-function run(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code, stdout, stderr })),
-  );
-}
+const run = runCli;
 
 let log: Document[];
 let roles: Document[];

@@ -1,14 +1,10 @@
-// `home-usage retention` as a process, against an independent count from the log.
-import { spawn } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { verifyEmbedToken } from "@home-usage/core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../../tools/test/cli.js";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 import type { Login } from "../../../tools/test/oracle.js";
 import { retentionOracle } from "../../../tools/test/retention-oracle.js";
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
 const t = useTestDatabase("cli_retention");
 const NOW = "2026-06-17T12:00:00Z";
 // A function: the test database is known only once `beforeAll` has run.
@@ -20,21 +16,7 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-function run(
-  args: string[],
-  extra: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { env: env(extra), stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+const run = (args: string[], extra: Record<string, string> = {}) => runCli(args, env(extra));
 
 /** Nine months: a few newcomers every month, coming back every week or two for a while. */
 const logins: Login[] = [];
