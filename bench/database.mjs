@@ -41,15 +41,15 @@ export function databaseEnv(uri, dbName, now) {
 }
 
 /**
- * A log of login records only (the demo's people and their logins, no other records) and their core4
- * accounts, into database `db`: what the reports read is the same as with the whole demo log, written in
- * a fraction of the time.
+ * A log of login records only (the demo's people and their logins, no other records) and, unless
+ * `accounts` is false (a day appended to a log already written), their core4 accounts, into database
+ * `db`: what the reports read is the same as with the whole demo log, written in a fraction of the time.
  */
-export async function writeLoginsOnly(db, { days, users, end }) {
+export async function writeLoginsOnly(db, { days, users, end, accounts = true }) {
   const sysLog = db.collection("sys.log");
   const options = { days, users, seed: 1, end: new Date(`${end}T00:00:00Z`), noisePerLogin: 0 };
   const written = await writeDemoData(sysLog, options);
   await sysLog.createIndex({ created: 1 });
-  await writeDemoRoles(db.collection("sys.role"), { users });
+  if (accounts) await writeDemoRoles(db.collection("sys.role"), { users });
   return written.inserted;
 }

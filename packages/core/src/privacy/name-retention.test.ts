@@ -15,6 +15,8 @@ const SECRET = "pseudonym-secret-for-retention-t";
 const FIRST = "2026-06-01";
 const N = 30;
 const PEOPLE = ["anna.schmidt", "bernd.kraus", "carla.meier", "dieter.vogel", "emil.berg", "hanna.wolf", "ida.fuchs"];
+/** Seen in the first days only. */
+const GRETA = "greta.alt";
 const keyed = (name: string) => `p-${createHmac("sha256", SECRET).update(name).digest("hex").slice(0, 16)}`;
 
 /** Person p logs in on day i when (i × (p + 2) + p) mod 7 < 3, and never in a stretch of their own. */
@@ -31,6 +33,8 @@ function generate(from: string, to: string): Login[] {
       const away = i >= 20 * p && i < 20 * p + 25;
       if (!away && (i * (p + 2) + p) % 7 < 3) logins.push({ user, created: new Date(d.getTime() + p * 600_000) });
     });
+    // Greta logs in on the first days only: every login of hers is older than any cutoff.
+    if (i >= 0 && i < 10 && i % 2 === 0) logins.push({ user: GRETA, created: new Date(d.getTime() + 3_600_000) });
   }
   return logins;
 }
@@ -77,6 +81,15 @@ async function expectExpired(now: string) {
   for (const doc of old) for (const user of doc.users) expect(user, doc._id).toMatch(/^p-[0-9a-f]{16}$/);
   const recent = docs.filter((d) => d.end > cutoff);
   expect(recent.flatMap((d) => d.users).some((u) => PEOPLE.includes(u))).toBe(true);
+  // Everybody's first and last logins: a person last seen before the cutoff by their pseudonym only.
+  const everyone = await t.db.collection(`login_${id}`).findOne({ _id: "everyone" as never });
+  const entries = (everyone?.users ?? []) as { user: string; last: Date }[];
+  const lastSeen = (name: string) => Math.max(...logins.filter((l) => l.user === name).map((l) => l.created.getTime()));
+  const expected = [...new Set(logins.map((l) => l.user))].map((name) =>
+    lastSeen(name) < cutoff.getTime() ? keyed(name) : name,
+  );
+  expect(entries.map((e) => e.user).sort()).toEqual(expected.sort());
+  expect(expected).toContain(keyed(GRETA));
 }
 
 const comparable = (rows: readonly UsageRow[], kind: Kind) =>

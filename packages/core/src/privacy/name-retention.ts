@@ -52,6 +52,7 @@ export async function expireNames(
       rewritten++;
     }
   }
+  rewritten += await expireEveryone(store, before.toJSDate(), identity);
   await store.writePrivacy({
     forgotten: record?.forgotten ?? [],
     secretCheck: secretCheck(secret),
@@ -59,4 +60,15 @@ export async function expireNames(
     updated: options.clock(),
   });
   return rewritten;
+}
+
+/** The everyone document with the people last seen before `before` by their pseudonyms: 1 if rewritten. */
+async function expireEveryone(store: RollupStore, before: Date, identity: (user: string) => string) {
+  const doc = await store.everyone();
+  if (!doc?.users.some((e) => e.last < before && !isPseudonym(e.user))) return 0;
+  const users = doc.users
+    .map((e) => (e.last < before ? { ...e, user: identity(e.user) } : e))
+    .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+  await store.writePeople([{ ...doc, users }], () => true);
+  return 1;
 }

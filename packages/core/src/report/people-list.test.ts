@@ -144,3 +144,76 @@ describe("listPeople", () => {
     }
   });
 });
+
+describe("listPeople over years of history", () => {
+  // Logins over three years: old.timer in 2024 only, ann in every year; then a 30-day list.
+  const HISTORY: [string, string][] = [
+    ["old.timer", "2024-02-10T09:00:00Z"],
+    ["old.timer", "2024-03-01T09:00:00Z"],
+    ["ann", "2024-05-05T08:00:00Z"],
+    ["ann", "2025-07-07T08:00:00Z"],
+    ["ann", "2026-11-20T09:00:00Z"],
+    ["bob", "2025-12-30T10:00:00Z"],
+    ["bob", "2026-11-25T10:00:00Z"],
+  ];
+  let history: HomeUsageConfig;
+
+  beforeAll(async () => {
+    const id = randomBytes(3).toString("hex");
+    history = await loadConfig({ env: { ...databaseEnv(t, id), HOME_USAGE_NOW: NOW } });
+    await t.db
+      .collection(`log_${id}`)
+      .insertMany(HISTORY.map(([user, at]) => ({ created: new Date(at), message: "successful login", user })));
+    await runAggregation({ client: t.client, config: history, host: "test", pid: process.pid });
+  });
+
+  /** Counted straight from HISTORY. */
+  const seen = (user: string) => {
+    const at = HISTORY.filter(([u]) => u === user).map(([, a]) => new Date(a).toISOString());
+    return { firstSeen: at[0], lastSeen: at.at(-1) };
+  };
+
+  /** The 30-day list, and the `_id`s it looked up, as the driver sent them. */
+  async function listed() {
+    const client = new MongoClient(t.uri, { monitorCommands: true });
+    const looked: string[] = [];
+    client.on("commandStarted", (event) => {
+      if (event.commandName === "find") looked.push(String(event.command.filter?._id));
+    });
+    try {
+      await client.connect();
+      const { rows } = await createUsageService({ client, config: history }).people(
+        { start: "2026-11-01" },
+        new Date(NOW),
+      );
+      return { rows, looked };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it("gives everyone's first and last login from one document, reading none of the years", async () => {
+    const { rows, looked } = await listed();
+    expect(rows.map(({ user, logins, firstSeen, lastSeen }) => ({ user, logins, firstSeen, lastSeen }))).toEqual([
+      { user: "ann", logins: 1, ...seen("ann") },
+      { user: "bob", logins: 1, ...seen("bob") },
+      { user: "old.timer", logins: 0, ...seen("old.timer") },
+    ]);
+    expect(looked).toContain("everyone");
+    expect(looked.filter((id) => /^\d{4}$/.test(id))).toEqual([]);
+  });
+
+  it("reads the years of a rollup the job has not written everyone into yet, with the same answer", async () => {
+    const before = (await listed()).rows;
+    const target = t.db.collection(history.target.collection);
+    const everyone = await target.findOne({ _id: "everyone" as never });
+    await target.deleteOne({ _id: "everyone" as never });
+    try {
+      const { rows, looked } = await listed();
+      expect(rows).toEqual(before);
+      expect(looked.filter((id) => /^\d{4}$/.test(id)).sort()).toEqual(["2024", "2025", "2026"]);
+    } finally {
+      if (everyone) await target.insertOne(everyone);
+    }
+  });
+});

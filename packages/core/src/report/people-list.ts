@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import type { Accounts } from "../accounts/core4-roles.js";
 import { People } from "../rollup/people.js";
-import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
+import type { EveryoneEntry, RollupSettings, RollupStore } from "../rollup/rollup.js";
 import { coverDays, nextDay, periodsBetween, startOfDay } from "../time/periods.js";
 import { queryDays, type UsageQuery } from "./usage-report.js";
 
@@ -61,15 +61,23 @@ export async function listPeople(
     // from their own documents, not day by day.
     const pieces = from < to ? coverDays(from, to, days.end >= tomorrow ? to : undefined) : [];
     const load = (kind: "day" | "other", label: string) => (kind === "day" ? store.day(label) : store.period(label));
-    const [docs, years] = await Promise.all([
+    // Everybody's first and last login: one document, whatever the history; a rollup the job has not
+    // run on since it began writing it holds them in its years.
+    const everybody = async (): Promise<{ users: readonly EveryoneEntry[]; days: number }[]> => {
+      const everyone = await store.everyone();
+      if (everyone) return [everyone];
+      const years = await Promise.all(periodsBetween(first, end, "year").map((y) => store.period(y.label)));
+      return years.filter((year) => year !== null);
+    };
+    const [docs, everyone] = await Promise.all([
       Promise.all(pieces.map((p) => load(p.kind === "day" ? "day" : "other", p.label))),
-      Promise.all(periodsBetween(first, end, "year").map((y) => store.period(y.label))),
+      everybody(),
     ]);
     for (const doc of docs) {
       if (doc?.kind === "day") inRange.addDay(doc.users);
       else if (doc) inRange.addPeriod(doc);
     }
-    for (const doc of years) if (doc) ever.addPeriod(doc);
+    for (const doc of everyone) ever.addPeriod({ ...doc, dailySum: 0 });
   };
   // Both reads run at once and are awaited together, so a failure of either (a time budget, an abort)
   // is the one answer, never an unhandled rejection of the other.

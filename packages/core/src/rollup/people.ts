@@ -56,7 +56,7 @@ export class People {
   }
 
   /** Adds the people of a period that does not overlap what is already here. */
-  addPeriod(period: { users: readonly PersonEntry[]; days: number; dailySum: number }): void {
+  addPeriod(period: { users: readonly (DayEntry & { days: number })[]; days: number; dailySum: number }): void {
     for (const e of period.users) this.addPerson(e.user, e);
     this.days += period.days;
     this.dailySum += period.dailySum;

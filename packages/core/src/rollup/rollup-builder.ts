@@ -1,7 +1,14 @@
 import { DateTime } from "luxon";
 import { nextDay, type Period, type PeriodSpan, periodOf, previousPeriod } from "../time/periods.js";
 import { type DayEntry, lifecycleOf, People } from "./people.js";
-import type { LabelledSummary, PeopleDocument, PeriodDocument, RollupStore } from "./rollup.js";
+import {
+  EVERYONE_ID,
+  type EveryoneDocument,
+  type LabelledSummary,
+  type PeopleDocument,
+  type PeriodDocument,
+  type RollupStore,
+} from "./rollup.js";
 
 const LONG_KINDS = ["week", "month", "quarter", "year"] as const;
 type LongKind = (typeof LONG_KINDS)[number];
@@ -33,6 +40,10 @@ export class RollupBuilder {
   private readonly previous = new Map<Period, ReadonlySet<string>>();
   /** Everybody seen so far, with their first login. */
   private readonly firstSeen = new Map<string, Date>();
+  /** Everybody seen so far, with their logins, days and first and last login: the everyone document. */
+  private ever = new People();
+  /** The first day this build covers: the first processed day, or the run's first if earlier. */
+  private from: DateTime | null = null;
   /** The people of the last 28 calendar days (gaps are empty), oldest first. */
   private readonly recent: string[][] = [];
   private readonly in7 = new Map<string, number>();
@@ -77,6 +88,7 @@ export class RollupBuilder {
   /** Loads what the days before `day` left: the open periods so far, the previous ones, who was seen. */
   async begin(day: DateTime): Promise<void> {
     this.next = day;
+    this.from = this.processed && this.processed.start < day ? this.processed.start : day;
     const load = memo((span: PeriodSpan) =>
       this.exists(span) ? this.store.period(span.label) : Promise.resolve(null),
     );
@@ -124,8 +136,8 @@ export class RollupBuilder {
     this.open.set("month", { span: spans.month, people: fill(people(), [], spans.month) });
     this.open.set("quarter", { span: spans.quarter, people: fill(people(), [months], spans.month) });
     this.open.set("year", { span: spans.year, people: fill(people(), [quarters, months], spans.month) });
-    const ever = fill(people(), [years, quarters, months], spans.month);
-    for (const [user, t] of ever.byUser) this.firstSeen.set(user, t.first);
+    this.ever = fill(people(), [years, quarters, months], spans.month);
+    for (const [user, t] of this.ever.byUser) this.firstSeen.set(user, t.first);
 
     for (const kind of LONG_KINDS) {
       const doc = await load(previousPeriod(spans[kind]));
@@ -176,6 +188,7 @@ export class RollupBuilder {
         });
       }
       for (const o of this.open.values()) o.people.addDay(entries);
+      this.ever.addDay(entries);
       for (const e of entries) if (!this.firstSeen.has(this.id(e.user))) this.firstSeen.set(this.id(e.user), e.first);
     }
     this.previous.set("day", new Set(users));
@@ -196,9 +209,33 @@ export class RollupBuilder {
     return this.pendingPeople.length;
   }
 
-  /** Queues the open periods as they stand, at the end of a run. */
+  /**
+   * Queues the open periods as they stand, and everybody seen, at the end of a run: it must have handed
+   * over every processed day after its first, so that `everyone` holds all of them.
+   */
   closeOpen(): void {
     for (const o of this.open.values()) this.summarize(o);
+    if (this.from && this.next) this.pendingPeople.push(this.everyone(this.from, this.next));
+  }
+
+  /** Everybody seen over `[start, end)`; a person last seen before `pseudonymsBefore` by their pseudonym. */
+  private everyone(start: DateTime, end: DateTime): EveryoneDocument {
+    const before = this.options.pseudonymsBefore?.toJSDate();
+    const users = this.ever
+      .entries(() => false)
+      .map(({ seen: _, ...e }) => (before && e.last < before ? { ...e, user: this.id(e.user) } : e))
+      .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+    return {
+      _id: EVERYONE_ID,
+      kind: "everyone",
+      start: start.toJSDate(),
+      end: end.toJSDate(),
+      users,
+      distinctUsers: this.ever.size,
+      logins: this.ever.logins,
+      days: this.ever.days,
+      updated: this.options.clock(),
+    };
   }
 
   /** Writes what is queued: documents first, then the summaries that describe them. */
@@ -207,14 +244,17 @@ export class RollupBuilder {
     const summaries = this.pendingSummaries;
     this.pendingPeople = [];
     this.pendingSummaries = [];
-    await this.store.writePeople(people, (doc) =>
-      this.mayExist({
-        start: DateTime.fromJSDate(doc.start),
-        end:
-          doc.kind === "day"
-            ? nextDay(DateTime.fromJSDate(doc.start, { zone: this.options.zone }))
-            : DateTime.fromJSDate(doc.end),
-      }),
+    await this.store.writePeople(
+      people,
+      (doc) =>
+        doc.kind === "everyone" ||
+        this.mayExist({
+          start: DateTime.fromJSDate(doc.start),
+          end:
+            doc.kind === "day"
+              ? nextDay(DateTime.fromJSDate(doc.start, { zone: this.options.zone }))
+              : DateTime.fromJSDate(doc.end),
+        }),
     );
     await this.store.writeSummaries(summaries, this.options.clock());
     this.written.people += people.length;

@@ -42,7 +42,34 @@ export interface PeriodDocument {
   updated: Date;
 }
 
-export type PeopleDocument = DayDocument | PeriodDocument;
+/** One person's logins over all processed days: when they were first and last seen. */
+export interface EveryoneEntry extends DayEntry {
+  /** Days with a login. */
+  days: number;
+}
+
+/**
+ * Everybody the rollup has seen, over all its processed days, `_id` `everyone`: the people list reads
+ * each person's first and last login from here, one document (and its parts) however long the history.
+ * The job writes it at the end of each run that built days; it is the sum of the year documents.
+ */
+export interface EveryoneDocument {
+  _id: typeof EVERYONE_ID;
+  kind: "everyone";
+  /** The first processed day's first instant, and the instant after the last processed day. */
+  start: Date;
+  end: Date;
+  users: EveryoneEntry[];
+  distinctUsers: number;
+  logins: number;
+  /** Processed days. */
+  days: number;
+  updated: Date;
+}
+
+export const EVERYONE_ID = "everyone";
+
+export type PeopleDocument = DayDocument | PeriodDocument | EveryoneDocument;
 
 /**
  * People entries one document holds at most. An entry takes about 110 bytes, so 10,000 make about
@@ -54,12 +81,12 @@ export const PEOPLE_PER_DOCUMENT = 10_000;
 /** A further part of a day's or a period's people: `_id` is `2026-W48/2`, `of` the document it continues. */
 export interface PeoplePart {
   _id: string;
-  kind: Period;
+  kind: PeopleDocument["kind"];
   of: string;
   part: number;
   start: Date;
   end?: Date;
-  users: (DayEntry | PersonEntry)[];
+  users: (DayEntry | PersonEntry | EveryoneEntry)[];
   updated: Date;
 }
 
@@ -175,7 +202,20 @@ const periodDocument = z.object({
   parts,
   updated: date,
 });
-const peoplePart = (entry: typeof dayEntry | typeof personEntry, label: string, part: number) =>
+const everyoneEntry = dayEntry.extend({ days: count });
+const everyoneDocument = z.object({
+  _id: z.literal(EVERYONE_ID),
+  kind: z.literal("everyone"),
+  start: date,
+  end: date,
+  users: z.array(everyoneEntry),
+  distinctUsers: count,
+  logins: count,
+  days: count,
+  parts,
+  updated: date,
+});
+const peoplePart = (entry: typeof dayEntry | typeof personEntry | typeof everyoneEntry, label: string, part: number) =>
   z.object({ _id: z.literal(partId(label, part)), of: z.literal(label), part: z.literal(part), users: z.array(entry) });
 const privacyRecord = z.object({
   forgotten: z.array(z.string().regex(/^p-[0-9a-f]{16}$/, "must hold keyed pseudonyms")),
@@ -317,12 +357,15 @@ export function createRollupStore(c: RollupCollections) {
     },
 
     /**
-     * How many documents of each kind hold an entry of any of these users (a day's or period's further
-     * parts count as their kind). Reads the whole target: for `forget`, which runs rarely.
+     * How many documents of each period's kind hold an entry of any of these users (a day's or period's
+     * further parts count as their kind). Reads the whole target: for `forget`, which runs rarely.
      */
     async documentsNaming(users: readonly string[]): Promise<Map<Period, number>> {
       const found = await target
-        .find({ "users.user": { $in: [...users] } } as never, { projection: { _id: 1, kind: 1 }, ...a.reading })
+        .find({ "users.user": { $in: [...users] }, kind: { $ne: "everyone" } } as never, {
+          projection: { _id: 1, kind: 1 },
+          ...a.reading,
+        })
         .toArray();
       const counts = new Map<Period, number>();
       for (const doc of found as unknown as { kind: Period }[]) counts.set(doc.kind, (counts.get(doc.kind) ?? 0) + 1);
@@ -343,6 +386,16 @@ export function createRollupStore(c: RollupCollections) {
       if (!doc) return null;
       const period = checked(periodDocument, doc, `the rollup's period ${label}`, rebuildFrom(doc));
       return { ...period, users: [...period.users, ...(await restOf(a, period, personEntry, rebuildFrom(doc)))] };
+    },
+
+    /** Everybody seen over all processed days, or null until a run has written it. */
+    async everyone(): Promise<EveryoneDocument | null> {
+      const doc = await byId(target, EVERYONE_ID);
+      if (!doc) return null;
+      const rebuild = "home-usage aggregate --reset";
+      const everyone = checked(everyoneDocument, doc, "the rollup's everyone", rebuild);
+      const users = [...everyone.users, ...(await restOf(a, everyone, everyoneEntry, rebuild))];
+      return { ...everyone, _id: EVERYONE_ID, users };
     },
 
     /**
@@ -470,7 +523,7 @@ function save(a: Access, collection: ById, doc: { _id: string }, mayExist: boole
 async function restOf(
   a: Access,
   doc: { _id: string; parts: number },
-  entry: typeof dayEntry | typeof personEntry,
+  entry: typeof dayEntry | typeof personEntry | typeof everyoneEntry,
   rebuild: string,
 ): Promise<PersonEntry[]> {
   if (doc.parts === 1) return [];
@@ -492,7 +545,7 @@ const rebuildFrom = (doc: unknown) => {
 
 async function writePeople(a: Access, docs: readonly PeopleDocument[], mayExist: (doc: PeopleDocument) => boolean) {
   for (const doc of docs) {
-    const chunks = chunked<DayEntry | PersonEntry>(doc.users, PEOPLE_PER_DOCUMENT);
+    const chunks = chunked<DayEntry | PersonEntry | EveryoneEntry>(doc.users, PEOPLE_PER_DOCUMENT);
     const exists = mayExist(doc);
     const first = { ...doc, users: chunks[0] ?? [], parts: Math.max(1, chunks.length) };
     await save(a, a.target, first, exists);
