@@ -62,6 +62,22 @@ function expected(start: string, end: string) {
   });
 }
 
+/** The people from `start` to now, and the `_id`s the list looked up, as the driver sent them. */
+async function listedWithLookups(config: HomeUsageConfig, start: string) {
+  const client = new MongoClient(t.uri, { monitorCommands: true });
+  const looked: string[] = [];
+  client.on("commandStarted", (event) => {
+    if (event.commandName === "find") looked.push(String(event.command.filter?._id));
+  });
+  try {
+    await client.connect();
+    const { rows } = await createUsageService({ client, config }).people({ start }, new Date(NOW));
+    return { rows, looked };
+  } finally {
+    await client.close();
+  }
+}
+
 describe("listPeople", () => {
   it("lists logged-in people, never-seen accounts and disabled accounts; admin and robots are left out", async () => {
     const { rows } = await people({ start: "2026-10-01", end: "2026-11-01" });
@@ -91,24 +107,14 @@ describe("listPeople", () => {
 
   it("reads a range that ends now from the documents of the periods in progress, not day by day", async () => {
     // NOW is Monday 2026-11-30: the range from Thursday 2026-10-29 holds every processed day after it.
-    const client = new MongoClient(t.uri, { monitorCommands: true });
-    const looked: string[] = [];
-    client.on("commandStarted", (event) => {
-      if (event.commandName === "find") looked.push(String(event.command.filter?._id));
-    });
-    try {
-      await client.connect();
-      const { rows } = await createUsageService({ client, config }).people({ start: "2026-10-29" }, new Date(NOW));
-      expect(rows.filter((r) => r.user !== "idle").map(({ account: _a, ...r }) => r)).toEqual(
-        expected("2026-10-29", "2026-12-01"),
-      );
-      // Three days to the month's end, then November as one document: not its thirty days.
-      const days = looked.filter((id) => /^\d{4}-\d{2}-\d{2}$/.test(id)).sort();
-      expect(days).toEqual(["2026-10-29", "2026-10-30", "2026-10-31"]);
-      expect(looked).toContain("2026-11");
-    } finally {
-      await client.close();
-    }
+    const { rows, looked } = await listedWithLookups(config, "2026-10-29");
+    expect(rows.filter((r) => r.user !== "idle").map(({ account: _a, ...r }) => r)).toEqual(
+      expected("2026-10-29", "2026-12-01"),
+    );
+    // Three days to the month's end, then November as one document: not its thirty days.
+    const days = looked.filter((id) => /^\d{4}-\d{2}-\d{2}$/.test(id)).sort();
+    expect(days).toEqual(["2026-10-29", "2026-10-30", "2026-10-31"]);
+    expect(looked).toContain("2026-11");
   });
 
   it("fails with the request's own reason when it is gone, and leaves no read failing behind it", async () => {
@@ -173,24 +179,7 @@ describe("listPeople over years of history", () => {
     return { firstSeen: at[0], lastSeen: at.at(-1) };
   };
 
-  /** The 30-day list, and the `_id`s it looked up, as the driver sent them. */
-  async function listed() {
-    const client = new MongoClient(t.uri, { monitorCommands: true });
-    const looked: string[] = [];
-    client.on("commandStarted", (event) => {
-      if (event.commandName === "find") looked.push(String(event.command.filter?._id));
-    });
-    try {
-      await client.connect();
-      const { rows } = await createUsageService({ client, config: history }).people(
-        { start: "2026-11-01" },
-        new Date(NOW),
-      );
-      return { rows, looked };
-    } finally {
-      await client.close();
-    }
-  }
+  const listed = () => listedWithLookups(history, "2026-11-01");
 
   it("gives everyone's first and last login from one document, reading none of the years", async () => {
     const { rows, looked } = await listed();
