@@ -383,25 +383,29 @@ ${body}
 </table></div>`;
 }
 
-/** A period as people name it, in the report's zone: `Mon 16 Nov 2026`, `16–22 Nov 2026 (W47)`, `November 2026`. */
-export function humanPeriod(row: Pick<UsageRow, "timestamp" | "period">, aggregate: Period): string {
+/**
+ * A period as people name it, in the report's zone, from the start and end its row carries: `Mon 16 Nov
+ * 2026`, `16–22 Nov 2026 (W47)`, `November 2026`, `Q4 2026 (Oct–Dec)`.
+ */
+export function humanPeriod(row: Pick<UsageRow, "timestamp" | "end" | "period">, aggregate: Period): string {
   const start = DateTime.fromISO(row.timestamp, { setZone: true, locale: "en-GB" });
-  if (!start.isValid) return row.period;
+  // The period's last day: the day before the next period starts.
+  const last = DateTime.fromISO(row.end, { setZone: true, locale: "en-GB" }).minus({ days: 1 });
+  if (!start.isValid || !last.isValid) return row.period;
   switch (aggregate) {
     case "day":
       return start.toFormat("ccc d LLL yyyy");
     case "week": {
-      const end = start.plus({ days: 6 });
       const from =
-        start.month === end.month
+        start.month === last.month
           ? start.toFormat("d")
-          : start.toFormat(start.year === end.year ? "d LLL" : "d LLL yyyy");
-      return `${from}–${end.toFormat("d LLL yyyy")} (W${String(start.weekNumber).padStart(2, "0")})`;
+          : start.toFormat(start.year === last.year ? "d LLL" : "d LLL yyyy");
+      return `${from}–${last.toFormat("d LLL yyyy")} (W${String(start.weekNumber).padStart(2, "0")})`;
     }
     case "month":
       return start.toFormat("LLLL yyyy");
     case "quarter":
-      return `Q${start.quarter} ${start.year} (${start.toFormat("LLL")}–${start.plus({ months: 2 }).toFormat("LLL")})`;
+      return `Q${start.quarter} ${start.year} (${start.toFormat("LLL")}–${last.toFormat("LLL")})`;
     case "year":
       return String(start.year);
   }

@@ -39,7 +39,7 @@ export {
   refuseHiddenNames,
 } from "./privacy/names-policy.js";
 export { identityOf, isPseudonym, pseudonym } from "./privacy/pseudonym.js";
-export type { GroupLine, GroupReport, GroupRow } from "./report/group-report.js";
+export { GROUP_COLUMNS, type GroupLine, type GroupReport, type GroupRow } from "./report/group-report.js";
 export {
   type Change,
   type Headline,
@@ -48,8 +48,16 @@ export {
   headlineText,
   sameElapsedRange,
 } from "./report/headline.js";
-export type { PersonRow } from "./report/people-list.js";
-export { formatReport, formatTable, printable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
+export { PERSON_COLUMNS, type PersonRow } from "./report/people-list.js";
+export {
+  formatReport,
+  formatTable,
+  printable,
+  publishedRows,
+  REPORT_FORMATS,
+  type ReportFormat,
+  usageColumns,
+} from "./report/report-format.js";
 export { type ReportRange, reportRange } from "./report/report-range.js";
 export {
   parseCohort,
