@@ -6,6 +6,7 @@ import {
   type GroupRow,
   type Headline,
   headlineSentences,
+  htmlDocument,
   nextPeriod,
   type Period,
   periodOfLabel,
@@ -150,21 +151,10 @@ dl.terms dt { font-weight: 600; } dl.terms dd { margin: 0; }
 `;
 
 function layout(title: string, body: string, root: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${e(title)} · home-usage</title>
+  const head = `<title>${e(title)} · home-usage</title>
 <link rel="icon" type="image/svg+xml" href="${root}favicon.svg">
-<style>${STYLE}</style>
-</head>
-<body>
-${body}
-</body>
-</html>
-`;
+<style>${STYLE}</style>`;
+  return htmlDocument({ head, body });
 }
 
 /**

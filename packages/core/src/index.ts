@@ -24,6 +24,7 @@ export { type DigestMail, digestMail } from "./digest/digest-mail.js";
 export { type DigestTarget, parseTargets } from "./digest/digest-target.js";
 export { MAX_TITLE_LENGTH, parseDuration, signEmbedToken, verifyEmbedToken } from "./embed/embed-token.js";
 export { type ErrorCode, HomeUsageError } from "./errors.js";
+export { htmlDocument } from "./html-document.js";
 export { type AggregationProgress, type AggregationResult, parseRunDates, runAggregation } from "./job/aggregation.js";
 export type { SkippedBy } from "./job/cookie.js";
 export { MAX_NAME_LENGTH } from "./job/run-tally.js";

@@ -324,11 +324,17 @@ function legendOf(points: readonly Point[], metric: ChartMetric, aggregate: Peri
   return items;
 }
 
-/** The title and subtitle, pinned to the image's top-left corner; the y axis's label above the frame. */
-function headerMarks(Plot: typeof PlotModule, frame: Frame): PlotModule.Markish[] {
-  const { margins, titleLines, subtitleLines, colours, points, metric } = frame;
+/**
+ * A chart's title and, when there is one, its subtitle, pinned to the top-left corner of the image, not
+ * of the frame, so the text lines up with the edge.
+ */
+export function titleMarks(
+  Plot: typeof PlotModule,
+  header: Pick<Frame, "margins" | "titleLines" | "subtitleLines">,
+  muted: string,
+): PlotModule.Markish[] {
+  const { margins, titleLines, subtitleLines } = header;
   const marks: PlotModule.Markish[] = [
-    // Pinned to the top-left corner of the image, not of the frame, so the text lines up with the edge.
     Plot.text([titleLines.join("\n")], {
       frameAnchor: "top-left",
       dx: 12 - margins.marginLeft,
@@ -348,11 +354,18 @@ function headerMarks(Plot: typeof PlotModule, frame: Frame): PlotModule.Markish[
         dy: 10 + titleLines.length * TITLE_SIZE * 1.25 + 2 - margins.marginTop,
         lineAnchor: "top",
         textAnchor: "start",
-        fill: colours.muted,
+        fill: muted,
         className: "hu-muted",
       }),
     );
   }
+  return marks;
+}
+
+/** The title and subtitle; the y axis's label above the frame. */
+function headerMarks(Plot: typeof PlotModule, frame: Frame): PlotModule.Markish[] {
+  const { margins, colours, points, metric } = frame;
+  const marks = titleMarks(Plot, frame, colours.muted);
   if (points.length) {
     marks.push(
       Plot.text([`↑ ${METRICS[metric].noun}`], {
