@@ -44,10 +44,9 @@ export { GROUP_COLUMNS, type GroupLine, type GroupReport, type GroupRow } from "
 export {
   type Change,
   type Headline,
-  headlineOf,
   headlineSentences,
   headlineText,
-  sameElapsedRange,
+  reportHeadline,
 } from "./report/headline.js";
 export { PERSON_COLUMNS, type PersonRow } from "./report/people-list.js";
 export {

@@ -75,6 +75,18 @@ export const rowBounds = (span: PeriodSpan): Pick<UsageRow, "timestamp" | "end">
   end: span.end.toISO() as string,
 });
 
+/** The period a row carries, as core's calendar cut it: its kind, label, start and end in `zone`. */
+export const spanOfRow = (
+  row: Pick<UsageRow, "timestamp" | "end" | "period">,
+  kind: Period,
+  zone: string,
+): PeriodSpan => ({
+  kind,
+  label: row.period,
+  start: DateTime.fromISO(row.timestamp, { zone }),
+  end: DateTime.fromISO(row.end, { zone }),
+});
+
 /**
  * The time zone to read the rollup in: its own. A zone set explicitly that disagrees is an error, never
  * a silently shifted answer; an empty rollup is read in the configured zone.

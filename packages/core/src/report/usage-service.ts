@@ -8,7 +8,7 @@ import type { PrivacyRecord, RollupSettings, RollupStore } from "../rollup/rollu
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
 import { type GroupReport, readGroups } from "./group-report.js";
-import { type Headline, headlineOf, sameElapsedRange } from "./headline.js";
+import { reportHeadline } from "./headline.js";
 import { listPeople, type PersonRow } from "./people-list.js";
 import { parseRetentionArguments, type RetentionArguments, type RetentionQuery } from "./retention-arguments.js";
 import { type RetentionReport, readRetention } from "./retention-report.js";
@@ -104,7 +104,10 @@ export function createUsageService(options: {
      * progress against the same elapsed part of the one before (one more small read, of that part).
      */
     headline: (opened: Opened, report: UsageReport, field: MetricField, now: Date, signal?: AbortSignal) =>
-      headlineOfReport(opened, report, field, now, (cut) => read(cut, now, signal)),
+      reportHeadline({ query: opened.query, report }, field, now, async (range) => {
+        const query = parseUsageArguments(range, { zone: opened.zone, now });
+        return (await read({ ...opened, query }, now, signal)).rows[0];
+      }),
 
     /** The report of a query `open` gave, per core4 group. */
     readGroups: readGroupsOf,
@@ -186,28 +189,4 @@ function asShown(
   const rows = people.filter((row) => !forgotten(row.user)).map((row) => ({ ...row, user: names.display(row.user) }));
   if (names.mode !== "show") rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
   return rows;
-}
-
-/**
- * The headline of a report: its latest complete period against the one before, and the period in
- * progress against the same elapsed part of the one before (one more small read, of that part).
- */
-async function headlineOfReport(
-  opened: Opened,
-  report: UsageReport,
-  field: MetricField,
-  now: Date,
-  read: (opened: Opened) => Promise<UsageReport>,
-): Promise<Headline> {
-  const { query, zone } = opened;
-  const current = report.rows.at(-1);
-  const ranges = current?.partial
-    ? sameElapsedRange(current, query.aggregate, { zone, now, end: query.end })
-    : undefined;
-  const rowOf = async (range: { start: string; end: string }) => {
-    const cut = parseUsageArguments({ ...range, aggregate: query.aggregate }, { zone, now });
-    return (await read({ ...opened, query: cut })).rows[0];
-  };
-  const elapsed = ranges && { current: await rowOf(ranges.current), previous: await rowOf(ranges.previous) };
-  return headlineOf(report.rows, field, query.aggregate, elapsed);
 }
