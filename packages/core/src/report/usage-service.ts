@@ -4,7 +4,7 @@ import { HomeUsageError } from "../errors.js";
 import { forgottenPeople } from "../privacy/forgotten-people.js";
 import { type NamesPolicy, namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
 import { identityOf, secretCheck } from "../privacy/pseudonym.js";
-import type { PrivacyRecord, RollupSettings, RollupStore } from "../rollup/rollup.js";
+import type { PrivacyRecord, RollupSettings } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
 import { type GroupReport, readGroups } from "./group-report.js";
@@ -36,11 +36,14 @@ export function createUsageService(options: {
   const identity = identityOf(config.pseudonymSecret);
   const sharedSettings = sharedRead(options.settingsTtlMs ?? 0, () => storeFor().settings());
 
-  const open = async (store: RollupStore, args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> => {
-    const settings = options.settingsTtlMs ? await sharedSettings(signal) : await store.settings();
+  /** The rollup's settings (a server's believed for `settingsTtlMs`), its zone, and arguments read in that zone. */
+  const openWith = async <Query>(parse: (zone: string) => Query, signal?: AbortSignal) => {
+    const settings = options.settingsTtlMs ? await sharedSettings(signal) : await storeFor(signal).settings();
     const zone = rollupZone(settings, config);
-    return { settings, zone, query: parseUsageArguments(args, { zone, now }) };
+    return { settings, zone, query: parse(zone) };
   };
+  const open = (args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> =>
+    openWith((zone) => parseUsageArguments(args, { zone, now }), signal);
 
   const read = (opened: Opened, now: Date, signal?: AbortSignal): Promise<UsageReport> =>
     readUsage(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity });
@@ -54,11 +57,8 @@ export function createUsageService(options: {
       identity,
     });
 
-  const openRetention = async (args: RetentionArguments, now: Date, signal?: AbortSignal): Promise<OpenedRetention> => {
-    const settings = options.settingsTtlMs ? await sharedSettings(signal) : await storeFor(signal).settings();
-    const zone = rollupZone(settings, config);
-    return { settings, zone, query: parseRetentionArguments(args, { zone, now }) };
-  };
+  const openRetention = (args: RetentionArguments, now: Date, signal?: AbortSignal): Promise<OpenedRetention> =>
+    openWith((zone) => parseRetentionArguments(args, { zone, now }), signal);
 
   const readRetentionOf = (opened: OpenedRetention, now: Date, signal?: AbortSignal): Promise<RetentionReport> =>
     readRetention(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity });
@@ -68,7 +68,7 @@ export function createUsageService(options: {
      * The rollup's settings, the zone to read it in, and the arguments read in that zone: what a
      * caller needs before it decides whether to read (the API keys its cache on the query).
      */
-    open: (args: UsageArguments, now: Date, signal?: AbortSignal) => open(storeFor(signal), args, now, signal),
+    open,
 
     /** The report of a query `open` gave; `signal` stops the reads. */
     read,
@@ -79,7 +79,7 @@ export function createUsageService(options: {
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; report: UsageReport }> {
-      const opened = await open(storeFor(signal), args, now, signal);
+      const opened = await open(args, now, signal);
       return { query: opened.query, report: await read(opened, now, signal) };
     },
 
@@ -118,7 +118,7 @@ export function createUsageService(options: {
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; report: GroupReport }> {
-      const opened = await open(storeFor(signal), args, now, signal);
+      const opened = await open(args, now, signal);
       return { query: opened.query, report: await readGroupsOf(opened, signal) };
     },
 
@@ -136,7 +136,7 @@ export function createUsageService(options: {
     ): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
       refuseHiddenNames(names, "E_FORBIDDEN");
       const store = storeFor(signal);
-      const { settings, zone, query } = await open(store, args, now, signal);
+      const { settings, zone, query } = await open(args, now, signal);
       const reading = { zone, now, exclude: loginExclusions(config), maxTimeMS, signal, identity };
       const [people, privacy] = await Promise.all([
         listPeople(store, settings, roles, query, reading),
