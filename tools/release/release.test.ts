@@ -1,12 +1,12 @@
 // The tarballs of `pnpm release:pack`, installed with npm into an empty prefix outside the repository, as
 // an operator would: the commands run, the job aggregates the test database, and the API answers, its
 // charts (worker thread and shipped fonts) drawn from wherever npm put them.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startProcess } from "../test/cli.js";
 import { databaseEnv, useTestDatabase } from "../test/database.js";
 // @ts-expect-error -- plain ESM script, also run as `pnpm release:pack`
 import { npm, packReleases } from "./pack.mjs";
@@ -28,12 +28,6 @@ let work: string;
 let prefix: string;
 let tarballs: string[];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Only what an operator's shell would give: a PATH whose `node` is the one under test, and the settings. */
 function envOf(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -45,18 +39,8 @@ function envOf(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-function start(command: string, args: string[], env = envOf()): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(join(prefix, "bin", command), args, { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  return { child, done: new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr }))) };
-}
+const start = (command: string, args: string[], env = envOf()) =>
+  startProcess(join(prefix, "bin", command), args, { env, cwd: work });
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "home-usage-release-"));

@@ -1,4 +1,4 @@
-// `home-usage` as a process, as a user runs it: the built CLI with only the environment given.
+// `home-usage` (or any program) as a process, as a user runs it: the built CLI with only the environment given.
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,8 +14,16 @@ export interface CliRun {
 }
 
 /** Starts the CLI; `done` resolves with what it printed once it has exited. */
-export function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+export const startCli = (args: string[], env: Record<string, string>) =>
+  startProcess(process.execPath, [CLI, ...args], { env });
+
+/** Starts a program with only `env`; `done` resolves with what it printed once it has exited. */
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string },
+): { child: ChildProcess; done: Promise<CliRun> } {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d) => {

@@ -118,3 +118,25 @@ export function oracle(
   }
   return rows;
 }
+
+const fourPlaces = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/**
+ * Rows in the oracle's terms, the averages to four places as reports round them: a report's rows (which
+ * carry more fields) and the oracle's own, so that a test compares like with like.
+ */
+export function comparable(rows: readonly OracleRow[], kind: Kind): OracleRow[] {
+  return rows.map((r) => ({
+    period: r.period,
+    user: r.user,
+    logins: r.logins,
+    previous: r.previous,
+    new: r.new,
+    returning: r.returning,
+    resurrected: r.resurrected,
+    dormant: r.dormant,
+    dailyAverage: fourPlaces(r.dailyAverage),
+    stickiness: fourPlaces(r.stickiness),
+    ...(kind === "day" ? { active7: r.active7, active28: r.active28 } : {}),
+  }));
+}

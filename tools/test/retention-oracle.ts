@@ -83,3 +83,15 @@ export function retentionOracle(
   }
   return rows;
 }
+
+/** Retention rows in the oracle's terms: a report's rows carry `cohortStart` too. */
+export const comparableRetention = (rows: readonly RetentionOracleRow[]): RetentionOracleRow[] =>
+  rows.map(({ cohort, size, k, period, active, share, partial }) => ({
+    cohort,
+    size,
+    k,
+    period,
+    active,
+    share,
+    partial,
+  }));

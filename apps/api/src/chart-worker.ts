@@ -22,7 +22,16 @@ let idle: NodeJS.Timeout | undefined;
 // Loads Plot, jsdom and resvg and warms them with a small chart before any request: the first chart of a
 // process then costs what the others do. Jobs that come meanwhile wait for it.
 const ready = renderChart(
-  [{ timestamp: "2026-01-05T00:00:00.000Z", period: "2026-W02", user: 1, logins: 1, partial: false }],
+  [
+    {
+      timestamp: "2026-01-05T00:00:00.000Z",
+      end: "2026-01-12T00:00:00.000Z",
+      period: "2026-W02",
+      user: 1,
+      logins: 1,
+      partial: false,
+    },
+  ],
   { aggregate: "week" },
 )
   .then((svg) => renderPng(svg))

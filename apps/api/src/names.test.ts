@@ -1,31 +1,17 @@
 // HOME_USAGE_NAMES over HTTP: the people list, every data format, the charts and the page, in each mode,
-// really listening on port 0. Pseudonyms are computed here with node:crypto, not with home-usage's code.
-import { createHmac } from "node:crypto";
+// really listening on port 0. The people and their pseudonyms are tools/test/people.ts's.
 import type { AddressInfo } from "node:net";
 import { type HomeUsageConfig, loadConfig, runAggregation } from "@home-usage/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import winston from "winston";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
+import { ACCOUNTS, PEOPLE, PEOPLE_LOGINS, PERSONAL, pseudonymWith } from "../../../tools/test/people.js";
 import { createServer } from "./server.js";
 
 const t = useTestDatabase("api_names");
 const NOW = "2026-11-25T12:00:00Z";
 const SECRET = "pseudonym-secret-for-tests-0123";
-const PEOPLE = ["anna.schmidt", "bernd.kraus", "carla.meier"];
-/** The accounts' other personal data: none of it may leave in any mode but `show`'s list of names. */
-const ACCOUNTS = PEOPLE.map((name) => {
-  const [first = "", last = ""] = name.split(".");
-  return {
-    name,
-    email: `${name}@example.com`,
-    realname: `${first[0]?.toUpperCase()}${first.slice(1)} ${last[0]?.toUpperCase()}${last.slice(1)}`,
-    is_active: true,
-    role: [],
-  };
-});
-/** Words that would betray a person: names, e-mail addresses, real names. */
-const PERSONAL = ACCOUNTS.flatMap((a) => [a.name, a.email, a.realname]);
-const expectedPseudonym = (name: string) => `p-${createHmac("sha256", SECRET).update(name).digest("hex").slice(0, 16)}`;
+const expectedPseudonym = pseudonymWith(SECRET);
 
 const RANGE = "start=2026-11-16&end=2026-11-25";
 const FORMATS = ["json", "csv", "html", "text", "markdown"] as const;
@@ -67,14 +53,7 @@ async function serverWith(extra: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  const logins = PEOPLE.flatMap((user, i) =>
-    Array.from({ length: i + 1 }, (_, d) => ({
-      created: new Date(`2026-11-${String(17 + d).padStart(2, "0")}T08:00:00Z`),
-      message: "successful login",
-      user,
-    })),
-  );
-  await t.db.collection("sys.log").insertMany(logins);
+  await t.db.collection("sys.log").insertMany(PEOPLE_LOGINS.map((l) => ({ ...l })));
   await t.db.collection("sys.role").insertMany(ACCOUNTS.map((a) => ({ ...a })));
   await runAggregation({ client: t.client, config: await loadConfig({ env: env() }), host: "test", pid: process.pid });
 });

@@ -1,17 +1,14 @@
 import {
   chartTitle,
-  type Headline,
   type HomeUsageConfig,
   HomeUsageError,
   headlineField,
-  headlineOf,
-  type MetricField,
-  sameElapsedRange,
+  reportHeadline,
   signEmbedToken,
 } from "@home-usage/core";
 import { chartLook, optionalText } from "./arguments.js";
 import type { PageModel } from "./page.js";
-import type { ChartLook, ReportAnswer, ReportService } from "./report-service.js";
+import type { ChartLook, ReportService } from "./report-service.js";
 
 /** How long a signed embed URL made by the page stays valid. */
 const PAGE_EMBED_DAYS = 365;
@@ -63,7 +60,13 @@ export async function pageResult(given: PageArguments, context: PageContext): Pr
     range: wide.range,
     rows: wide.report.rows,
     missing: wide.report.missing,
-    headline: await headline(wide, headlineField(look.metric), service, signal, context.clock()),
+    // The period in progress against the same elapsed part of the one before: one more report, cached.
+    headline: await reportHeadline(
+      wide,
+      headlineField(look.metric),
+      context.clock(),
+      async (range) => (await service.report(range, signal)).report.rows[0],
+    ),
     svg: { wide: wide.svg, narrow: narrow.svg },
     lifecycle: { wide: lifecycleWide.svg, narrow: lifecycleNarrow.svg },
     teams: { ...teams, csv: link("/usage/login/groups", { ...data, content_type: "csv" }) },
@@ -76,28 +79,6 @@ export async function pageResult(given: PageArguments, context: PageContext): Pr
     embed,
     retention: await retentionOf(cohort, given, look.background, context),
   };
-}
-
-/**
- * The latest complete period against the one before, and the period in progress against the same
- * elapsed part of the one before (one more report, of that part, cached like any other).
- */
-async function headline(
-  answer: ReportAnswer,
-  field: MetricField,
-  service: ReportService,
-  signal: AbortSignal,
-  now: Date,
-): Promise<Headline> {
-  const { report, query } = answer;
-  const current = report.rows.at(-1);
-  const ranges = current?.partial
-    ? sameElapsedRange(current, query.aggregate, { zone: report.timezone, now, end: query.end })
-    : undefined;
-  const rowOf = async (range: { start: string; end: string }) =>
-    (await service.report({ ...range, aggregate: query.aggregate }, signal)).report.rows[0];
-  const elapsed = ranges && { current: await rowOf(ranges.current), previous: await rowOf(ranges.previous) };
-  return headlineOf(report.rows, field, query.aggregate, elapsed);
 }
 
 /** Image URLs for wikis: signed when the server has an embed secret, plain chart URLs otherwise. */

@@ -6,6 +6,7 @@ import {
   type GroupRow,
   type Headline,
   headlineSentences,
+  htmlDocument,
   nextPeriod,
   type Period,
   periodOfLabel,
@@ -150,21 +151,10 @@ dl.terms dt { font-weight: 600; } dl.terms dd { margin: 0; }
 `;
 
 function layout(title: string, body: string, root: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${e(title)} · home-usage</title>
+  const head = `<title>${e(title)} · home-usage</title>
 <link rel="icon" type="image/svg+xml" href="${root}favicon.svg">
-<style>${STYLE}</style>
-</head>
-<body>
-${body}
-</body>
-</html>
-`;
+<style>${STYLE}</style>`;
+  return htmlDocument({ head, body });
 }
 
 /**
@@ -383,25 +373,29 @@ ${body}
 </table></div>`;
 }
 
-/** A period as people name it, in the report's zone: `Mon 16 Nov 2026`, `16–22 Nov 2026 (W47)`, `November 2026`. */
-export function humanPeriod(row: Pick<UsageRow, "timestamp" | "period">, aggregate: Period): string {
+/**
+ * A period as people name it, in the report's zone, from the start and end its row carries: `Mon 16 Nov
+ * 2026`, `16–22 Nov 2026 (W47)`, `November 2026`, `Q4 2026 (Oct–Dec)`.
+ */
+export function humanPeriod(row: Pick<UsageRow, "timestamp" | "end" | "period">, aggregate: Period): string {
   const start = DateTime.fromISO(row.timestamp, { setZone: true, locale: "en-GB" });
-  if (!start.isValid) return row.period;
+  // The period's last day: the day before the next period starts.
+  const last = DateTime.fromISO(row.end, { setZone: true, locale: "en-GB" }).minus({ days: 1 });
+  if (!start.isValid || !last.isValid) return row.period;
   switch (aggregate) {
     case "day":
       return start.toFormat("ccc d LLL yyyy");
     case "week": {
-      const end = start.plus({ days: 6 });
       const from =
-        start.month === end.month
+        start.month === last.month
           ? start.toFormat("d")
-          : start.toFormat(start.year === end.year ? "d LLL" : "d LLL yyyy");
-      return `${from}–${end.toFormat("d LLL yyyy")} (W${String(start.weekNumber).padStart(2, "0")})`;
+          : start.toFormat(start.year === last.year ? "d LLL" : "d LLL yyyy");
+      return `${from}–${last.toFormat("d LLL yyyy")} (W${String(start.weekNumber).padStart(2, "0")})`;
     }
     case "month":
       return start.toFormat("LLLL yyyy");
     case "quarter":
-      return `Q${start.quarter} ${start.year} (${start.toFormat("LLL")}–${start.plus({ months: 2 }).toFormat("LLL")})`;
+      return `Q${start.quarter} ${start.year} (${start.toFormat("LLL")}–${last.toFormat("LLL")})`;
     case "year":
       return String(start.year);
   }

@@ -1,10 +1,14 @@
 import {
   formatReport,
   formatTable,
+  GROUP_COLUMNS,
   type HomeUsageConfig,
   HomeUsageError,
   metricColumns,
+  PERSON_COLUMNS,
   parseMetric,
+  publishedRows,
+  usageColumns,
   verifyEmbedToken,
 } from "@home-usage/core";
 import type { Request, RequestHandler, Response, Router } from "express";
@@ -39,8 +43,6 @@ const PEOPLE_PAGE = 1_000;
 const MAX_PEOPLE_PAGE = 10_000;
 /** Rows of a CSV download written at a time. */
 const CSV_CHUNK = 1_000;
-const PEOPLE_COLUMNS = ["user", "logins", "days", "firstSeen", "lastSeen", "account"] as const;
-const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppressed"] as const;
 /** What may stand beside a signed embed token: how the chart looks, never what it shows. */
 const EMBED_ARGS = ["theme", "background", "scale", "width", "height"] as const;
 
@@ -78,7 +80,7 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
       // A download holds everyone (unless a page was asked for), written a thousand rows at a time.
       const all = rows.slice(offset, limit === undefined ? undefined : offset + limit);
       for (let i = 0; i === 0 || i < all.length; i += CSV_CHUNK) {
-        const csv = formatTable(all.slice(i, i + CSV_CHUNK), PEOPLE_COLUMNS, "csv");
+        const csv = formatTable(all.slice(i, i + CSV_CHUNK), PERSON_COLUMNS, "csv");
         res.write(i === 0 ? csv : csv.slice(csv.indexOf("\n") + 1));
       }
       res.end();
@@ -101,7 +103,7 @@ export function usageRoutes({ config, service, auth, clock }: UsageRoutesOptions
         "Link",
         `<?${new URLSearchParams(defined({ ...stringArgs(args), limit: String(size), offset: String(offset + size) }))}>; rel="next"`,
       );
-    res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatTable(page, PEOPLE_COLUMNS, format));
+    res.type(`${MEDIA_TYPE[format]}; charset=utf-8`).send(formatTable(page, PERSON_COLUMNS, format));
   });
 
   const svg = async (req: Request, res: Response) => {
@@ -194,9 +196,11 @@ async function sendTable(req: Request, res: Response, service: ReportService, ki
     kind === "raw" ? await service.report(args, abortOnClose(res)) : await service.groups(args, abortOnClose(res));
   const columns = metric && metricColumns(metric);
   if (format === "json") {
-    const pick = (row: object) =>
-      Object.fromEntries(Object.entries(row).filter(([k]) => !columns || columns.includes(k as never)));
-    return sendData(res, columns ? report.rows.map(pick) : report.rows);
+    const published =
+      "minGroupSize" in report
+        ? publishedRows(report.rows, GROUP_COLUMNS)
+        : publishedRows(report.rows, columns ?? usageColumns(report.rows));
+    return sendData(res, published);
   }
   if (format === "csv") {
     const prefix = kind === "raw" ? "home-usage" : "home-usage-groups";

@@ -294,6 +294,11 @@ describe("home-usage report, plot and embed-url", () => {
     );
     const table = await run(args, envFor("report"));
     expect(table.stdout.split("\n")[0]).toMatch(/^timestamp {17}period {3}user {2}logins {2}partial {2}previous/);
+    // --metric keeps that metric's columns in JSON too, as /raw?metric= does.
+    const metric = await run([...args, "--format", "json", "--metric", "new"], envFor("report"));
+    expect(JSON.parse(metric.stdout)).toEqual([
+      { timestamp: "2026-06-01T00:00:00.000Z", period: "2026-06", partial: true, new: users.size },
+    ]);
   });
 
   it("plot writes a PNG at 1× and 2×, the same bytes each time", async () => {

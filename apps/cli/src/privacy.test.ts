@@ -1,23 +1,14 @@
-// HOME_USAGE_NAMES for `home-usage users`, as a process, in each mode and format. Pseudonyms are computed
-// here with node:crypto, not with home-usage's code.
-import { createHmac } from "node:crypto";
+// HOME_USAGE_NAMES for `home-usage users`, as a process, in each mode and format. The people and their
+// pseudonyms are tools/test/people.ts's.
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../tools/test/cli.js";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
+import { ACCOUNTS, PEOPLE, PEOPLE_LOGINS, PERSONAL, pseudonymWith } from "../../../tools/test/people.js";
 
 const t = useTestDatabase("cli_privacy");
 const NOW = "2026-11-25T12:00:00Z";
 const SECRET = "pseudonym-secret-for-cli-tests-0";
-const PEOPLE = ["anna.schmidt", "bernd.kraus", "carla.meier"];
-const ACCOUNTS = PEOPLE.map((name) => ({
-  name,
-  email: `${name}@example.com`,
-  realname: name.replace(".", " ").toUpperCase(),
-  is_active: true,
-  role: [],
-}));
-const PERSONAL = ACCOUNTS.flatMap((a) => [a.name, a.email, a.realname]);
-const expectedPseudonym = (name: string) => `p-${createHmac("sha256", SECRET).update(name).digest("hex").slice(0, 16)}`;
+const expectedPseudonym = pseudonymWith(SECRET);
 
 const env = (extra: Record<string, string> = {}) => ({
   PATH: process.env.PATH ?? "",
@@ -29,14 +20,7 @@ const env = (extra: Record<string, string> = {}) => ({
 const run = runCli;
 
 beforeAll(async () => {
-  const logins = PEOPLE.flatMap((user, i) =>
-    Array.from({ length: i + 1 }, (_, d) => ({
-      created: new Date(`2026-11-${String(17 + d).padStart(2, "0")}T08:00:00Z`),
-      message: "successful login",
-      user,
-    })),
-  );
-  await t.db.collection("sys.log").insertMany(logins);
+  await t.db.collection("sys.log").insertMany(PEOPLE_LOGINS.map((l) => ({ ...l })));
   await t.db.collection("role").insertMany(ACCOUNTS.map((a) => ({ ...a })));
   const done = await run(["aggregate"], env());
   expect(done.code, done.stderr).toBe(0);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../tools/test/cli.js";
 import { databaseEnv, useTestDatabase } from "../../../tools/test/database.js";
 import type { Login } from "../../../tools/test/oracle.js";
-import { retentionOracle } from "../../../tools/test/retention-oracle.js";
+import { comparableRetention, type RetentionOracleRow, retentionOracle } from "../../../tools/test/retention-oracle.js";
 
 const t = useTestDatabase("cli_retention");
 const NOW = "2026-06-17T12:00:00Z";
@@ -61,18 +61,8 @@ describe("home-usage retention", () => {
       "json",
     ]);
     expect(json.code).toBe(0);
-    const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
-    expect(
-      rows.map(({ cohort, size, k, period, active, share, partial }) => ({
-        cohort,
-        size,
-        k,
-        period,
-        active,
-        share,
-        partial,
-      })),
-    ).toEqual(expected("2025-09-01", 6));
+    const rows = JSON.parse(json.stdout) as RetentionOracleRow[];
+    expect(comparableRetention(rows)).toEqual(expected("2025-09-01", 6));
 
     const csv = await run(["retention", "--cohort", "m", "--start", "2025-09-01", "--periods", "6", "--format", "csv"]);
     expect(csv.stdout.split("\n")[0]).toBe("cohort,cohortStart,size,k,period,active,share,partial");

@@ -24,6 +24,7 @@ export { type DigestMail, digestMail } from "./digest/digest-mail.js";
 export { type DigestTarget, parseTargets } from "./digest/digest-target.js";
 export { MAX_TITLE_LENGTH, parseDuration, signEmbedToken, verifyEmbedToken } from "./embed/embed-token.js";
 export { type ErrorCode, HomeUsageError } from "./errors.js";
+export { htmlDocument } from "./html-document.js";
 export { type AggregationProgress, type AggregationResult, parseRunDates, runAggregation } from "./job/aggregation.js";
 export type { SkippedBy } from "./job/cookie.js";
 export { MAX_NAME_LENGTH } from "./job/run-tally.js";
@@ -39,17 +40,24 @@ export {
   refuseHiddenNames,
 } from "./privacy/names-policy.js";
 export { identityOf, isPseudonym, pseudonym } from "./privacy/pseudonym.js";
-export type { GroupLine, GroupReport, GroupRow } from "./report/group-report.js";
+export { GROUP_COLUMNS, type GroupLine, type GroupReport, type GroupRow } from "./report/group-report.js";
 export {
   type Change,
   type Headline,
-  headlineOf,
   headlineSentences,
   headlineText,
-  sameElapsedRange,
+  reportHeadline,
 } from "./report/headline.js";
-export type { PersonRow } from "./report/people-list.js";
-export { formatReport, formatTable, printable, REPORT_FORMATS, type ReportFormat } from "./report/report-format.js";
+export { PERSON_COLUMNS, type PersonRow } from "./report/people-list.js";
+export {
+  formatReport,
+  formatTable,
+  printable,
+  publishedRows,
+  REPORT_FORMATS,
+  type ReportFormat,
+  usageColumns,
+} from "./report/report-format.js";
 export { type ReportRange, reportRange } from "./report/report-range.js";
 export {
   parseCohort,

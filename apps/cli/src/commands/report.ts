@@ -7,12 +7,14 @@ import {
   createUsageService,
   formatReport,
   formatTable,
+  GROUP_COLUMNS,
   HomeUsageError,
   headlineField,
   headlineText,
   MAX_TITLE_LENGTH,
   metricColumns,
   namesPolicy,
+  PERSON_COLUMNS,
   parseCohort,
   parseDuration,
   parseMetric,
@@ -53,8 +55,6 @@ async function query(options: RangeOptions & { metric?: string }, withHeadline =
   });
   return { usage, result, config, now, headline };
 }
-
-const GROUP_COLUMNS = ["timestamp", "period", "group", "user", "logins", "suppressed"] as const;
 
 /** Distinct people per period and core4 group, as `/usage/login/groups` answers them. */
 async function groupReport(options: RangeOptions & { format: "table" | "csv" | "json" | "markdown"; metric?: string }) {
@@ -101,8 +101,7 @@ export async function users(options: RangeOptions & { format: "table" | "csv" | 
   refuseHiddenNames(namesPolicy(config), "E_USAGE");
   const now = clockOf(config)();
   const { rows } = await withDatabase(config, (client) => createUsageService({ client, config }).people(options, now));
-  const columns = ["user", "logins", "days", "firstSeen", "lastSeen", "account"] as const;
-  process.stdout.write(formatTable(rows, columns, options.format === "table" ? "text" : options.format));
+  process.stdout.write(formatTable(rows, PERSON_COLUMNS, options.format === "table" ? "text" : options.format));
 }
 
 export interface PlotOptions extends RangeOptions {

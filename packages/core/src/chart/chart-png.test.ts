@@ -2,8 +2,13 @@ import { describe, expect, it } from "vitest";
 import { renderChart } from "./chart.js";
 import { renderPng } from "./chart-png.js";
 
-const rows = ["2026-10-05", "2026-10-12", "2026-10-19"].map((day, i) => ({
+const rows = [
+  ["2026-10-05", "2026-10-12"],
+  ["2026-10-12", "2026-10-19"],
+  ["2026-10-19", "2026-10-26"],
+].map(([day, next], i) => ({
   timestamp: `${day}T00:00:00.000Z`,
+  end: `${next}T00:00:00.000Z`,
   period: `2026-W${41 + i}`,
   user: 10 + i,
   logins: 30,

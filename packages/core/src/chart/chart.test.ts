@@ -2,7 +2,7 @@ import { JSDOM } from "jsdom";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import type { UsageRow } from "../report/usage-report.js";
-import { type Period, periodKeys, startOfPeriod } from "../time/periods.js";
+import { nextPeriod, type Period, periodKeys, periodOf } from "../time/periods.js";
 import { type ChartRow, calendarTicks, parseMetric, renderChart } from "./chart.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -15,12 +15,13 @@ function series(
   users: readonly number[],
   partial: (i: number) => boolean = () => false,
 ): UsageRow[] {
-  const start = startOfPeriod(DateTime.fromISO(first, { zone: ZONE }), period);
+  let span = periodOf(DateTime.fromISO(first, { zone: ZONE }), period);
   return users.map((user, i) => {
-    const at = start.plus({ [`${period}s`]: i });
+    if (i > 0) span = nextPeriod(span);
     return {
-      timestamp: at.toISO() ?? "",
-      period: periodKeys(at)[period],
+      timestamp: span.start.toISO() ?? "",
+      end: span.end.toISO() ?? "",
+      period: span.label,
       user,
       logins: user * 3,
       partial: partial(i),
@@ -331,10 +332,11 @@ describe("renderChart", () => {
   });
 
   it("says what every mark is: the period before's grey line and incomplete periods, in every chart kind", async () => {
+    const week = (start: string, end: string) => ({ timestamp: `${start}T00:00:00.000Z`, end: `${end}T00:00:00.000Z` });
     const rows = [
-      { timestamp: "2026-11-09T00:00:00.000Z", period: "2026-W46", user: 40, logins: 90, partial: false, previous: 38 },
-      { timestamp: "2026-11-16T00:00:00.000Z", period: "2026-W47", user: 42, logins: 99, partial: false, previous: 40 },
-      { timestamp: "2026-11-23T00:00:00.000Z", period: "2026-W48", user: 12, logins: 20, partial: true, previous: 42 },
+      { ...week("2026-11-09", "2026-11-16"), period: "2026-W46", user: 40, logins: 90, partial: false, previous: 38 },
+      { ...week("2026-11-16", "2026-11-23"), period: "2026-W47", user: 42, logins: 99, partial: false, previous: 40 },
+      { ...week("2026-11-23", "2026-11-30"), period: "2026-W48", user: 12, logins: 20, partial: true, previous: 42 },
     ];
     const line = parse(await renderChart(rows, { aggregate: "week", width: 800 }));
     expect(texts(line, "text")).toEqual(expect.arrayContaining(["— week before", "○ incomplete period"]));

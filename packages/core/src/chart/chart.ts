@@ -45,10 +45,11 @@ export function parseMetric(input: string | undefined, name = "metric"): ChartMe
 }
 
 /**
- * A report row as the chart reads it: today's fields, and the lifecycle fields a report may carry.
- * Fields a row lacks are drawn as gaps.
+ * A report row as the chart reads it: its period (start, end, label, partial), its people and logins,
+ * and the lifecycle fields a report may carry. Fields a row lacks are drawn as gaps.
  */
-export type ChartRow = Pick<UsageRow, "timestamp" | "period" | "user" | "logins" | "partial"> & Partial<UsageRow>;
+export type ChartRow = Pick<UsageRow, "timestamp" | "end" | "period" | "user" | "logins" | "partial"> &
+  Partial<UsageRow>;
 
 export type ChartTheme = "light" | "dark" | "auto";
 export const CHART_THEMES: readonly ChartTheme[] = ["light", "dark", "auto"];
@@ -78,7 +79,6 @@ export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans'
 export const FONT_SIZE = 12;
 export const TITLE_SIZE = 16;
 const MARGIN = { left: 52, right: 28, bottom: 32, top: 34 };
-const DURATION_UNIT = { day: "days", week: "weeks", month: "months", quarter: "quarters", year: "years" } as const;
 const LIFECYCLE = ["new", "returning", "resurrected", "dormant"] as const;
 type LifecycleKey = (typeof LIFECYCLE)[number];
 
@@ -136,7 +136,7 @@ export function loadRenderer() {
 
 interface Point {
   x: Date;
-  /** The next period's start: where a bar ends. */
+  /** The period's end, the next one's start: where a bar ends. */
   x2: Date;
   value: number | undefined;
   previous: number | undefined;
@@ -263,9 +263,7 @@ function frameOf(rows: readonly ChartRow[] | readonly GroupLine[], options: Char
   const title = oneLine(options.title ?? "") || chartTitle(options.aggregate, metric);
   const subtitle = options.range ? subtitleOf(options.range) : "";
   const groupPoints = metric === "groups" ? toGroupPoints(rows as readonly GroupLine[]) : undefined;
-  const points = groupPoints
-    ? periodPoints(groupPoints, options.aggregate)
-    : toPoints(rows as readonly ChartRow[], metric, options.aggregate);
+  const points = groupPoints ? periodPoints(groupPoints) : toPoints(rows as readonly ChartRow[], metric);
   // Title and subtitle wrap at the image's width; each line is counted so the frame starts below them.
   const titleLines = wrap(title, width - 24, TITLE_SIZE * 0.62, 2);
   const subtitleLines = subtitle ? wrapParts(subtitle.split(" · "), width - 24, FONT_SIZE * 0.6, 2) : [];
@@ -326,11 +324,17 @@ function legendOf(points: readonly Point[], metric: ChartMetric, aggregate: Peri
   return items;
 }
 
-/** The title and subtitle, pinned to the image's top-left corner; the y axis's label above the frame. */
-function headerMarks(Plot: typeof PlotModule, frame: Frame): PlotModule.Markish[] {
-  const { margins, titleLines, subtitleLines, colours, points, metric } = frame;
+/**
+ * A chart's title and, when there is one, its subtitle, pinned to the top-left corner of the image, not
+ * of the frame, so the text lines up with the edge.
+ */
+export function titleMarks(
+  Plot: typeof PlotModule,
+  header: Pick<Frame, "margins" | "titleLines" | "subtitleLines">,
+  muted: string,
+): PlotModule.Markish[] {
+  const { margins, titleLines, subtitleLines } = header;
   const marks: PlotModule.Markish[] = [
-    // Pinned to the top-left corner of the image, not of the frame, so the text lines up with the edge.
     Plot.text([titleLines.join("\n")], {
       frameAnchor: "top-left",
       dx: 12 - margins.marginLeft,
@@ -350,11 +354,18 @@ function headerMarks(Plot: typeof PlotModule, frame: Frame): PlotModule.Markish[
         dy: 10 + titleLines.length * TITLE_SIZE * 1.25 + 2 - margins.marginTop,
         lineAnchor: "top",
         textAnchor: "start",
-        fill: colours.muted,
+        fill: muted,
         className: "hu-muted",
       }),
     );
   }
+  return marks;
+}
+
+/** The title and subtitle; the y axis's label above the frame. */
+function headerMarks(Plot: typeof PlotModule, frame: Frame): PlotModule.Markish[] {
+  const { margins, colours, points, metric } = frame;
+  const marks = titleMarks(Plot, frame, colours.muted);
   if (points.length) {
     marks.push(
       Plot.text([`↑ ${METRICS[metric].noun}`], {
@@ -587,7 +598,8 @@ export function subtitleOf(range: NonNullable<ChartOptions["range"]>): string {
 // render time on a ten-year daily series.
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?/;
 
-// The wall-clock start read as UTC: the period sits where its label says, whatever the server's zone.
+// A period's wall-clock start or end read as UTC: the period sits where its label says, whatever the
+// server's zone, and a 23-hour day takes a whole day's width.
 function wallClockAsUtc(timestamp: string): Date | undefined {
   const match = WALL_CLOCK.exec(timestamp);
   if (!match) return undefined;
@@ -600,15 +612,13 @@ function wallClockAsUtc(timestamp: string): Date | undefined {
 
 const finite = (n: unknown): number | undefined => (typeof n === "number" && Number.isFinite(n) ? n : undefined);
 
-function toPoints(rows: readonly ChartRow[], metric: ChartMetric, aggregate: Period): Point[] {
+function toPoints(rows: readonly ChartRow[], metric: ChartMetric): Point[] {
   const points: Point[] = [];
   const field = METRICS[metric].field;
   for (const row of rows) {
     const x = wallClockAsUtc(row.timestamp);
-    if (!x) continue;
-    const x2 = DateTime.fromJSDate(x, { zone: "UTC" })
-      .plus({ [DURATION_UNIT[aggregate]]: 1 })
-      .toJSDate();
+    const x2 = wallClockAsUtc(row.end);
+    if (!x || !x2) continue;
     const label = oneLine(row.period);
     const value = finite(row[field]);
     const lifecycle = {
@@ -644,9 +654,11 @@ function toGroupPoints(lines: readonly GroupLine[]): GroupPoint[] {
   const points: GroupPoint[] = [];
   for (const line of lines) {
     const x = typeof line.group === "string" ? wallClockAsUtc(line.timestamp) : undefined;
-    if (!x) continue;
+    const x2 = wallClockAsUtc(line.end);
+    if (!x || !x2) continue;
     points.push({
       x,
+      x2,
       period: oneLine(line.period),
       group: oneLine(line.group),
       value: finite(line.user) ?? null,
@@ -657,15 +669,13 @@ function toGroupPoints(lines: readonly GroupLine[]): GroupPoint[] {
 }
 
 /** One point per period of the group lines, valued at its largest figure: the axes' extent. */
-function periodPoints(points: readonly GroupPoint[], aggregate: Period): Point[] {
+function periodPoints(points: readonly GroupPoint[]): Point[] {
   const byPeriod = new Map<number, Point>();
   for (const p of points) {
     const at = p.x.getTime();
     const point = byPeriod.get(at) ?? {
       x: p.x,
-      x2: DateTime.fromJSDate(p.x, { zone: "UTC" })
-        .plus({ [DURATION_UNIT[aggregate]]: 1 })
-        .toJSDate(),
+      x2: p.x2,
       value: undefined,
       previous: undefined,
       lifecycle: { new: undefined, returning: undefined, resurrected: undefined, dormant: undefined },

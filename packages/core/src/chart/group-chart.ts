@@ -4,6 +4,8 @@ import { OTHER_GROUPS } from "../report/group-report.js";
 /** One point of a group's line, placed: its period's start on the x axis, null where suppressed. */
 export interface GroupPoint {
   x: Date;
+  /** The period's end: where its span on the axis ends. */
+  x2: Date;
   period: string;
   group: string;
   value: number | null;

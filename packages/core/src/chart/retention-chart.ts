@@ -12,6 +12,7 @@ import {
   serialize,
   subtitleOf,
   TITLE_SIZE,
+  titleMarks,
   wrap,
   wrapParts,
 } from "./chart.js";
@@ -76,7 +77,7 @@ export async function renderRetentionChart(
   const colours = PALETTES[dark ? "dark" : "light"];
   const layout = layoutOf(rows, options);
   const { width, height, margins, title, cohorts } = layout;
-  const marks = headingMarks(Plot, layout, colours.muted);
+  const marks = titleMarks(Plot, layout, colours.muted);
   const description = describeRetention(cohorts, rows, options, title);
   const plotOptions = { document, width, height, ...margins };
   const serialized = { width, height, theme, title, description, darkRules: DARK_RULES };
@@ -159,37 +160,6 @@ function cellsOf(rows: readonly RetentionRow[], unit: CohortKind, wide: boolean)
     text: `${Math.round(r.share * 100)}${wide ? "%" : ""}`,
     title: `${r.cohort}, ${r.k === 0 ? `its own ${unit}` : `${r.k} ${unit}${r.k === 1 ? "" : "s"} later`} (${r.period}): ${r.active} of ${r.size} (${Math.round(r.share * 100)}%)${r.partial ? ", incomplete" : ""}`,
   }));
-}
-
-/** The title, and the subtitle when there is one, above the heatmap. */
-function headingMarks(Plot: typeof PlotModule, layout: Layout, muted: string): PlotModule.Markish[] {
-  const { margins, titleLines, subtitleLines } = layout;
-  const marks: PlotModule.Markish[] = [
-    Plot.text([titleLines.join("\n")], {
-      frameAnchor: "top-left",
-      dx: 12 - margins.marginLeft,
-      dy: 10 - margins.marginTop,
-      lineAnchor: "top",
-      textAnchor: "start",
-      fontSize: TITLE_SIZE,
-      fontWeight: "bold",
-      className: "hu-ink",
-    }),
-  ];
-  if (subtitleLines.length) {
-    marks.push(
-      Plot.text([subtitleLines.join("\n")], {
-        frameAnchor: "top-left",
-        dx: 12 - margins.marginLeft,
-        dy: 10 + titleLines.length * TITLE_SIZE * 1.25 + 2 - margins.marginTop,
-        lineAnchor: "top",
-        textAnchor: "start",
-        fill: muted,
-        className: "hu-muted",
-      }),
-    );
-  }
-  return marks;
 }
 
 /** The axis caption, the cells (incomplete ones outlined), their numbers, and each cohort's size. */

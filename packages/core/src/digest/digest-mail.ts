@@ -1,3 +1,4 @@
+import { htmlDocument } from "../html-document.js";
 import type { DigestContent } from "./digest-content.js";
 import {
   chartAlt,
@@ -77,19 +78,11 @@ function html(d: DigestContent, links: DigestLinks, src: { light: string; dark: 
   const page = links.page
     ? `<p style="margin:16px 0 0"><a href="${escapeHtml(links.page)}" style="color:#0969da">Open the page</a></p>`
     : "";
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta name="supported-color-schemes" content="light dark">
+  const head = `<meta name="supported-color-schemes" content="light dark">
 <title>${escapeHtml(subject(d))}</title>
 <style>${STYLE}
-</style>
-</head>
-<body style="margin:0;padding:0;background:#f6f8fa">
-<table role="presentation" class="hu-page" width="100%" cellpadding="0" cellspacing="0" style="background:#f6f8fa;font-family:${FONT}">
+</style>`;
+  const body = `<table role="presentation" class="hu-page" width="100%" cellpadding="0" cellspacing="0" style="background:#f6f8fa;font-family:${FONT}">
 <tr><td align="center" style="padding:24px 12px">
 <table role="presentation" class="hu-card" width="640" cellpadding="0" cellspacing="0" style="max-width:640px;width:100%;background:#ffffff;color:#1f2328;border:1px solid #d1d9e0;border-radius:8px">
 <tr><td style="padding:24px">
@@ -104,8 +97,6 @@ ${page}
 </td></tr>
 </table>
 </td></tr>
-</table>
-</body>
-</html>
-`;
+</table>`;
+  return htmlDocument({ head, body, bodyAttributes: ' style="margin:0;padding:0;background:#f6f8fa"' });
 }

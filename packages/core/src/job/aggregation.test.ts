@@ -3,8 +3,9 @@ import { type AddressInfo, connect, createServer as createTcpServer, type Socket
 import { type Collection, MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
-import { type Kind, type Login, oracle } from "../../../../tools/test/oracle.js";
-import type { UsageRow } from "../report/usage-report.js";
+import { loginRecord } from "../../../../tools/test/log-records.js";
+import { comparable, type Kind, type Login, oracle } from "../../../../tools/test/oracle.js";
+import { seededRandom } from "../../../../tools/test/random.js";
 import { createUsageService } from "../report/usage-service.js";
 import type { DayDocument, PeopleDocument, SummaryPage } from "../rollup/rollup.js";
 import { type HomeUsageConfig, loadConfig } from "../settings/config.js";
@@ -75,16 +76,6 @@ async function setup(settings: {
   return { id, config, env, log, rollup, summaries, cookies, run, days, snapshot, report };
 }
 
-const login = (user: string, created: string) => ({
-  created: new Date(created),
-  message: "successful login",
-  user,
-  level: "INFO",
-  levelno: 20,
-  username: "core4",
-  hostname: "app-01",
-});
-
 const noise = (created: string, message = "start job [core4.queue.helper.job.example]") => ({
   created: new Date(created),
   message,
@@ -94,23 +85,12 @@ const noise = (created: string, message = "start job [core4.queue.helper.job.exa
   hostname: "app-01",
 });
 
-/** A deterministic pseudo-random number generator (mulberry32), so the generated log is the same each run. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Logins of 14 people from `first` to `last` (UTC days): most come often, some rarely, and "gap.user"
  * comes in September and October 2026, stays away for two months, and comes back in January 2027.
  */
 function generateLogins(first: string, last: string, seed: number): Login[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const logins: Login[] = [];
   const people = Array.from({ length: 13 }, (_, i) => ({
     user: `p${String(i).padStart(2, "0")}`,
@@ -137,39 +117,16 @@ function generateLogins(first: string, last: string, seed: number): Login[] {
   return logins;
 }
 
-/** The report's rows in the oracle's terms. */
-const comparable = (rows: readonly UsageRow[], kind: Kind) =>
-  rows.map((r) => ({
-    period: r.period,
-    user: r.user,
-    logins: r.logins,
-    previous: r.previous,
-    new: r.new,
-    returning: r.returning,
-    resurrected: r.resurrected,
-    dormant: r.dormant,
-    dailyAverage: r.dailyAverage,
-    stickiness: r.stickiness,
-    ...(kind === "day" ? { active7: r.active7, active28: r.active28 } : {}),
-  }));
-
-const rounded = <T extends { dailyAverage: number; stickiness: number }>(rows: T[]) =>
-  rows.map((r) => ({
-    ...r,
-    dailyAverage: Math.round(r.dailyAverage * 10_000) / 10_000,
-    stickiness: Math.round(r.stickiness * 10_000) / 10_000,
-  }));
-
 describe("runAggregation", () => {
   it("rolls logins up by local day: a document per day with its people, first/last, and empty days", async () => {
     const s = await setup({ now: "2026-11-05T12:00:00Z" });
     await s.log.insertMany([
-      login("ann", "2026-11-02T08:00:00Z"),
-      login("bob", "2026-11-02T09:00:00Z"),
-      login("ann", "2026-11-02T17:30:00Z"),
+      loginRecord("ann", "2026-11-02T08:00:00Z"),
+      loginRecord("bob", "2026-11-02T09:00:00Z"),
+      loginRecord("ann", "2026-11-02T17:30:00Z"),
       noise("2026-11-02T10:00:00Z"),
-      login("admin", "2026-11-02T11:00:00Z"),
-      login("cid", "2026-11-04T23:59:59Z"),
+      loginRecord("admin", "2026-11-02T11:00:00Z"),
+      loginRecord("cid", "2026-11-04T23:59:59Z"),
       noise("2026-11-04T12:00:00Z", "failed login for user [eve]"),
     ]);
     const result = await s.run();
@@ -248,13 +205,13 @@ describe("runAggregation", () => {
   it("cuts days at local midnight across DST in Europe/Berlin (23- and 25-hour days)", async () => {
     const s = await setup({ timezone: "Europe/Berlin", now: "2026-10-27T12:00:00Z" });
     await s.log.insertMany([
-      login("ann", "2026-03-28T22:59:59Z"), // 23:59:59 CET on the 28th
-      login("bob", "2026-03-28T23:00:00Z"), // midnight CET: the 29th, a 23-hour day
-      login("cid", "2026-03-29T21:59:59Z"), // 23:59:59 CEST on the 29th
-      login("dan", "2026-03-29T22:00:00Z"), // midnight CEST: the 30th
-      login("eve", "2026-10-24T22:00:00Z"), // midnight CEST: the 25th, a 25-hour day
-      login("fay", "2026-10-25T22:59:59Z"), // 23:59:59 CET on the 25th
-      login("gus", "2026-10-25T23:00:00Z"), // midnight CET: the 26th
+      loginRecord("ann", "2026-03-28T22:59:59Z"), // 23:59:59 CET on the 28th
+      loginRecord("bob", "2026-03-28T23:00:00Z"), // midnight CET: the 29th, a 23-hour day
+      loginRecord("cid", "2026-03-29T21:59:59Z"), // 23:59:59 CEST on the 29th
+      loginRecord("dan", "2026-03-29T22:00:00Z"), // midnight CEST: the 30th
+      loginRecord("eve", "2026-10-24T22:00:00Z"), // midnight CEST: the 25th, a 25-hour day
+      loginRecord("fay", "2026-10-25T22:59:59Z"), // 23:59:59 CET on the 25th
+      loginRecord("gus", "2026-10-25T23:00:00Z"), // midnight CET: the 26th
     ]);
     await s.run({ start: "2026-03-28", end: "2026-03-30" });
     await s.run({ start: "2026-10-24", end: "2026-10-26" });
@@ -273,16 +230,16 @@ describe("runAggregation", () => {
     const s = await setup({ timezone: "Europe/Berlin", now: "2028-03-05T12:00:00Z", checkpointMs: "5000" });
     const logins = generateLogins("2026-09-20", "2028-03-05", 11);
     await s.log.insertMany([
-      ...logins.map((l) => login(l.user, l.created.toISOString())),
+      ...logins.map((l) => loginRecord(l.user, l.created.toISOString())),
       noise("2026-10-01T10:00:00Z"),
-      login("admin", "2027-01-01T10:00:00Z"),
+      loginRecord("admin", "2027-01-01T10:00:00Z"),
     ]);
     const result = await s.run({ start: "2026-09-20" });
     expect(result).toMatchObject({ first: "2026-09-20", last: "2028-03-05" });
     for (const kind of ["day", "week", "month", "quarter", "year"] as const) {
       const report = await s.report(kind, "2026-09-20", "2028-03-06");
       const expected = oracle(logins, { zone: "Europe/Berlin", first: "2026-09-20", last: "2028-03-05", kind });
-      expect(comparable(report.rows, kind), kind).toEqual(rounded(expected));
+      expect(comparable(report.rows, kind), kind).toEqual(comparable(expected, kind));
     }
     // The first periods: nobody is seen before the first day, so everybody is new.
     const first = (await s.report("month", "2026-09-01", "2026-10-01")).rows[0];
@@ -300,7 +257,8 @@ describe("runAggregation", () => {
     const once = await setup({ now: "2026-12-03T12:00:00Z" });
     const daily = await setup({ now: "2026-12-03T12:00:00Z" });
     const logins = generateLogins("2026-10-25", "2026-12-03", 5);
-    for (const s of [once, daily]) await s.log.insertMany(logins.map((l) => login(l.user, l.created.toISOString())));
+    for (const s of [once, daily])
+      await s.log.insertMany(logins.map((l) => loginRecord(l.user, l.created.toISOString())));
     await once.run({ start: "2026-10-25" });
     await daily.run({ start: "2026-10-25", now: "2026-10-25T10:00:00Z" });
     for (
@@ -321,9 +279,9 @@ describe("runAggregation", () => {
   it("corrects a day whose logins vanished, and every period holding it", async () => {
     const s = await setup({ now: "2026-11-20T12:00:00Z" });
     await s.log.insertMany([
-      login("ann", "2026-11-01T08:00:00Z"),
-      login("bob", "2026-11-01T09:00:00Z"),
-      login("ann", "2026-11-18T08:00:00Z"),
+      loginRecord("ann", "2026-11-01T08:00:00Z"),
+      loginRecord("bob", "2026-11-01T09:00:00Z"),
+      loginRecord("ann", "2026-11-18T08:00:00Z"),
     ]);
     await s.run();
     const before = await s.report("year", "2026-01-01", "2027-01-01");
@@ -346,7 +304,7 @@ describe("runAggregation", () => {
 
   it("a backfill does not move the checkpoint back; status names the stretches never processed", async () => {
     const s = await setup({ now: "2026-11-30T12:00:00Z" });
-    await s.log.insertMany([login("ann", "2026-09-02T08:00:00Z"), login("bob", "2026-10-15T08:00:00Z")]);
+    await s.log.insertMany([loginRecord("ann", "2026-09-02T08:00:00Z"), loginRecord("bob", "2026-10-15T08:00:00Z")]);
     await s.run({ start: "2026-09-01", end: "2026-09-30" });
     await s.run({ start: "2026-11-01" });
     expect((await readStatus(t.client, s.config)).rollup.unprocessed).toEqual([
@@ -373,7 +331,7 @@ describe("runAggregation", () => {
     await s.log.insertMany([
       core4("anna.schmidt", "2026-11-01T08:00:00Z"),
       core4("admin", "2026-11-01T08:30:00Z"),
-      login("not.counted", "2026-11-01T09:00:00Z"),
+      loginRecord("not.counted", "2026-11-01T09:00:00Z"),
       noise("2026-11-01T10:00:00Z", "reset [last_login] for role [x]"),
       core4("ben", "2026-11-02T07:00:00Z"),
     ]);
@@ -386,7 +344,7 @@ describe("runAggregation", () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z", preset: "auto" });
     const id = () => randomBytes(12).toString("hex");
     await s.log.insertMany([
-      login("ann", "2026-11-01T08:00:00Z"),
+      loginRecord("ann", "2026-11-01T08:00:00Z"),
       noise("2026-11-01T08:10:00Z", `set [last_login] for role [bob] with _id [${id()}]`),
       noise("2026-11-01T08:20:00Z", `login user [cid] with _id [${id()}]`),
       noise("2026-11-01T08:30:00Z", `set [last_login] for role [admin] with _id [${id()}]`),
@@ -426,10 +384,10 @@ describe("runAggregation", () => {
   it("skips and counts login records without a usable user or time", async () => {
     const s = await setup({ now: "2026-11-01T12:00:00Z" });
     await s.log.insertMany([
-      login("ann", "2026-11-01T08:00:00Z"),
-      { ...login("x", "2026-11-01T08:00:00Z"), user: null },
-      { ...login("x", "2026-11-01T08:00:00Z"), user: "  " },
-      { ...login("x", "2026-11-01T08:00:00Z"), user: 42 },
+      loginRecord("ann", "2026-11-01T08:00:00Z"),
+      { ...loginRecord("x", "2026-11-01T08:00:00Z"), user: null },
+      { ...loginRecord("x", "2026-11-01T08:00:00Z"), user: "  " },
+      { ...loginRecord("x", "2026-11-01T08:00:00Z"), user: 42 },
     ]);
     const result = await s.run();
     expect(result).toMatchObject({ records: 4, logins: 1, skipped: 3, skippedBy: { created: 0, user: 3, tooLong: 0 } });
@@ -437,9 +395,9 @@ describe("runAggregation", () => {
 
   it("counts login records whose created is no date, by reason, in a run over the whole log", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    const { created: _, ...undated } = login("x", "2026-11-01T08:00:00Z");
+    const { created: _, ...undated } = loginRecord("x", "2026-11-01T08:00:00Z");
     await s.log.insertMany([
-      login("ann", "2026-11-01T08:00:00Z"),
+      loginRecord("ann", "2026-11-01T08:00:00Z"),
       { ...undated, created: "2026-11-01T09:00:00Z" },
       { ...undated, created: 1793523600000 },
       { ...undated, created: null },
@@ -456,8 +414,8 @@ describe("runAggregation", () => {
     // by the log and stopped by a signal, never by HOME_USAGE_QUERY_TIMEOUT_MS, which is a request's budget.
     // With that budget a large log made `aggregate --reset` fail with "operation exceeded time limit".
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    const { created: _, ...undated } = login("x", "2026-11-01T08:00:00Z");
-    await s.log.insertMany([login("ann", "2026-11-01T08:00:00Z"), { ...undated, created: null }]);
+    const { created: _, ...undated } = loginRecord("x", "2026-11-01T08:00:00Z");
+    await s.log.insertMany([loginRecord("ann", "2026-11-01T08:00:00Z"), { ...undated, created: null }]);
     const watched = new MongoClient(t.uri, { monitorCommands: true });
     const logReads: Record<string, unknown>[] = [];
     watched.on("commandStarted", (e) => {
@@ -478,9 +436,9 @@ describe("runAggregation", () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
     const long = "n".repeat(257);
     await s.log.insertMany([
-      login("ann", "2026-11-01T08:00:00Z"),
-      login(long, "2026-11-01T08:01:00Z"),
-      login("m".repeat(256), "2026-11-01T08:02:00Z"),
+      loginRecord("ann", "2026-11-01T08:00:00Z"),
+      loginRecord(long, "2026-11-01T08:01:00Z"),
+      loginRecord("m".repeat(256), "2026-11-01T08:02:00Z"),
     ]);
     expect(await s.run()).toMatchObject({ logins: 2, users: 2, skippedBy: { tooLong: 1 } });
     expect(JSON.stringify(await s.snapshot())).not.toContain(long);
@@ -501,7 +459,7 @@ describe("runAggregation", () => {
       },
     };
     await s.log.insertMany([
-      login("ann", "2026-11-01T08:00:00Z"),
+      loginRecord("ann", "2026-11-01T08:00:00Z"),
       noise("2026-11-01T08:10:00Z", "set [last_login] for role [bob] with _id [1]"),
     ]);
     const run = () => runAggregation({ client: t.client, config, host: "test", pid: process.pid });
@@ -519,13 +477,13 @@ describe("runAggregation", () => {
     ]);
     expect(status.offset).toBe("2026-11-02");
     // A later run moves on from there.
-    await s.log.insertOne(login("cid", "2026-11-02T08:00:00Z"));
+    await s.log.insertOne(loginRecord("cid", "2026-11-02T08:00:00Z"));
     expect(await run()).toMatchObject({ logins: 1, first: "2026-11-02" });
   });
 
   it("starts at HOME_USAGE_START when there is no cookie, and --reset starts there again", async () => {
     const s = await setup({ now: "2026-11-10T12:00:00Z", start: "2026-11-08" });
-    await s.log.insertMany([login("ann", "2026-11-01T08:00:00Z"), login("bob", "2026-11-09T08:00:00Z")]);
+    await s.log.insertMany([loginRecord("ann", "2026-11-01T08:00:00Z"), loginRecord("bob", "2026-11-09T08:00:00Z")]);
     expect(await s.run()).toMatchObject({ first: "2026-11-08", last: "2026-11-10", users: 1 });
     expect(await s.run({ reset: true })).toMatchObject({ first: "2026-11-08", days: 3 });
     expect(Object.keys(await s.days())).toEqual(["2026-11-08", "2026-11-09", "2026-11-10"]);
@@ -533,7 +491,7 @@ describe("runAggregation", () => {
 
   it("refuses to mix time zones in one rollup, until --reset", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertOne(login("ann", "2026-11-01T23:30:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T23:30:00Z"));
     await s.run();
     const berlin: HomeUsageConfig = { ...s.config, timezone: "Europe/Berlin" };
     const run = (reset: boolean) =>
@@ -549,7 +507,7 @@ describe("runAggregation", () => {
 
   it("refuses a rollup of the old shape, with the --reset hint, and --reset rebuilds it", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     // A day as home-usage 1 wrote it: a Date _id and period keys.
     const old = s.rollup as unknown as Collection<{ _id: Date; day: string }>;
     await old.insertOne({ _id: new Date("2026-11-01T00:00:00Z"), day: "2026-11-01" });
@@ -564,7 +522,7 @@ describe("runAggregation", () => {
 
   it("refuses a rollup of schema 3 (summary entries as strings of figures) until --reset rebuilds it", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     await s.run({ start: "2026-11-01" });
     // The summaries as schema 3 wrote them: figures in one string, in the order of `columns`.
     const old = s.summaries as unknown as Collection<{ _id: string }>;
@@ -602,7 +560,7 @@ describe("runAggregation", () => {
   it("refuses runs longer than the limit unless the start is explicit and confirmed, writing nothing", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "30" });
     // A record whose date was lost: stored as the epoch.
-    await s.log.insertMany([login("ann", "1970-01-01T00:00:00Z"), login("bob", "2026-11-01T08:00:00Z")]);
+    await s.log.insertMany([loginRecord("ann", "1970-01-01T00:00:00Z"), loginRecord("bob", "2026-11-01T08:00:00Z")]);
     await expect(s.run()).rejects.toMatchObject({
       code: "E_USAGE",
       message: expect.stringMatching(
@@ -619,7 +577,7 @@ describe("runAggregation", () => {
 
   it("names a damaged cookie and how to repair it, and --reset repairs it", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     await s.cookies.insertOne({ _id: "home-usage.aggregate", offset: "2026-10-01" as unknown as Date });
     await expect(s.run()).rejects.toMatchObject({
       code: "E_STATE",
@@ -638,7 +596,7 @@ describe("runAggregation", () => {
 
   it("names a cookie whose repairFrom is no day of the calendar, and keeps a far one within the run limit", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "400" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     await s.run();
     const before = await s.snapshot();
     await s.cookies.updateOne({ _id: "home-usage.aggregate" }, { $set: { repairFrom: "2026-02-30" } });
@@ -660,7 +618,7 @@ describe("runAggregation", () => {
 
   it("refuses rollup settings whose last processed day is after today, naming them", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     await s.run();
     await s.summaries.updateOne({ _id: "settings" }, { $set: { last: "9999-12-31" } } as never);
     await expect(s.run()).rejects.toMatchObject({
@@ -681,7 +639,7 @@ describe("runAggregation", () => {
 
   it("names a damaged summary page it must write to, with the fix, instead of the server's words", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     await s.run({ end: "2026-11-01" });
     await s.summaries.updateOne({ _id: "day:2026-11" }, { $set: { periods: "damaged" } } as never);
     await expect(s.run()).rejects.toMatchObject({
@@ -694,7 +652,7 @@ describe("runAggregation", () => {
 
   it("names MONGODB_URI when the database goes away in the middle of a run, and status says so once the lease is over", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "20000" });
-    await s.log.insertMany([login("ann", "2000-01-01T08:00:00Z"), login("bob", "2026-11-01T08:00:00Z")]);
+    await s.log.insertMany([loginRecord("ann", "2000-01-01T08:00:00Z"), loginRecord("bob", "2026-11-01T08:00:00Z")]);
     // The run talks to the database through a proxy that the test cuts once the run is under way.
     const target = new URL(t.uri.replace(/^mongodb:/, "http:"));
     const sockets = new Set<Socket>();
@@ -751,7 +709,7 @@ describe("runAggregation", () => {
   it("--reset rebuilds in place: readers never see the rollup empty or missing days, and the result is a clean build", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
     const logins = Array.from({ length: 40 }, (_, i) =>
-      login(i % 3 === 0 ? "ann" : "bob", new Date(Date.UTC(2026, 8, 24 + i, 8)).toISOString()),
+      loginRecord(i % 3 === 0 ? "ann" : "bob", new Date(Date.UTC(2026, 8, 24 + i, 8)).toISOString()),
     );
     await s.log.insertMany(logins);
     await s.run();
@@ -794,12 +752,12 @@ describe("runAggregation", () => {
 
   it("a refused --reset leaves the rollup and the checkpoint as they were", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z", maxRunDays: "400" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     await s.run();
     const before = await s.snapshot();
     const cookie = await s.cookies.findOne({ _id: "home-usage.aggregate" });
     // A stray record from 1970 makes the rebuild plan 20,000 days: refused.
-    await s.log.insertOne(login("bob", "1970-01-01T00:00:00Z"));
+    await s.log.insertOne(loginRecord("bob", "1970-01-01T00:00:00Z"));
     await expect(s.run({ reset: true })).rejects.toMatchObject({ code: "E_USAGE" });
     expect(await s.snapshot()).toEqual(before);
     expect((await s.cookies.findOne({ _id: "home-usage.aggregate" }))?.offsetDay).toBe(cookie?.offsetDay);
@@ -808,7 +766,7 @@ describe("runAggregation", () => {
 
   it("stops at once when asked before the log's first record arrives, writing nothing", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     const controller = new AbortController();
     controller.abort();
     await expect(
@@ -823,7 +781,7 @@ describe("runAggregation", () => {
 
   it("stops within a second of a signal, even in a long stretch of empty days, keeping what it wrote", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertMany([login("ann", "2000-01-01T08:00:00Z"), login("bob", "2026-11-01T08:00:00Z")]);
+    await s.log.insertMany([loginRecord("ann", "2000-01-01T08:00:00Z"), loginRecord("bob", "2026-11-01T08:00:00Z")]);
     const controller = new AbortController();
     const running = runAggregation({
       client: t.client,
@@ -854,7 +812,7 @@ describe("runAggregation", () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z", checkpointMs: "3600000" });
     const logins = [];
     for (let d = Date.UTC(2025, 0, 1, 8); d < Date.UTC(2026, 1, 1); d += 86_400_000) {
-      logins.push(login("ann", new Date(d).toISOString()));
+      logins.push(loginRecord("ann", new Date(d).toISOString()));
     }
     await s.log.insertMany(logins);
     const watched = new MongoClient(t.uri, { monitorCommands: true });
@@ -883,7 +841,7 @@ describe("runAggregation", () => {
 
   it("writes nothing on a dry run, and says what it would do", async () => {
     const s = await setup({ now: "2026-11-03T12:00:00Z" });
-    await s.log.insertMany([login("ann", "2026-11-01T08:00:00Z"), login("bob", "2026-11-02T08:00:00Z")]);
+    await s.log.insertMany([loginRecord("ann", "2026-11-01T08:00:00Z"), loginRecord("bob", "2026-11-02T08:00:00Z")]);
     const result = await s.run({ dryRun: true });
     expect(result).toMatchObject({ dryRun: true, first: "2026-11-01", last: "2026-11-03", days: 3, candidates: 2 });
     expect(await s.rollup.countDocuments()).toBe(0);
@@ -900,7 +858,7 @@ describe("runAggregation", () => {
 
   it("refuses to run while another run holds the lock, and takes over an expired one", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     const locks = s.cookies as unknown as Collection<LockDocument>;
     const held = {
       _id: "home-usage.aggregate.lock",
@@ -924,7 +882,7 @@ describe("runAggregation", () => {
 
   it("names a damaged lock and the command that removes it; status does not call it free", async () => {
     const s = await setup({ now: "2026-11-02T12:00:00Z" });
-    await s.log.insertOne(login("ann", "2026-11-01T08:00:00Z"));
+    await s.log.insertOne(loginRecord("ann", "2026-11-01T08:00:00Z"));
     const locks = s.cookies as unknown as Collection<{ _id: string } & Record<string, unknown>>;
     await locks.insertOne({ _id: "home-usage.aggregate.lock", owner: "x", host: "h", pid: 1, expires: "soon" });
     const damaged = new RegExp(

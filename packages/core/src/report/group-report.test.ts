@@ -137,6 +137,7 @@ function expected(weeks: string[], from: string, to: string, k: number) {
       const suppressed = user > 0 && user < k;
       return {
         timestamp: start.toISO(),
+        end: start.plus({ weeks: 1 }).toISO(),
         period: start.toFormat("kkkk-'W'WW"),
         group,
         user: suppressed ? null : user,

@@ -4,7 +4,7 @@ import { HomeUsageError } from "../errors.js";
 import { People } from "../rollup/people.js";
 import type { RollupSettings, RollupStore } from "../rollup/rollup.js";
 import { coverDays, nextDay, type PeriodSpan, periodsBetween } from "../time/periods.js";
-import { queryDays, type UsageQuery } from "./usage-report.js";
+import { queryDays, rowBounds, type UsageQuery } from "./usage-report.js";
 
 /** Where people whose account reaches no group count. */
 export const NO_GROUP = "(none)";
@@ -21,10 +21,22 @@ export const CHART_GROUPS = 8;
  */
 export const MAX_GROUP_PERIODS = 1100;
 
+/** A group row's published fields, in order: `/usage/login/groups` and `report --by group`. */
+export const GROUP_COLUMNS = [
+  "timestamp",
+  "period",
+  "group",
+  "user",
+  "logins",
+  "suppressed",
+] as const satisfies readonly (keyof GroupRow)[];
+
 /** One group in one period. A group of 1 to k−1 people is suppressed: `user` and `logins` are null. */
 export interface GroupRow {
   /** The period's start, ISO 8601 in the rollup's zone. */
   timestamp: string;
+  /** Its end, exclusive, as `UsageRow.end`; not published (`GROUP_COLUMNS`). */
+  end: string;
   period: string;
   /** The group's name in core4, `(none)` or `(no account)`. */
   group: string;
@@ -38,6 +50,8 @@ export interface GroupRow {
 /** One point of one chart line: a group (or `other`) in one period; null where suppressed. */
 export interface GroupLine {
   timestamp: string;
+  /** The period's end, exclusive: where its bar ends. */
+  end: string;
   period: string;
   group: string;
   user: number | null;
@@ -143,12 +157,12 @@ export async function readGroups(
         logins.set(group, (logins.get(group) ?? 0) + tally.logins);
       }
     }
-    const timestamp = span.start.toISO() as string;
+    const bounds = rowBounds(span);
     for (const group of groups) {
       const user = members.get(group)?.size ?? 0;
       const suppressed = hidden(user);
       rows.push({
-        timestamp,
+        ...bounds,
         period: span.label,
         group,
         user: suppressed ? null : user,
@@ -195,9 +209,9 @@ function chartLines(
   const rest = groups.filter((g) => !largest.includes(g) && size(g) > 0);
   const lines: GroupLine[] = [];
   for (const { span, members, partial } of shown) {
-    const timestamp = span.start.toISO() as string;
+    const bounds = rowBounds(span);
     const point = (group: string, n: number) =>
-      lines.push({ timestamp, period: span.label, group, user: hidden(n) ? null : n, partial });
+      lines.push({ ...bounds, period: span.label, group, user: hidden(n) ? null : n, partial });
     for (const group of largest) point(group, members.get(group)?.size ?? 0);
     if (rest.length) {
       const other = new Set<string>();

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import { type Period, periodOf, previousPeriod, startOfDay } from "../time/periods.js";
-import type { UsageRow } from "./usage-report.js";
+import { spanOfRow, type UsageQuery, type UsageReport, type UsageRow } from "./usage-report.js";
 import { formatMetric, type MetricField, termOf } from "./vocabulary.js";
 
 /** How one figure compares with another: a percentage for counts, percentage points for ratios. */
@@ -117,7 +117,7 @@ export function sameElapsedRange(
   context: { zone: string; now: Date; end: DateTime },
 ): ElapsedRanges | undefined {
   if (aggregate === "day") return undefined;
-  const span = periodOf(DateTime.fromISO(current.timestamp, { zone: context.zone }), aggregate);
+  const span = spanOfRow(current, aggregate, context.zone);
   const until = DateTime.min(startOfDay(context.now, context.zone), context.end.setZone(context.zone), span.end);
   const days = Math.round(until.diff(span.start, "days").days);
   if (days < 1) return undefined;
@@ -127,6 +127,30 @@ export function sameElapsedRange(
     current: { start: span.start.toISO() as string, end: until.toISO() as string },
     previous: { start: before.start.toISO() as string, end: end.toISO() as string },
   };
+}
+
+/**
+ * The headline of a report: its latest complete period against the one before, and the period in
+ * progress against the same elapsed part of the one before, whose rows `rowOf` reads (a small report
+ * each, of those ranges, through whatever reads the caller's reports: the API's cache, or the rollup).
+ */
+export async function reportHeadline(
+  answer: { query: UsageQuery; report: UsageReport },
+  field: MetricField,
+  now: Date,
+  rowOf: (range: { start: string; end: string; aggregate: Period }) => Promise<UsageRow | undefined>,
+): Promise<Headline> {
+  const { query, report } = answer;
+  const current = report.rows.at(-1);
+  const ranges = current?.partial
+    ? sameElapsedRange(current, query.aggregate, { zone: report.timezone, now, end: query.end })
+    : undefined;
+  const { aggregate } = query;
+  const elapsed = ranges && {
+    current: await rowOf({ ...ranges.current, aggregate }),
+    previous: await rowOf({ ...ranges.previous, aggregate }),
+  };
+  return headlineOf(report.rows, field, aggregate, elapsed);
 }
 
 function previousLabelOf(row: UsageRow, aggregate: Period): string {

@@ -18,6 +18,16 @@ export interface PersonRow {
   account: "active" | "disabled" | null;
 }
 
+/** A person row's fields, in order: `/usage/login/users` and `home-usage users`. */
+export const PERSON_COLUMNS = [
+  "user",
+  "logins",
+  "days",
+  "firstSeen",
+  "lastSeen",
+  "account",
+] as const satisfies readonly (keyof PersonRow)[];
+
 /**
  * Everybody the rollup knows or core4 has an account for, with their logins within the range.
  * Accounts are the roles with a `name` and an `email`; `is_active: false` means disabled.

@@ -5,7 +5,7 @@ import { FIELD_DECIMALS } from "./vocabulary.js";
 export const REPORT_FORMATS = ["json", "csv", "html", "text", "markdown"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** Every column a row can have, in order; `active7` and `active28` only for days. */
+/** Every published column a row can have, in order; `active7` and `active28` only for days. */
 const COLUMNS = [
   "timestamp",
   "period",
@@ -25,9 +25,18 @@ const COLUMNS = [
   "unprocessedDays",
 ] as const satisfies readonly (keyof UsageRow)[];
 
-/** The columns of these rows: the day-only ones when the rows are days. */
-const columnsOf = (rows: readonly UsageRow[]) =>
+/** The published columns of these rows: the day-only ones when the rows are days. */
+export const usageColumns = (rows: readonly UsageRow[]): (keyof UsageRow)[] =>
   COLUMNS.filter((c) => (c !== "active7" && c !== "active28") || rows.some((r) => r[c] !== undefined));
+
+/**
+ * The rows as they are published, as objects (JSON): only these columns, in the rows' own order. A row
+ * carries more for the pipeline (its period's end) than the formats and the API's contract show.
+ */
+export function publishedRows<Row extends object>(rows: readonly Row[], columns: readonly string[]): Partial<Row>[] {
+  const shown = new Set(columns);
+  return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => shown.has(key))) as Partial<Row>);
+}
 
 /** The report's rows as a bare table in one of the text formats (JSON is the rows themselves). */
 export function formatReport(
@@ -35,12 +44,12 @@ export function formatReport(
   format: ReportFormat,
   columns?: readonly (keyof UsageRow)[],
 ): string {
-  return formatTable(rows, columns ?? columnsOf(rows), format, FIELD_DECIMALS);
+  return formatTable(rows, columns ?? usageColumns(rows), format, FIELD_DECIMALS);
 }
 
 /**
- * Rows of any kind as a table in one of the formats, with these columns in this order (JSON keeps the
- * rows whole). Text aligns the columns, numbers to the right, and writes booleans as yes/no.
+ * Rows of any kind as a table in one of the formats, with these columns in this order (JSON: these
+ * fields of each row, in the row's order). Text aligns the columns, numbers to the right, and writes booleans as yes/no.
  */
 export function formatTable<Row extends object, Column extends keyof Row & string>(
   rows: readonly Row[],
@@ -59,7 +68,7 @@ export function formatTable<Row extends object, Column extends keyof Row & strin
   const render = () => {
     switch (format) {
       case "json":
-        return JSON.stringify(rows, null, 2);
+        return JSON.stringify(publishedRows(rows, columns), null, 2);
       case "csv":
         return tableOf(neutralised).toCSV();
       case "markdown":

@@ -1,7 +1,8 @@
 import type { DateTime } from "luxon";
 import { HomeUsageError } from "../errors.js";
-import { parseDate, readableDate } from "../time/date-range.js";
+import { parseDate } from "../time/date-range.js";
 import { periodOf } from "../time/periods.js";
+import { checkRange } from "./usage-arguments.js";
 
 /** The kinds of period a cohort can be. */
 export const COHORT_KINDS = ["week", "month"] as const;
@@ -12,7 +13,6 @@ export const DEFAULT_COHORTS = 12;
 export const DEFAULT_RETENTION_PERIODS = 12;
 /** The most periods after a cohort: a year of weeks. */
 export const MAX_RETENTION_PERIODS = 52;
-const MAX_YEARS = 20;
 
 // A Map, so that a word such as `constructor` finds nothing.
 const COHORT_NAMES = new Map<string, CohortKind>([
@@ -92,14 +92,6 @@ export function parseRetentionArguments(
         periodOf(end.minus({ milliseconds: 1 }), cohort).start.minus({ [`${cohort}s`]: DEFAULT_COHORTS - 1 }),
         cohort,
       ).start;
-  if (end <= start) {
-    throw new HomeUsageError(
-      "E_USAGE",
-      `end: ${readableDate(end)} is not after start ${readableDate(start)}; swap them, or give a later end`,
-    );
-  }
-  if (end > start.plus({ years: MAX_YEARS })) {
-    throw new HomeUsageError("E_USAGE", `end: the range may span at most ${MAX_YEARS} years`);
-  }
+  checkRange(start, end);
   return { cohort, start, end, periods };
 }

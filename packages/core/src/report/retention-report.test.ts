@@ -3,11 +3,11 @@ import { type CommandStartedEvent, MongoClient } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
 import type { Login } from "../../../../tools/test/oracle.js";
-import { retentionOracle } from "../../../../tools/test/retention-oracle.js";
+import { seededRandom } from "../../../../tools/test/random.js";
+import { comparableRetention, retentionOracle } from "../../../../tools/test/retention-oracle.js";
 import { runAggregation } from "../job/aggregation.js";
 import { type HomeUsageConfig, loadConfig } from "../settings/config.js";
 import { parseRetentionArguments } from "./retention-arguments.js";
-import type { RetentionRow } from "./retention-report.js";
 import { createUsageService } from "./usage-service.js";
 
 const t = useTestDatabase("retention");
@@ -19,24 +19,13 @@ const LAST = "2027-03-10";
 let config: HomeUsageConfig;
 let id: string;
 
-/** mulberry32: the same log every run. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Two years of logins: 30 people who join at random times and drift away at different rates, and a few
  * on purpose: one who skips months and comes back, first logins just after local midnight across both
  * DST changes (a UTC reading would put them in another week or month), and first logins in 2026-W53.
  */
 function generateLogins(): Login[] {
-  const next = random(19);
+  const next = seededRandom(19);
   const logins: Login[] = [];
   const start = new Date(`${FIRST}T00:00:00Z`).getTime();
   const days = Math.round((new Date(`${LAST}T00:00:00Z`).getTime() - start) / 86_400_000) + 1;
@@ -82,17 +71,6 @@ beforeAll(async () => {
 const retention = (args: Record<string, unknown>, now = NOW, client = t.client) =>
   createUsageService({ client, config }).retention(args, new Date(now));
 
-const comparable = (rows: readonly RetentionRow[]) =>
-  rows.map(({ cohort, size, k, period, active, share, partial }) => ({
-    cohort,
-    size,
-    k,
-    period,
-    active,
-    share,
-    partial,
-  }));
-
 const expected = (kind: "week" | "month", start: string, end: string, periods: number, now = NOW) =>
   retentionOracle(logins, { zone: ZONE, first: FIRST, last: LAST, kind, start, end, periods, now });
 
@@ -102,7 +80,7 @@ describe("readRetention", () => {
     const { report } = await retention({ cohort: "month", start: "2025-01-01", end: "2027-06-01", periods: 24 });
     const want = expected("month", "2025-01-01", "2027-06-01", 24);
     expect(want.length).toBeGreaterThan(300);
-    expect(comparable(report.rows)).toEqual(want);
+    expect(comparableRetention(report.rows)).toEqual(want);
     // Every person is in exactly one cohort.
     expect(report.cohorts.reduce((sum, c) => sum + c.size, 0)).toBe(new Set(logins.map((l) => l.user)).size);
     // The first processed month is cut by the rollup's start, the last by now: both partial, though the
@@ -116,7 +94,7 @@ describe("readRetention", () => {
 
   it("agrees with it for weekly cohorts, across both DST changes and ISO week 2026-W53", async () => {
     const { report } = await retention({ cohort: "w", start: "2025-03-01", end: "2027-03-11", periods: 52 });
-    expect(comparable(report.rows)).toEqual(expected("week", "2025-03-01", "2027-03-11", 52));
+    expect(comparableRetention(report.rows)).toEqual(expected("week", "2025-03-01", "2027-03-11", 52));
     const w53 = report.rows.filter((r) => r.cohort === "2026-W53");
     expect(w53[0]).toMatchObject({ k: 0, period: "2026-W53", cohortStart: "2026-12-28T00:00:00.000+01:00" });
     expect(w53[1]).toMatchObject({ k: 1, period: "2027-W01" });
@@ -126,7 +104,7 @@ describe("readRetention", () => {
   it("follows a person who skips periods and comes back", async () => {
     const { report } = await retention({ cohort: "month", start: "2026-01-01", end: "2026-02-01", periods: 12 });
     const solo = expected("month", "2026-01-01", "2026-02-01", 12);
-    expect(comparable(report.rows)).toEqual(solo);
+    expect(comparableRetention(report.rows)).toEqual(solo);
     // gap.user is in the January cohort and back in May and December, away in between.
     const january = logins.filter((l) => l.user !== "gap.user");
     const without = retentionOracle(january, {
@@ -160,18 +138,18 @@ describe("readRetention", () => {
       "2027-02",
       "2027-03",
     ]);
-    expect(comparable(report.rows)).toEqual(expected("month", "2026-04-01", NOW, 12));
+    expect(comparableRetention(report.rows)).toEqual(expected("month", "2026-04-01", NOW, 12));
     const weekly = await retention({ cohort: "week" });
     expect(weekly.report.cohorts).toHaveLength(12);
     expect(weekly.report.cohorts[0]?.cohort).toBe("2026-W52");
-    expect(comparable(weekly.report.rows)).toEqual(expected("week", "2026-12-21", NOW, 12));
+    expect(comparableRetention(weekly.report.rows)).toEqual(expected("week", "2026-12-21", NOW, 12));
   });
 
   it("marks periods after the last processed day partial, with nobody in them", async () => {
     // The job last ran on 10 March; two weeks later its days since are unprocessed.
     const later = "2027-03-24T12:00:00Z";
     const { report } = await retention({ cohort: "week", start: "2027-01-04", periods: 10 }, later);
-    expect(comparable(report.rows)).toEqual(expected("week", "2027-01-04", later, 10, later));
+    expect(comparableRetention(report.rows)).toEqual(expected("week", "2027-01-04", later, 10, later));
     expect(report.rows.find((r) => r.cohort === "2027-W12" && r.k === 0)).toMatchObject({
       size: 0,
       active: 0,

@@ -1,3 +1,4 @@
+import type { DateTime } from "luxon";
 import { HomeUsageError } from "../errors.js";
 import { parseDate, readableDate } from "../time/date-range.js";
 import { parsePeriod, startOfPeriod } from "../time/periods.js";
@@ -46,6 +47,12 @@ export function parseUsageArguments(args: UsageArguments, context: { zone: strin
   const start = startText
     ? parseDate(startText, { ...options, name: "start" })
     : startOfPeriod(end.minus({ days: 90 }).startOf("day"), aggregate);
+  checkRange(start, end);
+  return { start, end, aggregate };
+}
+
+/** A report's range, usage or retention: its end after its start, at most MAX_YEARS later; `E_USAGE` otherwise. */
+export function checkRange(start: DateTime, end: DateTime): void {
   if (end <= start) {
     throw new HomeUsageError(
       "E_USAGE",
@@ -55,5 +62,4 @@ export function parseUsageArguments(args: UsageArguments, context: { zone: strin
   if (end > start.plus({ years: MAX_YEARS })) {
     throw new HomeUsageError("E_USAGE", `end: the range may span at most ${MAX_YEARS} years`);
   }
-  return { start, end, aggregate };
 }

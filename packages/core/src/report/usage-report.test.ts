@@ -5,8 +5,10 @@ import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js
 import { type Login, type OracleRow, oracle } from "../../../../tools/test/oracle.js";
 import { runAggregation } from "../job/aggregation.js";
 import { type HomeUsageConfig, loadConfig } from "../settings/config.js";
+import { formatReport } from "./report-format.js";
 import type { UsageRow } from "./usage-report.js";
 import { createUsageService } from "./usage-service.js";
+import { metricColumns } from "./vocabulary.js";
 
 const t = useTestDatabase("usage_report");
 const NOW = "2026-12-10T12:00:00Z";
@@ -85,6 +87,33 @@ describe("readUsage", () => {
       ["2026-11", false],
       ["2026-12", true],
     ]);
+  });
+
+  it("gives each row its period's start and end in the rollup's zone, and publishes neither more nor less", async () => {
+    // Berlin changes to winter time on 2026-10-25, a Sunday: W43 starts at +02:00 and ends at +01:00.
+    const { report: weekly } = await report({ start: "2026-10-12", end: "2026-11-02", aggregate: "week" });
+    expect(weekly.rows.map((r) => [r.period, r.timestamp, r.end])).toEqual([
+      ["2026-W42", "2026-10-12T00:00:00.000+02:00", "2026-10-19T00:00:00.000+02:00"],
+      ["2026-W43", "2026-10-19T00:00:00.000+02:00", "2026-10-26T00:00:00.000+01:00"],
+      ["2026-W44", "2026-10-26T00:00:00.000+01:00", "2026-11-02T00:00:00.000+01:00"],
+    ]);
+    const { report: quarterly } = await report({ start: "2026-09-01", end: "2026-12-10", aggregate: "quarter" });
+    expect(quarterly.rows.map((r) => [r.period, r.timestamp, r.end])).toEqual([
+      ["2026-Q3", "2026-07-01T00:00:00.000+02:00", "2026-10-01T00:00:00.000+02:00"],
+      ["2026-Q4", "2026-10-01T00:00:00.000+02:00", "2027-01-01T00:00:00.000+01:00"],
+    ]);
+    // The end is for charts and the page: the formats show the contract's columns, as before.
+    const json = JSON.parse(formatReport(weekly.rows, "json"));
+    const header =
+      "timestamp,period,user,logins,partial,previous,new,returning,resurrected,dormant,dailyAverage,stickiness,days,unprocessedDays";
+    expect(Object.keys(json[0]).join(",")).toBe(header);
+    expect(formatReport(weekly.rows, "csv").split("\n")[0]).toBe(header);
+    expect(JSON.parse(formatReport(weekly.rows, "json", metricColumns("new")))[0]).toEqual({
+      timestamp: "2026-10-12T00:00:00.000+02:00",
+      period: "2026-W42",
+      partial: false,
+      new: expect.any(Number),
+    });
   });
 
   it("answers in the rollup's zone when none is set, and refuses another zone set explicitly", async () => {

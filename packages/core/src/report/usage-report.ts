@@ -17,6 +17,12 @@ import {
 export interface UsageRow {
   /** The period's start, ISO 8601 in the rollup's zone. */
   timestamp: string;
+  /**
+   * Its end, exclusive (the next period's start), ISO 8601 in the rollup's zone, from the calendar that
+   * cut the period: charts and the page read it rather than count. Not published: the formats and the
+   * API's rows have the columns of `USAGE_COLUMNS` only.
+   */
+  end: string;
   /** Its label: `2026-11-28`, `2026-W48`, `2026-11`, `2026-Q4` or `2026`. */
   period: string;
   /** Distinct people with a login in the period (within the range). */
@@ -62,6 +68,24 @@ export interface UsageReport {
   /** Time spent waiting for the database. */
   databaseMs: number;
 }
+
+/** Where a row's period starts and ends, as rows carry them: ISO 8601 in the rollup's zone. */
+export const rowBounds = (span: PeriodSpan): Pick<UsageRow, "timestamp" | "end"> => ({
+  timestamp: span.start.toISO() as string,
+  end: span.end.toISO() as string,
+});
+
+/** The period a row carries, as core's calendar cut it: its kind, label, start and end in `zone`. */
+export const spanOfRow = (
+  row: Pick<UsageRow, "timestamp" | "end" | "period">,
+  kind: Period,
+  zone: string,
+): PeriodSpan => ({
+  kind,
+  label: row.period,
+  start: DateTime.fromISO(row.timestamp, { zone }),
+  end: DateTime.fromISO(row.end, { zone }),
+});
 
 /**
  * The time zone to read the rollup in: its own. A zone set explicitly that disagrees is an error, never
@@ -133,7 +157,7 @@ export async function readUsage(
     const current = span.start.toMillis() <= now && now < span.end.toMillis();
     const dailyAverage = figures.days ? figures.dailySum / figures.days : 0;
     rows.push({
-      timestamp: span.start.toISO() as string,
+      ...rowBounds(span),
       period: span.label,
       user: figures.user,
       logins: figures.logins,

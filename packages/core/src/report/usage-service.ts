@@ -4,11 +4,11 @@ import { HomeUsageError } from "../errors.js";
 import { forgottenPeople } from "../privacy/forgotten-people.js";
 import { type NamesPolicy, namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
 import { identityOf, secretCheck } from "../privacy/pseudonym.js";
-import type { PrivacyRecord, RollupSettings, RollupStore } from "../rollup/rollup.js";
+import type { PrivacyRecord, RollupSettings } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
 import { type GroupReport, readGroups } from "./group-report.js";
-import { type Headline, headlineOf, sameElapsedRange } from "./headline.js";
+import { reportHeadline } from "./headline.js";
 import { listPeople, type PersonRow } from "./people-list.js";
 import { parseRetentionArguments, type RetentionArguments, type RetentionQuery } from "./retention-arguments.js";
 import { type RetentionReport, readRetention } from "./retention-report.js";
@@ -36,11 +36,14 @@ export function createUsageService(options: {
   const identity = identityOf(config.pseudonymSecret);
   const sharedSettings = sharedRead(options.settingsTtlMs ?? 0, () => storeFor().settings());
 
-  const open = async (store: RollupStore, args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> => {
-    const settings = options.settingsTtlMs ? await sharedSettings(signal) : await store.settings();
+  /** The rollup's settings (a server's believed for `settingsTtlMs`), its zone, and arguments read in that zone. */
+  const openWith = async <Query>(parse: (zone: string) => Query, signal?: AbortSignal) => {
+    const settings = options.settingsTtlMs ? await sharedSettings(signal) : await storeFor(signal).settings();
     const zone = rollupZone(settings, config);
-    return { settings, zone, query: parseUsageArguments(args, { zone, now }) };
+    return { settings, zone, query: parse(zone) };
   };
+  const open = (args: UsageArguments, now: Date, signal?: AbortSignal): Promise<Opened> =>
+    openWith((zone) => parseUsageArguments(args, { zone, now }), signal);
 
   const read = (opened: Opened, now: Date, signal?: AbortSignal): Promise<UsageReport> =>
     readUsage(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity });
@@ -54,11 +57,8 @@ export function createUsageService(options: {
       identity,
     });
 
-  const openRetention = async (args: RetentionArguments, now: Date, signal?: AbortSignal): Promise<OpenedRetention> => {
-    const settings = options.settingsTtlMs ? await sharedSettings(signal) : await storeFor(signal).settings();
-    const zone = rollupZone(settings, config);
-    return { settings, zone, query: parseRetentionArguments(args, { zone, now }) };
-  };
+  const openRetention = (args: RetentionArguments, now: Date, signal?: AbortSignal): Promise<OpenedRetention> =>
+    openWith((zone) => parseRetentionArguments(args, { zone, now }), signal);
 
   const readRetentionOf = (opened: OpenedRetention, now: Date, signal?: AbortSignal): Promise<RetentionReport> =>
     readRetention(storeFor(signal), opened.settings, opened.query, { now, zone: opened.zone, identity });
@@ -68,7 +68,7 @@ export function createUsageService(options: {
      * The rollup's settings, the zone to read it in, and the arguments read in that zone: what a
      * caller needs before it decides whether to read (the API keys its cache on the query).
      */
-    open: (args: UsageArguments, now: Date, signal?: AbortSignal) => open(storeFor(signal), args, now, signal),
+    open,
 
     /** The report of a query `open` gave; `signal` stops the reads. */
     read,
@@ -79,7 +79,7 @@ export function createUsageService(options: {
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; report: UsageReport }> {
-      const opened = await open(storeFor(signal), args, now, signal);
+      const opened = await open(args, now, signal);
       return { query: opened.query, report: await read(opened, now, signal) };
     },
 
@@ -104,7 +104,10 @@ export function createUsageService(options: {
      * progress against the same elapsed part of the one before (one more small read, of that part).
      */
     headline: (opened: Opened, report: UsageReport, field: MetricField, now: Date, signal?: AbortSignal) =>
-      headlineOfReport(opened, report, field, now, (cut) => read(cut, now, signal)),
+      reportHeadline({ query: opened.query, report }, field, now, async (range) => {
+        const query = parseUsageArguments(range, { zone: opened.zone, now });
+        return (await read({ ...opened, query }, now, signal)).rows[0];
+      }),
 
     /** The report of a query `open` gave, per core4 group. */
     readGroups: readGroupsOf,
@@ -115,7 +118,7 @@ export function createUsageService(options: {
       now: Date,
       signal?: AbortSignal,
     ): Promise<{ query: UsageQuery; report: GroupReport }> {
-      const opened = await open(storeFor(signal), args, now, signal);
+      const opened = await open(args, now, signal);
       return { query: opened.query, report: await readGroupsOf(opened, signal) };
     },
 
@@ -133,7 +136,7 @@ export function createUsageService(options: {
     ): Promise<{ query: UsageQuery; zone: string; rows: PersonRow[] }> {
       refuseHiddenNames(names, "E_FORBIDDEN");
       const store = storeFor(signal);
-      const { settings, zone, query } = await open(store, args, now, signal);
+      const { settings, zone, query } = await open(args, now, signal);
       const reading = { zone, now, exclude: loginExclusions(config), maxTimeMS, signal, identity };
       const [people, privacy] = await Promise.all([
         listPeople(store, settings, roles, query, reading),
@@ -186,28 +189,4 @@ function asShown(
   const rows = people.filter((row) => !forgotten(row.user)).map((row) => ({ ...row, user: names.display(row.user) }));
   if (names.mode !== "show") rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
   return rows;
-}
-
-/**
- * The headline of a report: its latest complete period against the one before, and the period in
- * progress against the same elapsed part of the one before (one more small read, of that part).
- */
-async function headlineOfReport(
-  opened: Opened,
-  report: UsageReport,
-  field: MetricField,
-  now: Date,
-  read: (opened: Opened) => Promise<UsageReport>,
-): Promise<Headline> {
-  const { query, zone } = opened;
-  const current = report.rows.at(-1);
-  const ranges = current?.partial
-    ? sameElapsedRange(current, query.aggregate, { zone, now, end: query.end })
-    : undefined;
-  const rowOf = async (range: { start: string; end: string }) => {
-    const cut = parseUsageArguments({ ...range, aggregate: query.aggregate }, { zone, now });
-    return (await read({ ...opened, query: cut })).rows[0];
-  };
-  const elapsed = ranges && { current: await rowOf(ranges.current), previous: await rowOf(ranges.previous) };
-  return headlineOf(report.rows, field, query.aggregate, elapsed);
 }

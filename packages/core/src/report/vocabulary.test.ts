@@ -29,7 +29,8 @@ describe("the metric vocabulary", () => {
 
   it("writes dailyAverage and stickiness with the same decimals in every text format", () => {
     const row = (period: string, dailyAverage: number, stickiness: number): UsageRow => ({
-      ...{ timestamp: `${period}T00:00:00.000Z`, period, user: 10, logins: 20, partial: false, previous: 9 },
+      ...{ timestamp: `${period}T00:00:00.000Z`, end: `${period}T00:00:00.000Z`, period, user: 10, logins: 20 },
+      ...{ partial: false, previous: 9 },
       ...{ new: 1, returning: 8, resurrected: 1, dormant: 1, dailyAverage, stickiness, days: 7, unprocessedDays: 0 },
     });
     const rows = [row("2026-11-02", 18.857142, 0.4255), row("2026-11-09", 41, 0.5), row("2026-11-16", 26, 0.26)];

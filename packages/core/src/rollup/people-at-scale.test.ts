@@ -4,6 +4,7 @@
 import { BSON } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { databaseEnv, useTestDatabase } from "../../../../tools/test/database.js";
+import { loginRecord } from "../../../../tools/test/log-records.js";
 import { type Login, oracle } from "../../../../tools/test/oracle.js";
 import { collections } from "../collections.js";
 import { parseRunDates, runAggregation } from "../job/aggregation.js";
@@ -14,15 +15,6 @@ import { PEOPLE_PER_DOCUMENT, type PeriodDocument } from "./rollup.js";
 const t = useTestDatabase("people_at_scale");
 
 const name = (i: number) => `person.${String(i).padStart(5, "0")}`;
-const login = (user: string, created: Date) => ({
-  created,
-  message: "successful login",
-  user,
-  level: "INFO",
-  levelno: 20,
-  username: "core4",
-  hostname: "app-01",
-});
 
 describe("people in parts", { timeout: 240_000 }, () => {
   it("keeps a week of 21,000 people in parts of at most 10,000, and reports them exactly", async () => {
@@ -41,7 +33,7 @@ describe("people in parts", { timeout: 240_000 }, () => {
     ];
     const log = t.db.collection(config.source.collection);
     for (let i = 0; i < logins.length; i += 5_000) {
-      await log.insertMany(logins.slice(i, i + 5_000).map((l) => login(l.user, l.created)));
+      await log.insertMany(logins.slice(i, i + 5_000).map((l) => loginRecord(l.user, l.created)));
     }
     const now = config.now as Date;
     await runAggregation({
