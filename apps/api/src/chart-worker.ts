@@ -35,7 +35,9 @@ const ready = renderChart(
   { aggregate: "week" },
 )
   .then((svg) => renderPng(svg))
-  .catch(() => {});
+  .catch(() => {})
+  // The pool lets a fresh worker take jobs in place of others only once it is warm.
+  .then(() => parentPort?.postMessage({ ready: true }));
 
 parentPort?.on("message", async (job: Job) => {
   const { id } = job;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { type ErrorCode, HomeUsageError, isOutOfTime, renderErrorChart, renderPng } from "@home-usage/core";
 import type { NextFunction, Request, Response } from "express";
+import { LRUCache } from "lru-cache";
 import { MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError } from "mongodb";
 import { BusyError } from "./limiter.js";
 import { renderErrorPage } from "./page.js";
@@ -50,6 +51,20 @@ export function sendData(res: Response, data: unknown, message = "OK", extra: { 
   res.status(200).json(body);
 }
 
+// Refusals come in bursts (every request past the report queue at once), each as the same picture, and
+// encoding a PNG takes the event loop (some 60 ms at 2000 x 1200; twenty refusals stalled /healthz for
+// seconds): each distinct error picture is rasterised once.
+const errorPngs = new LRUCache<string, Promise<Buffer>>({ max: 32 });
+export function errorPng(svg: string): Promise<Buffer> {
+  let png = errorPngs.get(svg);
+  if (!png) {
+    png = renderPng(svg);
+    errorPngs.set(svg, png);
+    png.catch(() => errorPngs.delete(svg));
+  }
+  return png;
+}
+
 export function sendError(res: Response, code: number, type: string, detail: string) {
   // Short, so that a wiki's image proxy that cached a failure tries again soon; kept from shared caches
   // when the route needs a token, and never kept at all when it is about who may read.
@@ -88,7 +103,7 @@ export function sendError(res: Response, code: number, type: string, detail: str
     res.status(code).type("image/svg+xml; charset=utf-8").send(svg);
     return;
   }
-  renderPng(svg).then(
+  errorPng(svg).then(
     (png) => res.status(code).type("image/png").send(png),
     () => json(),
   );
