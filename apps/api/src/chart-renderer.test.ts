@@ -8,6 +8,7 @@ const script = new URL("../dist/chart-worker.js", import.meta.url);
 // Three weeks in which 3, 5 and 2 people logged in.
 const rows = [3, 5, 2].map((user, week) => ({
   timestamp: new Date(Date.UTC(2026, 0, 5 + 7 * week)).toISOString(),
+  end: new Date(Date.UTC(2026, 0, 12 + 7 * week)).toISOString(),
   period: `2026-W0${week + 2}`,
   user,
   logins: user * 2,
