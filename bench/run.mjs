@@ -375,7 +375,7 @@ async function main() {
       // 6b. A burst of heavy charts: 200 PNGs of 2000 x 1200 at 2x, /healthz polled, memory at the peak and idle.
       results.chartBurst = await chartBurst(base, apiProcess.pid, new Date(apiNow));
       log(
-        `chart burst: ${results.chartBurst.requests} PNGs in ${(results.chartBurst.ms / 1000).toFixed(1)} s, statuses ${JSON.stringify(results.chartBurst.statuses)}, healthz p99 ${results.chartBurst.healthzP99Ms.toFixed(0)} ms, API peak ${results.chartBurst.peakRssMiB.toFixed(0)} MiB, idle ${results.chartBurst.idleRssMiB.toFixed(0)} MiB`,
+        `chart burst: ${results.chartBurst.requests} PNGs in ${(results.chartBurst.ms / 1000).toFixed(1)} s, statuses ${JSON.stringify(results.chartBurst.statuses)}, healthz p99 ${results.chartBurst.healthzP99Ms.toFixed(0)} ms, API peak ${results.chartBurst.peakRssMiB.toFixed(0)} MiB, idle ${results.chartBurst.idle10sRssMiB.toFixed(0)} MiB after 10 s, ${results.chartBurst.idleRssMiB.toFixed(0)} MiB after 30 s`,
       );
       if (results.chartBurst.bad5xx)
         throw new Error(`chart burst: ${results.chartBurst.bad5xx} answers were 5xx other than 503 with Retry-After`);
