@@ -26,7 +26,9 @@ const SIZES = {
   S: { days: 90, users: 100, runs: 3, incremental: 3, apiRepeats: 7 },
   M: { days: 365, users: 100, runs: 3, incremental: 3, apiRepeats: 5 },
   L: { days: 3650, users: 100, runs: 1, incremental: 1, apiRepeats: 3 },
-  P: { days: 90, users: 20_000, runs: 1, incremental: 1, apiRepeats: 3, loginsOnly: true },
+  // P's people list reads 20,000 people's documents in parts; FerretDB finds each part by reading the
+  // table, so the API's 30 s budget is raised to let the bench measure what it costs.
+  P: { days: 90, users: 20_000, runs: 1, incremental: 1, apiRepeats: 3, loginsOnly: true, queryTimeoutMs: 600_000 },
 };
 
 const size = (() => {
@@ -99,7 +101,10 @@ async function main() {
     };
   }
   const dbName = `hu_bench_${size}_${randomBytes(3).toString("hex")}`;
-  const env = databaseEnv(uri, dbName, NOW);
+  const env = {
+    ...databaseEnv(uri, dbName, NOW),
+    ...(plan.queryTimeoutMs ? { HOME_USAGE_QUERY_TIMEOUT_MS: String(plan.queryTimeoutMs) } : {}),
+  };
   const client = await new MongoClient(uri).connect();
   const db = client.db(dbName);
   const results = {
