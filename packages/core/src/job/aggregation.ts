@@ -3,7 +3,7 @@ import type { MongoClient } from "mongodb";
 import { lostDatabase } from "../database.js";
 import { HomeUsageError } from "../errors.js";
 import { expireNames } from "../privacy/name-retention.js";
-import type { DayEntry } from "../rollup/people.js";
+import { compareUsers, type DayEntry } from "../rollup/people.js";
 import { RollupBuilder } from "../rollup/rollup-builder.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { countDays, type DayRange, parseDate, toDayRange } from "../time/date-range.js";
@@ -284,7 +284,7 @@ async function buildUntil(job: Job, run: Run, until: DateTime) {
     stopIfAsked(job);
     const day = run.current?.day ?? run.days.first;
     const entries = run.current ? [...run.current.users.entries()].map(([user, u]) => ({ user, ...u })) : [];
-    entries.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+    entries.sort(compareUsers);
     run.builder.addDay(day, entries, true);
     run.written = periodKeys(day).day;
     tally.counts.days++;

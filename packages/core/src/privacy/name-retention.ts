@@ -1,6 +1,6 @@
 import type { DateTime } from "luxon";
 import { HomeUsageError } from "../errors.js";
-import type { DayEntry } from "../rollup/people.js";
+import { type DayEntry, withPseudonyms } from "../rollup/people.js";
 import type { PeopleDocument, PrivacyRecord, RollupStore } from "../rollup/rollup.js";
 import { nextPeriod, type Period, periodOf } from "../time/periods.js";
 import { identityOf, isPseudonym, secretCheck } from "./pseudonym.js";
@@ -45,9 +45,7 @@ export async function expireNames(
       if (span.end.toMillis() <= since) continue;
       const doc: PeopleDocument | null = kind === "day" ? await store.day(span.label) : await store.period(span.label);
       if (!doc || doc.users.every((e) => isPseudonym(e.user))) continue;
-      const users = (doc.users as DayEntry[])
-        .map((e) => ({ ...e, user: identity(e.user) }))
-        .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+      const users = withPseudonyms(doc.users as DayEntry[], identity);
       await store.writePeople([{ ...doc, users } as PeopleDocument], () => true);
       rewritten++;
     }
@@ -66,9 +64,7 @@ export async function expireNames(
 async function expireEveryone(store: RollupStore, before: Date, identity: (user: string) => string) {
   const doc = await store.everyone();
   if (!doc?.users.some((e) => e.last < before && !isPseudonym(e.user))) return 0;
-  const users = doc.users
-    .map((e) => (e.last < before ? { ...e, user: identity(e.user) } : e))
-    .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+  const users = withPseudonyms(doc.users, identity, (e) => e.last < before);
   await store.writePeople([{ ...doc, users }], () => true);
   return 1;
 }

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import type { Accounts } from "../accounts/core4-roles.js";
-import { People } from "../rollup/people.js";
+import { compareUsers, People } from "../rollup/people.js";
 import type { EveryoneEntry, RollupSettings, RollupStore } from "../rollup/rollup.js";
 import { coverDays, nextDay, periodsBetween, startOfDay } from "../time/periods.js";
 import { queryDays, type UsageQuery } from "./usage-report.js";
@@ -105,7 +105,7 @@ export async function listPeople(
   return [...ids]
     .map((id) => ({ id, user: shown(id) }))
     .filter(({ user }) => !excluded.has(user))
-    .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
+    .sort(compareUsers)
     .map(({ id, user }) => {
       const range = inRange.byUser.get(id);
       const all = ever.byUser.get(id);

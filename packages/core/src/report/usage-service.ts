@@ -4,6 +4,7 @@ import { HomeUsageError } from "../errors.js";
 import { forgottenPeople } from "../privacy/forgotten-people.js";
 import { type NamesPolicy, namesPolicy, refuseHiddenNames } from "../privacy/names-policy.js";
 import { identityOf, secretCheck } from "../privacy/pseudonym.js";
+import { compareUsers } from "../rollup/people.js";
 import type { PrivacyRecord, RollupSettings } from "../rollup/rollup.js";
 import type { HomeUsageConfig } from "../settings/config.js";
 import { sharedRead } from "../shared-read.js";
@@ -187,6 +188,6 @@ function asShown(
   }
   const forgotten = privacy && secret ? forgottenPeople(privacy, secret) : () => false;
   const rows = people.filter((row) => !forgotten(row.user)).map((row) => ({ ...row, user: names.display(row.user) }));
-  if (names.mode !== "show") rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+  if (names.mode !== "show") rows.sort(compareUsers);
   return rows;
 }

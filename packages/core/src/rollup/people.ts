@@ -24,6 +24,23 @@ export interface PersonTally {
   last: Date;
 }
 
+/** Orders people's entries by user, as every people document and list keeps them. */
+export function compareUsers(a: { user: string }, b: { user: string }): number {
+  return a.user < b.user ? -1 : a.user > b.user ? 1 : 0;
+}
+
+/**
+ * `entries` in user order, each that `expired` says of (by default every one) by its pseudonym,
+ * `identity` of its user: how a people document keeps the names that expired.
+ */
+export function withPseudonyms<E extends DayEntry>(
+  entries: readonly E[],
+  identity: (user: string) => string,
+  expired: (entry: E) => boolean = () => true,
+): E[] {
+  return entries.map((e) => (expired(e) ? { ...e, user: identity(e.user) } : e)).sort(compareUsers);
+}
+
 /**
  * The people of a stretch of days, merged from day entries or from the people of shorter periods.
  * Merging is exact: logins and days add up (the stretches do not overlap), first and last are the
@@ -81,7 +98,7 @@ export class People {
   /** Entries sorted by user, each marked with whether `seenBefore` says so of the person's identity. */
   entries(seenBefore: (id: string) => boolean): PersonEntry[] {
     return [...this.byUser.entries()]
-      .sort(([, a], [, b]) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
+      .sort(([, a], [, b]) => compareUsers(a, b))
       .map(([id, t]) => ({
         user: t.user,
         logins: t.logins,

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import { nextDay, type Period, type PeriodSpan, periodOf, previousPeriod } from "../time/periods.js";
-import { type DayEntry, lifecycleOf, People } from "./people.js";
+import { type DayEntry, lifecycleOf, People, withPseudonyms } from "./people.js";
 import {
   EVERYONE_ID,
   type EveryoneDocument,
@@ -221,10 +221,8 @@ export class RollupBuilder {
   /** Everybody seen over `[start, end)`; a person last seen before `pseudonymsBefore` by their pseudonym. */
   private everyone(start: DateTime, end: DateTime): EveryoneDocument {
     const before = this.options.pseudonymsBefore?.toJSDate();
-    const users = this.ever
-      .entries(() => false)
-      .map(({ seen: _, ...e }) => (before && e.last < before ? { ...e, user: this.id(e.user) } : e))
-      .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+    const entries = this.ever.entries(() => false).map(({ seen: _, ...e }) => e);
+    const users = withPseudonyms(entries, this.id, (e) => before !== undefined && e.last < before);
     return {
       _id: EVERYONE_ID,
       kind: "everyone",
@@ -299,9 +297,7 @@ export class RollupBuilder {
 
   /** Entries with pseudonyms for names, in the order of their users. */
   private pseudonymous<E extends DayEntry>(entries: readonly E[]): E[] {
-    return entries
-      .map((e) => ({ ...e, user: this.id(e.user) }))
-      .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+    return withPseudonyms(entries, this.id);
   }
 
   private pushWindow(users: string[]): void {
