@@ -38,9 +38,10 @@ export class RollupBuilder {
   private readonly open = new Map<LongKind, Open>();
   /** U(P′): the people of the period before the open one, per kind. */
   private readonly previous = new Map<Period, ReadonlySet<string>>();
-  /** Everybody seen so far, with their first login. */
-  private readonly firstSeen = new Map<string, Date>();
-  /** Everybody seen so far, with their logins, days and first and last login: the everyone document. */
+  /**
+   * Everybody seen so far, by identity, with their logins, days and first and last login: who was seen
+   * before a period, and the everyone document.
+   */
   private ever = new People();
   /** The first day this build covers: the first processed day, or the run's first if earlier. */
   private from: DateTime | null = null;
@@ -137,7 +138,6 @@ export class RollupBuilder {
     this.open.set("quarter", { span: spans.quarter, people: fill(people(), [months], spans.month) });
     this.open.set("year", { span: spans.year, people: fill(people(), [quarters, months], spans.month) });
     this.ever = fill(people(), [years, quarters, months], spans.month);
-    for (const [user, t] of this.ever.byUser) this.firstSeen.set(user, t.first);
 
     for (const kind of LONG_KINDS) {
       const doc = await load(previousPeriod(spans[kind]));
@@ -172,7 +172,7 @@ export class RollupBuilder {
         logins,
         days: 1,
         dailySum: users.length,
-        ...lifecycleOf(users, before, (user) => this.firstSeen.has(user)),
+        ...lifecycleOf(users, before, (user) => this.ever.byUser.has(user)),
         active7: this.in7.size,
         active28: this.in28.size,
       });
@@ -189,7 +189,6 @@ export class RollupBuilder {
       }
       for (const o of this.open.values()) o.people.addDay(entries);
       this.ever.addDay(entries);
-      for (const e of entries) if (!this.firstSeen.has(this.id(e.user))) this.firstSeen.set(this.id(e.user), e.first);
     }
     this.previous.set("day", new Set(users));
 
@@ -263,7 +262,7 @@ export class RollupBuilder {
     if (people.days === 0) return;
     const before = this.previous.get(span.kind) ?? NOBODY;
     const start = span.start.toJSDate();
-    const seen = (id: string) => (this.firstSeen.get(id) as Date) < start;
+    const seen = (id: string) => (this.ever.byUser.get(id)?.first as Date) < start;
     this.pendingSummaries.push({
       kind: span.kind,
       label: span.label,
